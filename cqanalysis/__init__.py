@@ -1,0 +1,83 @@
+"""cqanalysis: policy recommendation chapters as tidy data.
+
+Parse a recommendation chapter (.txt .md .docx .pdf .xlsx .csv) into tidy pandas DataFrames
+with provenance, split cells into clauses, code them with a codebook, cross-tabulate, link
+tables to narrative items, check intercoder agreement, and write figures, an Excel appendix
+and Word/LaTeX tables.
+
+``import cqanalysis`` stays light: the plotting and office-format modules (matplotlib,
+openpyxl, python-docx, pdfplumber) are imported only when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .document import Corpus, Document
+from .errors import CodebookError, CqError, InputError, ParseError
+
+# Imported eagerly, and after the subpackage, so that the name ``cqanalysis.parse`` is the
+# function: Python binds a subpackage to its parent's attribute only when first loading it.
+from .parse import ParseOptions, ParseWarning, parse, parse_blocks, parse_text
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; resolved on first attribute access (PEP 562) so that the
+# heavy dependencies of analysis and output modules load only when used.
+_LAZY: dict[str, str] = {
+    "parse_corpus": "cqanalysis.corpus",
+    "explode_clauses": "cqanalysis.clauses",
+    "load_codebook": "cqanalysis.codebook",
+    "default_codebooks": "cqanalysis.codebook",
+    "Codebook": "cqanalysis.codebook",
+    "code_units": "cqanalysis.coding",
+    "coding_units": "cqanalysis.coding",
+    "crosstab": "cqanalysis.crosstab",
+    "chi2_test": "cqanalysis.crosstab",
+    "cooccurrence": "cqanalysis.crosstab",
+    "link_items": "cqanalysis.links",
+    "cohen_kappa": "cqanalysis.agreement",
+    "krippendorff_alpha": "cqanalysis.agreement",
+    "percent_agreement": "cqanalysis.agreement",
+    "agreement_report": "cqanalysis.agreement",
+    "disagreements": "cqanalysis.agreement",
+    "write_coding_sheet": "cqanalysis.codingsheet",
+    "read_coding_sheets": "cqanalysis.codingsheet",
+    "write_appendix": "cqanalysis.writers.appendix",
+    "write_word_tables": "cqanalysis.writers.word",
+    "write_latex_tables": "cqanalysis.writers.latex",
+    "build": "cqanalysis.build",
+}
+
+_SUBMODULES = {"figures", "writers", "sources"}
+
+__all__ = [
+    "CodebookError",
+    "Corpus",
+    "CqError",
+    "Document",
+    "InputError",
+    "ParseError",
+    "ParseOptions",
+    "ParseWarning",
+    "__version__",
+    "parse",
+    "parse_blocks",
+    "parse_text",
+    *sorted(_LAZY),
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"cqanalysis.{name}")
+    raise AttributeError(f"module 'cqanalysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})

@@ -1,0 +1,123 @@
+"""Command line: ``cqanalysis parse`` (frames as CSV) and ``cqanalysis build`` (everything).
+
+Exit status: 0 done, 2 bad input or usage (one line on stderr naming the file and line),
+1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import CqError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+DEFAULT_INPUT = Path("data/raw")
+DEFAULT_OUT = Path("reports")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exit status is already 2
+        self.exit(EXIT_USAGE, f"cqanalysis: error: {message}\n")
+
+
+def _add_input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--manifest", type=Path, help="CSV or YAML manifest with document variables")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: automatic)")
+    p.add_argument("--strict", action="store_true",
+                   help="stop at the first structural problem or unreadable document")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cqanalysis", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("parse", help="parse documents into CSV frames")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                   help="files or directories (.txt .md .docx .pdf .xlsx .csv)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    _add_input_options(p)
+
+    b = sub.add_parser("build", help="frames, coded data, crosstabs, figures and appendices")
+    b.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                   help=f"files or directories (default: {DEFAULT_INPUT})")
+    b.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                   help=f"output folder (default: {DEFAULT_OUT})")
+    b.add_argument("--codebook", type=Path, action="append", default=None,
+                   help="a codebook YAML (repeatable; default: the shipped codebooks)")
+    b.add_argument("--lang", choices=("zh", "en", "both"), default="zh",
+                   help="label language of figures and tables")
+    b.add_argument("--quiet", action="store_true", help="no progress display")
+    _add_input_options(b)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from ._io import write_csv
+    from .corpus import parse_corpus
+
+    corpus = parse_corpus(args.inputs, manifest=args.manifest, jobs=args.jobs,
+                          strict=args.strict)
+    if len(corpus.errors) and len(corpus.errors) == len(corpus.documents):
+        first = corpus.errors.iloc[0]
+        raise _AllFailed(f"{first['path']}: {first['error']}")
+    for name, frame in corpus.frames().items():
+        write_csv(frame, args.out / f"{name}.csv")
+    for _, err in corpus.errors.iterrows():
+        print(f"cqanalysis: skipped {err['path']}: {err['error']}", file=sys.stderr)
+    n_docs = len(corpus.documents) - len(corpus.errors)
+    print(f"parsed {n_docs} document(s): {len(corpus.rows)} table rows, {len(corpus.items)} "
+          f"items, {len(corpus.residue)} residue lines → {args.out}/", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    build(args.inputs or [DEFAULT_INPUT], out=args.out, codebooks=args.codebook,
+          lang=args.lang, manifest=args.manifest, jobs=args.jobs, strict=args.strict,
+          progress=None if not args.quiet else False)
+    return EXIT_OK
+
+
+class _AllFailed(Exception):
+    pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cqanalysis`` command."""
+    args = build_parser().parse_args(argv)
+    command = {"parse": _cmd_parse, "build": _cmd_build}[args.command]
+    from .parse import ParseWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ParseWarning)
+        try:
+            status = command(args)
+        except (CqError, _AllFailed) as exc:
+            print(f"cqanalysis: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            return 130
+    for w in caught:
+        if issubclass(w.category, ParseWarning):
+            print(f"cqanalysis: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The parsed result: a document (or a corpus) as a set of tidy pandas DataFrames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .schema import FRAME_COLUMNS, PARSE_FRAMES
+
+__all__ = ["Corpus", "Document", "empty_frame"]
+
+
+def empty_frame(name: str) -> pd.DataFrame:
+    """An empty frame with the contract's columns for ``name``."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in FRAME_COLUMNS[name]})
+
+
+@dataclass(frozen=True, repr=False)
+class _Frames:
+    sections: pd.DataFrame
+    tables: pd.DataFrame
+    rows: pd.DataFrame
+    items: pd.DataFrame
+    paragraphs: pd.DataFrame
+    residue: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The parse frames by name, in contract order."""
+        return {name: getattr(self, name) for name in PARSE_FRAMES}
+
+    def _summary(self) -> str:
+        return ", ".join(f"{len(df)} {name}" for name, df in self.frames().items())
+
+
+@dataclass(frozen=True, repr=False)
+class Document(_Frames):
+    """One parsed source document.
+
+    Attributes
+    ----------
+    sections, tables, rows, items, paragraphs, residue
+        The tidy frames of the data contract (see ``cqanalysis.schema.FRAME_COLUMNS``).
+    warnings
+        Structural problems met in lenient mode, each ``"path:line: reason"``.
+    doc_id, path
+        Stable document id and the source path (``None`` for text parsed from a string).
+    """
+
+    doc_id: str = ""
+    path: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Document {self.doc_id!r}: {self._summary()}>"
+
+
+@dataclass(frozen=True, repr=False)
+class Corpus(_Frames):
+    """Many parsed documents: the same frames stacked, plus ``documents`` and ``errors``.
+
+    ``documents`` has one row per source (doc_id, path, sha256, plus manifest variables such as
+    year or region); ``errors`` one row per source that could not be read (doc_id, path, error).
+    """
+
+    documents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    errors: pd.DataFrame = field(default_factory=lambda: empty_frame("errors"))
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {**super().frames(), "errors": self.errors}
+
+    def __repr__(self) -> str:
+        return f"<Corpus {len(self.documents)} documents: {self._summary()}>"

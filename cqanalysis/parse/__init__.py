@@ -1,0 +1,151 @@
+"""The parser: blocks → tokens (lexer) → document records (assembler) → tidy frames."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..document import Document
+from ..schema import FRAME_COLUMNS, PARSE_FRAMES
+from .assemble import Assembled, ParseWarning, assemble
+from .blocks import Block
+from .lexer import lex
+from .options import DEFAULT_OPTIONS, ParseOptions
+
+__all__ = [
+    "Block",
+    "ParseOptions",
+    "ParseWarning",
+    "frames_from_records",
+    "parse",
+    "parse_blocks",
+    "parse_records",
+    "parse_text",
+]
+
+_INT_COLUMNS = frozenset({"level", "line", "line_end", "page", "header_line", "n_rows",
+                          "row_no", "item_no"})
+_BOOL_COLUMNS = frozenset({"inferred", "partial"})
+
+
+def parse(
+    path: str | os.PathLike[str],
+    *,
+    doc_id: str | None = None,
+    strict: bool = False,
+    options: ParseOptions | None = None,
+) -> Document:
+    """Parse a recommendation document of any supported type into tidy frames.
+
+    Parameters
+    ----------
+    path
+        A ``.txt``, ``.md``, ``.docx``, ``.pdf``, ``.xlsx`` or ``.csv`` file.
+    doc_id
+        Stable document id; defaults to the file name without suffix.
+    strict
+        Raise :class:`~cqanalysis.ParseError` on the first structural problem (a table row with
+        the wrong number of cells, a table with no header, a caption with no table) instead of
+        warning (:class:`ParseWarning`) and keeping the text in ``residue``.
+    options
+        Noise patterns, column-role keywords and limits (:class:`ParseOptions`).
+
+    Returns
+    -------
+    Document
+        ``.sections``, ``.tables``, ``.rows``, ``.items``, ``.paragraphs``, ``.residue``.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read (missing, empty, binary, undecodable, unsupported, corrupt).
+    ParseError
+        With ``strict=True``, a structural problem; it names the file, line and text.
+    """
+    from ..sources import MARKDOWN_SUFFIXES, read_blocks
+
+    path = Path(path)
+    blocks = read_blocks(path)
+    return parse_blocks(blocks, doc_id=doc_id or path.stem, path=str(path), strict=strict,
+                        options=options, markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)
+
+
+def parse_text(
+    text: str,
+    *,
+    doc_id: str = "doc",
+    markdown: bool = False,
+    strict: bool = False,
+    options: ParseOptions | None = None,
+) -> Document:
+    """Parse a document given as a string (see :func:`parse`); for tests and notebooks."""
+    from ..sources.text import text_blocks
+
+    return parse_blocks(text_blocks(text), doc_id=doc_id, path=None, strict=strict,
+                        options=options, markdown=markdown)
+
+
+def parse_records(
+    blocks: Sequence[Block],
+    *,
+    doc_id: str,
+    path: str | None = None,
+    strict: bool = False,
+    options: ParseOptions | None = None,
+    markdown: bool = False,
+) -> Assembled:
+    """Parse blocks into plain records (lists of dicts), the step before DataFrames.
+
+    A corpus stacks records of many documents and builds each frame once.
+    """
+    opts = options or DEFAULT_OPTIONS
+    tokens = lex(blocks, opts, markdown=markdown)
+    return assemble(tokens, doc_id=doc_id, path=path, strict=strict, options=opts,
+                    markdown=markdown)
+
+
+def parse_blocks(
+    blocks: Sequence[Block],
+    *,
+    doc_id: str,
+    path: str | None = None,
+    strict: bool = False,
+    options: ParseOptions | None = None,
+    markdown: bool = False,
+) -> Document:
+    """Parse blocks from any source into a :class:`~cqanalysis.Document`."""
+    records = parse_records(blocks, doc_id=doc_id, path=path, strict=strict, options=options,
+                            markdown=markdown)
+    frames = frames_from_records([records])
+    return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=path)
+
+
+def frames_from_records(parts: Sequence[Assembled]) -> dict[str, pd.DataFrame]:
+    """Stack the records of one or more documents into the six parse frames."""
+    return {name: _frame(name, [r for part in parts for r in getattr(part, name)])
+            for name in PARSE_FRAMES}
+
+
+def _frame(name: str, records: list[dict[str, Any]]) -> pd.DataFrame:
+    base = FRAME_COLUMNS[name]
+    extra: dict[str, None] = {}
+    if name == "rows":
+        for record in records:
+            for key in record:
+                if key not in extra and key not in base:
+                    extra[key] = None
+    columns = [*base, *extra]
+    data: dict[str, Any] = {}
+    for col in columns:
+        values = [r.get(col) for r in records]
+        if col in _INT_COLUMNS:
+            data[col] = pd.array(values, dtype="Int64")
+        elif col in _BOOL_COLUMNS:
+            data[col] = pd.array(values, dtype="bool")
+        else:
+            data[col] = pd.array(values, dtype="str")
+    return pd.DataFrame(data, columns=columns)

@@ -1,0 +1,570 @@
+"""Assembler: tokens → document model (sections, tables, items, paragraphs, residue).
+
+A single pass with a little state (the open section, the open table).  Two things look back:
+a caption such as 表5.1.1 may prove that a section 5.1 exists whose heading is missing, and
+then the content since the last heading moves into that inferred section; and a caption that
+follows a Word table instead of preceding it is attached to that table.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ParseError
+from .lexer import (
+    CAPTION,
+    FURNITURE,
+    HEADING,
+    ITEM,
+    NOTE,
+    Token,
+    header_roles,
+    is_conclusion_title,
+)
+from .options import ParseOptions
+from .text_utils import TERMINAL_PUNCT, norm_key, split_cells
+
+__all__ = ["ParseWarning", "assemble"]
+
+_INTRINSIC = frozenset({"chapter", "section", "decimal", "markdown", "bare"})
+_CONTENT_ROLES = frozenset({"direction", "measure", "outcome"})
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
+
+
+class ParseWarning(UserWarning):
+    """A structural problem met in lenient mode; the text went to ``residue``."""
+
+
+@dataclass(eq=False)
+class _Section:
+    section_no: str
+    level: int
+    title: str
+    subtitle: str = ""
+    numbering: str = ""
+    inferred: bool = False
+    inferred_from: str = ""
+    line: int | None = None
+    page: int | None = None
+    conclusion: bool = False
+
+
+@dataclass(eq=False)
+class _Table:
+    table_id: str
+    title: str
+    section: _Section | None
+    line: int | None
+    page: int | None
+    source_table: int | None = None
+    pipe: bool = False
+    header: tuple[str, ...] = ()
+    header_key: tuple[str, ...] = ()
+    roles: list[str | None] = field(default_factory=list)
+    header_line: int | None = None
+    # each row: [cells (list), first line, last line, page]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass
+class Assembled:
+    """Plain records of a parsed document, before they become DataFrames."""
+
+    sections: list[dict[str, Any]]
+    tables: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+    paragraphs: list[dict[str, Any]]
+    residue: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def _join_wrapped(a: str, b: str) -> str:
+    """Join text wrapped over two lines: no space between Chinese characters or punctuation."""
+    if not a or not b:
+        return a + b
+    if _CJK.match(a[-1]) or _CJK.match(b[0]) or a[-1] in "-/":
+        return a + b
+    return f"{a} {b}"
+
+
+class _Assembler:
+    def __init__(self, tokens: Sequence[Token], doc_id: str, path: str | None, strict: bool,
+                 options: ParseOptions, markdown: bool) -> None:
+        self.tokens = tokens
+        self.doc_id = doc_id
+        self.where = path or doc_id
+        self.strict = strict
+        self.options = options
+        self.markdown = markdown
+        self.sections: list[_Section] = []
+        self.tables: list[_Table] = []
+        self.items: list[dict[str, Any]] = []
+        self.paragraphs: list[dict[str, Any]] = []
+        self.residue: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+        self.current: _Section | None = None
+        self.base_level = 0
+        self.rel_stack: list[str] = []
+        self.chapter_no = ""
+        self.unnumbered = 0
+        self.content_started = False
+        # record counts at the last heading: what a section inferred later may take over
+        self.mark = (0, 0, 0)
+        self.table: _Table | None = None
+        self.expect_header: _Table | None = None
+        self.partial: list[Any] | None = None  # [cells, line, line_end, page] of a short row
+        self.partial_tokens: list[Token] = []
+        self.last_closed: _Table | None = None
+        self.last_paragraph_line = -1
+
+    # -- problems -------------------------------------------------------------------------
+    def problem(self, token: Token, reason: str, residue_reason: str | None,
+                text: str | None = None) -> None:
+        text = token.block.text.strip() if text is None else text
+        if self.strict:
+            raise ParseError(self.where, token.block.line, reason, text)
+        message = f"{self.where}:{token.block.line}: {reason}"
+        self.warnings.append(message)
+        warnings.warn(message, ParseWarning, stacklevel=4)
+        if residue_reason:
+            self.add_residue(token.block.line, text, residue_reason, token.block.page)
+
+    def add_residue(self, line: int, text: str, reason: str, page: int | None,
+                    partial: bool = False) -> None:
+        self.residue.append({"line": line, "text": text, "reason": reason, "partial": partial,
+                             "page": page})
+
+    # -- main loop ------------------------------------------------------------------------
+    def run(self) -> Assembled:
+        tokens = self.tokens
+        for index, token in enumerate(tokens):
+            if token.stripped:
+                self.add_residue(token.block.line, token.stripped, "viewer_artifact",
+                                 token.block.page, partial=True)
+            kind = token.kind
+            if kind in FURNITURE:
+                self.add_residue(token.block.line, token.block.text.strip(), kind,
+                                 token.block.page)
+                continue
+            if kind == CAPTION:
+                self.caption(token, index)
+                continue
+            if self.expect_header is not None and self.header(token):
+                continue
+            if self.table is not None and self.table_line(token):
+                continue
+            if kind == HEADING:
+                self.heading(token)
+            elif kind == ITEM:
+                self.item(token)
+            elif self.start_table_without_caption(token):
+                continue
+            else:
+                self.paragraph(token, "note" if kind == NOTE else None)
+        self.close_table()
+        if self.expect_header is not None:
+            self.caption_without_table()
+        return self.result()
+
+    # -- sections -------------------------------------------------------------------------
+    def heading(self, token: Token) -> None:
+        self.close_table()
+        style = token.style
+        if style in _INTRINSIC:
+            level = token.level or 1
+            if style == "chapter":
+                section_no = token.number
+                self.chapter_no = section_no
+            elif style == "section":
+                section_no = f"{self.chapter_no}.{token.number}" if self.chapter_no else \
+                    token.number
+            elif style == "decimal":
+                section_no = token.number
+            elif token.number:
+                parent = self.parent_of(level)
+                section_no = f"{parent.section_no}.{token.number}" if parent else token.number
+            else:
+                self.unnumbered += 1
+                section_no = f"S{self.unnumbered}"
+            self.base_level = level
+            self.rel_stack = []
+        else:
+            if style in self.rel_stack:
+                del self.rel_stack[self.rel_stack.index(style) + 1:]
+            else:
+                self.rel_stack.append(style)
+            level = self.base_level + len(self.rel_stack)
+            parent = self.parent_of(level)
+            section_no = f"{parent.section_no}.{token.number}" if parent else token.number
+        parent = self.parent_of(level)
+        section = _Section(
+            section_no=section_no, level=level, title=token.title, subtitle=token.subtitle,
+            numbering=token.numbering, line=token.block.line, page=token.block.page,
+            conclusion=is_conclusion_title(token.title, self.options)
+            or bool(parent and parent.conclusion),
+        )
+        self.sections.append(section)
+        self.enter(section)
+
+    def enter(self, section: _Section) -> None:
+        self.current = section
+        self.content_started = False
+        self.mark = (len(self.items), len(self.paragraphs), len(self.tables))
+
+    def parent_of(self, level: int) -> _Section | None:
+        for section in reversed(self.sections):
+            if section.level < level:
+                return section
+        return None
+
+    def infer_section(self, table_id: str, title: str, token: Token) -> None:
+        """A caption 表5.1.1 whose section 5.1 has no heading: add 5.1 as an inferred section."""
+        parts = re.split(r"[.\-]", table_id)
+        if len(parts) < 2 or not all(p.isdigit() for p in parts):
+            return
+        implied = ".".join(parts[:-1])
+        if any(s.section_no == implied for s in self.sections):
+            return
+        name = title
+        for suffix in self.options.caption_suffixes:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
+                break
+        section = _Section(
+            section_no=implied, level=implied.count(".") + 1, title=name, inferred=True,
+            inferred_from=f"表{table_id} (line {token.block.line})",
+        )
+        current = self.current
+        ancestor = current is None or implied.startswith(current.section_no + ".")
+        position = self.sections.index(current) + 1 if current is not None else 0
+        self.sections.insert(position, section)
+        if ancestor:
+            # The content since the ancestor's heading (after its intro) belongs to the inferred
+            # section: the seed opens inside 5.1 with four items before 表5.1.1.
+            n_items, n_paras, n_tables = self.mark
+            moved_items = self.items[n_items:]
+            for number, item in enumerate(moved_items, start=1):
+                item["_section"], item["item_no"] = section, number
+            for para in self.paragraphs[n_paras:]:
+                if para["kind"] != "intro" or current is None:
+                    para["_section"] = section
+            for table in self.tables[n_tables:]:
+                table.section = section
+            self.current = section
+            self.mark = (n_items, n_paras, n_tables)
+        else:
+            self.enter(section)
+        section.conclusion = is_conclusion_title(name, self.options)
+        self.base_level = section.level
+        self.rel_stack = []
+
+    # -- items and paragraphs -------------------------------------------------------------
+    def item(self, token: Token) -> None:
+        self.close_table()
+        self.content_started = True
+        section = self.current
+        number = 1 + sum(1 for it in self.items[self.mark[0]:] if it["_section"] is section)
+        self.items.append({
+            "_section": section, "item_no": number, "numbering": token.numbering,
+            "title": token.title, "body": token.body, "line": token.block.line,
+            "line_end": token.block.line, "page": token.block.page,
+        })
+
+    def paragraph(self, token: Token, kind: str | None) -> None:
+        self.close_table()
+        text = token.text
+        line = token.block.line
+        if (self.markdown and self.paragraphs and self.last_paragraph_line == line - 1
+                and kind is None):
+            last = self.paragraphs[-1]
+            last["text"] = _join_wrapped(last["text"], text)
+            last["line_end"] = line
+            self.last_paragraph_line = line
+            return
+        section = self.current
+        if kind is None:
+            if section is not None and section.conclusion:
+                kind = "conclusion"
+            elif section is not None and not self.content_started:
+                kind = "intro"
+            else:
+                kind = "body"
+        self.paragraphs.append({"_section": section, "kind": kind, "text": text, "line": line,
+                                "line_end": line, "page": token.block.page})
+        self.last_paragraph_line = line
+
+    # -- tables ---------------------------------------------------------------------------
+    def caption(self, token: Token, index: int) -> None:
+        self.close_table()
+        if self.expect_header is not None:
+            self.caption_without_table()
+        self.content_started = True
+        if token.continued:
+            target = next((t for t in reversed(self.tables) if t.table_id == token.table_id),
+                          self.tables[-1] if self.tables and not token.table_id else None)
+            if target is not None:
+                self.add_residue(token.block.line, token.block.text.strip(),
+                                 "continuation_caption", token.block.page)
+                self.table = target
+                return
+        if self.attach_caption_below(token, index):
+            return
+        self.infer_section(token.table_id, token.title, token)
+        table_id = self.unique_table_id(token.table_id)
+        table = _Table(table_id=table_id, title=token.title, section=self.current,
+                       line=token.block.line, page=token.block.page)
+        self.tables.append(table)
+        self.expect_header = table
+
+    def attach_caption_below(self, token: Token, index: int) -> bool:
+        """Word puts some captions under their table: attach one to the table just closed."""
+        last = self.last_closed
+        if last is None or last.line is not None or not self.tables or self.tables[-1] is not last:
+            return False
+        nxt = next((t for t in self.tokens[index + 1:] if t.kind not in FURNITURE), None)
+        if nxt is not None and self.cells_of(nxt) and len(self.cells_of(nxt)) >= 2:
+            return False
+        last.line, last.title = token.block.line, token.title
+        last.table_id = self.unique_table_id(token.table_id, exclude=last)
+        return True
+
+    def unique_table_id(self, table_id: str, exclude: _Table | None = None) -> str:
+        taken = {t.table_id for t in self.tables if t is not exclude}
+        base = table_id or f"T{len(self.tables) + 1}"
+        candidate, n = base, 1
+        while candidate in taken:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def cells_of(self, token: Token) -> tuple[str, ...]:
+        if token.cells:
+            return token.cells
+        if token.kind in FURNITURE or token.kind == CAPTION:
+            return ()
+        return split_cells(token.block.text, pipe=token.pipe)
+
+    def caption_without_table(self) -> None:
+        table = self.expect_header
+        assert table is not None
+        self.expect_header = None
+        self.tables.remove(table)
+        caption = next(t for t in self.tokens if t.block.line == table.line and t.kind == CAPTION)
+        self.problem(caption, f"caption 表{table.table_id} is not followed by a table",
+                     "caption_without_table")
+
+    def header(self, token: Token) -> bool:
+        table = self.expect_header
+        assert table is not None
+        cells = self.cells_of(token)
+        if len(cells) < 2 or (token.kind == HEADING and token.style in _INTRINSIC):
+            self.caption_without_table()
+            return False
+        self.expect_header = None
+        roles = header_roles(cells, self.options)
+        if not any(roles):
+            self.problem(token, f"table {table.table_id} has no header (no column role in "
+                         f"{' | '.join(cells)})", None)
+        table.header, table.roles = tuple(cells), roles
+        table.header_key = tuple(norm_key(c) for c in cells)
+        table.header_line = token.block.line
+        table.pipe = token.pipe
+        table.source_table = token.block.table
+        self.table = table
+        return True
+
+    def start_table_without_caption(self, token: Token) -> bool:
+        cells = self.cells_of(token)
+        if len(cells) < 2:
+            return False
+        if token.block.cells is None and not token.pipe:
+            roles = {r for r in header_roles(cells, self.options) if r in _CONTENT_ROLES}
+            if len(roles) < 2:
+                return False
+        self.close_table()
+        self.content_started = True
+        table = _Table(table_id=self.unique_table_id(""), title="", section=self.current,
+                       line=None, page=token.block.page)
+        self.tables.append(table)
+        self.expect_header = table
+        return self.header(token)
+
+    def table_line(self, token: Token) -> bool:
+        """Handle a line while a table is open; ``False`` closes the table."""
+        table = self.table
+        assert table is not None
+        block = token.block
+        if token.kind == HEADING and (token.style in _INTRINSIC or
+                                      len(self.cells_of(token)) != len(table.header)):
+            return False
+        if block.cells is not None:
+            if block.table != table.source_table:
+                return False
+            cells: tuple[str, ...] = block.cells
+        elif table.source_table is not None or table.pipe != token.pipe:
+            return False
+        else:
+            cells = self.cells_of(token)
+        n = len(table.header)
+        if tuple(norm_key(c) for c in cells) == table.header_key:
+            self.add_residue(block.line, block.text.strip(), "repeated_header", block.page)
+            return True
+        text = block.text.strip()
+        if self.partial is not None:
+            merged = list(self.partial[0])
+            merged[-1] = _join_wrapped(merged[-1], cells[0])
+            merged.extend(cells[1:])
+            if len(merged) <= n and self.may_continue(token, cells, text):
+                self.partial[0], self.partial[2] = merged, block.line
+                self.partial_tokens.append(token)
+                if len(merged) == n:
+                    table.rows.append(self.partial)
+                    self.partial = None
+                return True
+            self.flush_partial()
+        if len(cells) == n:
+            rows = table.rows
+            if rows and not cells[0] and block.cells is None:
+                previous = rows[-1][0]
+                if any(not c for c in cells[1:]):
+                    # a tab-separated wrap: the text continues under its own columns
+                    rows[-1][0] = [_join_wrapped(p, c) for p, c in zip(previous, cells,
+                                                                        strict=True)]
+                    rows[-1][2] = block.line
+                    return True
+                # an empty leading cell under a vertically merged cell: fill it down
+                cells = tuple(previous[j] if not c and all(not x for x in cells[:j + 1]) else c
+                              for j, c in enumerate(cells))
+            rows.append([list(cells), block.line, block.line, block.page])
+            return True
+        if len(cells) == 1:
+            rows = table.rows
+            if rows and self.may_continue(token, cells, text):
+                last = rows[-1]
+                last[0][-1] = _join_wrapped(last[0][-1], text)
+                last[2] = block.line
+                return True
+            return False
+        if len(cells) < n:
+            self.partial = [list(cells), block.line, block.line, block.page]
+            self.partial_tokens = [token]
+            return True
+        if token.kind in (ITEM, NOTE) or (text[-1] in TERMINAL_PUNCT and block.cells is None):
+            return False
+        self.problem(token, f"table {table.table_id}: row has {len(cells)} cells, header has {n}",
+                     "table_row_cells")
+        return True
+
+    def may_continue(self, token: Token, cells: tuple[str, ...], text: str) -> bool:
+        """Whether a line can be the wrapped rest of a table row rather than new content."""
+        if token.block.cells is not None or token.kind in (ITEM, NOTE):
+            return False
+        if len(cells) > 1:
+            return True
+        return len(text) <= self.options.max_heading_chars and text[-1] not in TERMINAL_PUNCT
+
+    def flush_partial(self) -> None:
+        """A row left with too few cells: report it; its lines go to residue."""
+        if self.partial is None:
+            return
+        cells = self.partial[0]
+        tokens, self.partial, self.partial_tokens = self.partial_tokens, None, []
+        table = self.table
+        assert table is not None
+        text = "\n".join(t.block.text.strip() for t in tokens)
+        self.problem(tokens[0], f"table {table.table_id}: row has {len(cells)} cells, "
+                     f"header has {len(table.header)}", None, text=text)
+        for t in tokens:
+            self.add_residue(t.block.line, t.block.text.strip(), "table_row_cells", t.block.page)
+
+    def close_table(self) -> None:
+        if self.table is not None:
+            self.flush_partial()
+            self.last_closed = self.table
+        self.table = None
+
+    # -- output ---------------------------------------------------------------------------
+    def recover_subtitles(self) -> None:
+        """Fill an inferred section's subtitle from prose that lists "title,subtitle;"."""
+        for section in self.sections:
+            if not section.inferred or section.subtitle or not section.title:
+                continue
+            pattern = re.compile(re.escape(section.title) + r"\s*[,，:：]\s*([^;；。,，]+?"
+                                 r"(?:[,，][^;；。]+?)?)\s*[;；。]")
+            for para in self.paragraphs:
+                m = pattern.search(para["text"])
+                if m:
+                    section.subtitle = m.group(1).strip()
+                    section.inferred_from += f"; subtitle from line {para['line']}"
+                    break
+
+    def result(self) -> Assembled:
+        self.recover_subtitles()
+        doc_id = self.doc_id
+        sections = [{
+            "doc_id": doc_id, "section_no": s.section_no, "level": s.level,
+            "numbering": s.numbering, "title": s.title, "subtitle": s.subtitle,
+            "inferred": s.inferred, "inferred_from": s.inferred_from, "line": s.line,
+            "page": s.page,
+        } for s in self.sections]
+        tables, rows = [], []
+        for t in self.tables:
+            sec_no = t.section.section_no if t.section else None
+            sec_title = t.section.title if t.section else None
+            tables.append({
+                "doc_id": doc_id, "table_id": t.table_id, "title": t.title, "section_no": sec_no,
+                "header": " | ".join(t.header), "roles": " | ".join(r or "-" for r in t.roles),
+                "n_rows": len(t.rows), "line": t.line, "header_line": t.header_line,
+                "page": t.page,
+            })
+            names = _column_names(t.header, t.roles)
+            for row_no, (cells, line, line_end, page) in enumerate(t.rows, start=1):
+                record = {"doc_id": doc_id, "table_id": t.table_id, "row_no": row_no,
+                          "section_no": sec_no, "section_title": sec_title, "direction": None,
+                          "measure": None, "outcome": None, "line": line,
+                          "line_end": line_end, "page": page}
+                for name, value in zip(names, cells, strict=False):
+                    if name is not None:
+                        record[name] = value
+                rows.append(record)
+        items = [{"doc_id": doc_id, "section_no": _no(it.pop("_section")), **it}
+                 for it in self.items]
+        paragraphs = [{"doc_id": doc_id, "section_no": _no(p.pop("_section")), **p}
+                      for p in self.paragraphs]
+        residue = [{"doc_id": doc_id, **r} for r in sorted(self.residue, key=_residue_order)]
+        return Assembled(sections, tables, rows, items, paragraphs, residue, self.warnings)
+
+
+def _residue_order(record: dict[str, Any]) -> tuple[int, bool]:
+    return record["line"], not record["partial"]
+
+
+def _no(section: _Section | None) -> str | None:
+    return section.section_no if section is not None else None
+
+
+def _column_names(header: Sequence[str], roles: Sequence[str | None]) -> list[str | None]:
+    """Output column for each header cell: its role, or its own name; index columns dropped."""
+    names: list[str | None] = []
+    used: set[str] = set()
+    for j, (cell, role) in enumerate(zip(header, roles, strict=True)):
+        if role == "index":
+            names.append(None)
+            continue
+        name = role if role is not None and role not in used else (cell or f"column_{j + 1}")
+        while name in used:
+            name += "_"
+        used.add(name)
+        names.append(name)
+    return names
+
+
+def assemble(tokens: Sequence[Token], *, doc_id: str, path: str | None, strict: bool,
+             options: ParseOptions, markdown: bool) -> Assembled:
+    """Build the document records from lexer tokens (see the module docstring)."""
+    return _Assembler(tokens, doc_id, path, strict, options, markdown).run()

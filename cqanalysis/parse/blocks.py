@@ -1,0 +1,42 @@
+"""The unit every source hands to the parser: one block of text with its provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Block"]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One line of a text file, one Word paragraph, one table row of a Word/PDF/xlsx table.
+
+    Sources (``cqanalysis.sources``) turn bytes into a list of blocks; the parser
+    (``cqanalysis.parse.parse_blocks``) classifies and assembles them.  Nothing else about the
+    source format reaches the parser.
+
+    Attributes
+    ----------
+    text
+        The text as it stands in the source (for a table row: the cells joined by a tab).
+    line
+        1-based provenance: source line for text, paragraph index for .docx, line on the page
+        for .pdf, spreadsheet row for .xlsx.
+    page
+        Page number where the source has real pages (.pdf, form feeds in .txt), else ``None``.
+    cells
+        Set when the source already knows the cells of a table row (Word, PDF, spreadsheet
+        tables).  Then the parser does not split ``text``; consecutive blocks with the same
+        ``table`` form one table whose first block is the header.
+    table
+        Index of the source table the row belongs to (``None`` for text lines).
+    style
+        A source hint such as ``"heading 2"`` (Word paragraph style); ``None`` for plain text.
+    """
+
+    text: str
+    line: int
+    page: int | None = None
+    cells: tuple[str, ...] | None = None
+    table: int | None = None
+    style: str | None = None

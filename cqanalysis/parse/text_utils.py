@@ -1,0 +1,82 @@
+"""Text helpers shared by the parser and the analysis modules: keys, numerals, cell splitting."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "TERMINAL_PUNCT",
+    "cn_numeral",
+    "display_width",
+    "norm_key",
+    "split_cells",
+]
+
+TERMINAL_PUNCT = frozenset("。！？!?；;…")
+_WS = re.compile(r"\s+")
+_SEP_MULTI = re.compile(r"[ \u3000\xa0]{2,}")
+_SEP_SINGLE = re.compile(r"[ \u3000\xa0]+")
+_PIPE_SPLIT = re.compile(r"(?<!\\)\|")
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def norm_key(text: str) -> str:
+    """The matching key of a text: NFKC, all whitespace removed, case-folded.
+
+    Used for comparison only; frames keep the source text.
+    """
+    return _WS.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def cn_numeral(text: str) -> int | None:
+    """Value of a Chinese or Arabic numeral below 10,000 (``"十二"`` → 12), else ``None``."""
+    if text.isdigit():
+        return int(unicodedata.normalize("NFKC", text))
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in "十百千":
+            unit = {"十": 10, "百": 100, "千": 1000}[ch]
+            total += (current or 1) * unit
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def display_width(text: str) -> int:
+    """Width in terminal/Excel columns: East-Asian wide and full-width characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def split_cells(raw: str, *, pipe: bool = False) -> tuple[str, ...]:
+    """Split one line of a text table into cells.
+
+    Separators, strongest first: a Markdown pipe (``pipe=True``), a tab, two or more spaces,
+    a single space.  The strongest separator present decides, so a cell that contains one
+    space survives in a table separated by tabs or wider gaps.  Positions matter for tabs:
+    empty cells between tabs are kept (a wrapped row continues under its column).
+    """
+    line = raw.strip("\r\n")
+    if pipe:
+        body = line.strip()
+        if body.startswith("|"):
+            body = body[1:]
+        if body.endswith("|") and not body.endswith("\\|"):
+            body = body[:-1]
+        return tuple(c.strip().replace("\\|", "|") for c in _PIPE_SPLIT.split(body))
+    if "\t" in line:
+        cells = [c.strip() for c in line.split("\t")]
+        if not any(cells[1:]) and len(cells) > 1 and cells[0]:
+            return (cells[0],)
+        return tuple(cells)
+    stripped = line.strip()
+    if _SEP_MULTI.search(stripped):
+        return tuple(_SEP_MULTI.split(stripped))
+    if " " in stripped or "\u3000" in stripped or "\xa0" in stripped:
+        return tuple(_SEP_SINGLE.split(stripped))
+    return (stripped,)
