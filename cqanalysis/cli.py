@@ -11,6 +11,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import CqError
 
@@ -75,8 +76,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         raise _AllFailed(f"{first['path']}: {first['error']}")
     for name, frame in corpus.frames().items():
         write_csv(frame, args.out / f"{name}.csv")
-    for _, err in corpus.errors.iterrows():
-        print(f"cqanalysis: skipped {err['path']}: {err['error']}", file=sys.stderr)
+    _report(corpus)
     n_docs = len(corpus.documents) - len(corpus.errors)
     print(f"parsed {n_docs} document(s): {len(corpus.rows)} table rows, {len(corpus.items)} "
           f"items, {len(corpus.residue)} residue lines → {args.out}/", file=sys.stderr)
@@ -94,6 +94,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 class _AllFailed(Exception):
     pass
+
+
+def _report(corpus: Any) -> None:
+    """Lenient-mode problems, one line each: what was skipped and what went to residue."""
+    for _, err in corpus.errors.iterrows():
+        print(f"cqanalysis: skipped {err['path']}: {err['error']}", file=sys.stderr)
+    for message in corpus.warnings:
+        print(f"cqanalysis: warning: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,7 +30,8 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = {_name(r): r for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
+    wanted = {_name(r): r for r in requirements}
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     listed: dict[str, str] = {}
     for dep in env["dependencies"]:

@@ -146,6 +146,8 @@ def _frame(name: str, records: list[dict[str, Any]]) -> pd.DataFrame:
             data[col] = pd.array(values, dtype="Int64")
         elif col in _BOOL_COLUMNS:
             data[col] = pd.array(values, dtype="bool")
+        elif any(v is not None for v in values):
+            data[col] = values  # inferred as pandas' string dtype, cheaper than pd.array
         else:
             data[col] = pd.array(values, dtype="str")
     return pd.DataFrame(data, columns=columns)

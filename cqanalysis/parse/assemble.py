@@ -411,7 +411,8 @@ class _Assembler:
         else:
             cells = self.cells_of(token)
         n = len(table.header)
-        if tuple(norm_key(c) for c in cells) == table.header_key:
+        if (len(cells) == n and norm_key(cells[0]) == table.header_key[0]
+                and tuple(norm_key(c) for c in cells) == table.header_key):
             self.add_residue(block.line, block.text.strip(), "repeated_header", block.page)
             return True
         text = block.text.strip()

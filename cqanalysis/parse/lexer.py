@@ -64,7 +64,10 @@ _MD_RULE = re.compile(r"(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 _COLONS = (":", "：")
-_TITLE_BREAKERS = frozenset("，,。；;！？!?")
+_WORD_CHAR = re.compile(r"[^\W_]")
+_NOTE_MAX = 12  # longest note title considered (资料来源, Sources …)
+_BARE_MAX = 24  # longest unnumbered heading line considered (结论与展望, References …)
+_TITLE_BREAKER = re.compile(r"[，,。；;！？!?]")
 _SUBTITLE_SEPS = re.compile(r"[:：]|——|—")
 
 
@@ -214,16 +217,23 @@ def _running_headers(
     places: dict[str, list[int]] = defaultdict(list)
     n = len(blocks)
     for i, text in enumerate(texts):
-        if (not is_page_number[i] and blocks[i].cells is None
-                and len(text) <= options.running_header_max_chars):
+        # every occurrence must touch a boundary, so other lines need no key at all
+        if (after_boundary[i] or before_boundary[i] or i == 0 or i == n - 1) and \
+                not is_page_number[i] and blocks[i].cells is None and \
+                len(text) <= options.running_header_max_chars:
             places[norm_key(text)].append(i)
     found: set[int] = set()
+    keys_elsewhere: set[str] | None = None
     for key, idx in places.items():
-        if len(idx) < 2 or not key:
+        if len(idx) < 2 or not key or not any(after_boundary[i] or before_boundary[i]
+                                               for i in idx):
             continue
-        touches = [after_boundary[i] or before_boundary[i] or i == 0 or i == n - 1 for i in idx]
-        real = any(after_boundary[i] or before_boundary[i] for i in idx)
-        if not (all(touches) and real):
+        if keys_elsewhere is None:  # lines away from boundaries, keyed only when needed
+            keys_elsewhere = {norm_key(t) for i, t in enumerate(texts)
+                              if not (after_boundary[i] or before_boundary[i] or i == 0
+                                      or i == n - 1)
+                              and len(t) <= options.running_header_max_chars}
+        if key in keys_elsewhere:
             continue
         cells = split_cells(blocks[idx[0]].text)
         if len(cells) >= 2 and sum(r is not None for r in header_roles(cells, options)) >= 2:
@@ -264,7 +274,7 @@ def _classify(
         if not text:
             return Token(MARKUP, block, text)
         first = text[0]
-    if not any(ch.isalnum() for ch in text):
+    if _WORD_CHAR.search(text) is None:
         return Token(UNRECOGNISED, block, text)
 
     if first in "表续Tt":
@@ -276,8 +286,7 @@ def _classify(
     if token is not None:
         return token
 
-    key = norm_key(text)
-    if key in bare:
+    if len(text) <= _BARE_MAX and norm_key(text) in bare:
         return Token(HEADING, block, text, style="bare", level=1, title=text)
 
     token = _colon_item(block, text, "", "", notes, options, numbered=False)
@@ -415,11 +424,9 @@ def _colon_item(
     title, body = rest[:cut].strip(), rest[cut + sep_len:].strip()
     if not body:
         return None
-    if norm_key(title) in notes:
+    if len(title) <= _NOTE_MAX and norm_key(title) in notes:
         return Token(NOTE, block, rest, title=title, body=body)
-    if len(title) > options.max_title_chars or len(title) < 2:
-        return None
-    if any(ch in _TITLE_BREAKERS for ch in title):
+    if len(title) > options.max_title_chars or len(title) < 2 or _TITLE_BREAKER.search(title):
         return None
     if numbered and body[-1] not in TERMINAL_PUNCT and len(body) <= 20:
         return None  # "5.2区域协调机构建设:提升权威性与执行力" is a heading with a subtitle

@@ -64,7 +64,7 @@ _CAPTION_SUFFIXES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParseOptions:
     """Everything the parser treats as configurable.
 
@@ -106,12 +106,23 @@ class ParseOptions:
         """A copy with some options changed."""
         return replace(self, **changes)
 
-    def __hash__(self) -> int:  # role_keywords is a dict; options are used as a cache key
-        return hash((self.page_number_patterns, self.viewer_words,
-                     tuple(sorted((k, tuple(v)) for k, v in self.role_keywords.items())),
-                     self.note_titles, self.bare_headings, self.conclusion_words,
-                     self.caption_suffixes, self.max_title_chars, self.max_heading_chars,
-                     self.running_header_max_chars))
+    def __post_init__(self) -> None:
+        # options key several caches; hash the (dict-holding) value once, not on every lookup
+        key = (self.page_number_patterns, self.viewer_words,
+               tuple(sorted((k, tuple(v)) for k, v in self.role_keywords.items())),
+               self.note_titles, self.bare_headings, self.conclusion_words,
+               self.caption_suffixes, self.max_title_chars, self.max_heading_chars,
+               self.running_header_max_chars)
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined, no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ParseOptions):
+            return NotImplemented
+        return self._key == other._key  # type: ignore[attr-defined, no-any-return]
 
 
 DEFAULT_OPTIONS = ParseOptions()

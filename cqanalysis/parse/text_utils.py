@@ -28,7 +28,7 @@ def norm_key(text: str) -> str:
 
     Used for comparison only; frames keep the source text.
     """
-    return _WS.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def cn_numeral(text: str) -> int | None:
