@@ -40,8 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("parse", help="parse documents into CSV frames")
-    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
-                   help="files or directories (.txt .md .docx .pdf .xlsx .csv)")
+    p.add_argument("inputs", nargs="*", type=Path, metavar="INPUT",
+                   help="files or directories (.txt .md .docx .pdf .xlsx .csv .html); "
+                   "may be omitted with --manifest")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     _add_input_options(p)
 
@@ -69,12 +70,14 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     from ._io import write_csv
     from .corpus import parse_corpus
 
-    corpus = parse_corpus(args.inputs, manifest=args.manifest, jobs=args.jobs,
+    if not args.inputs and args.manifest is None:
+        raise _AllFailed("parse: give INPUT files or directories, or --manifest")
+    corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
                           strict=args.strict)
     if len(corpus.errors) and len(corpus.errors) == len(corpus.documents):
         first = corpus.errors.iloc[0]
         raise _AllFailed(f"{first['path']}: {first['error']}")
-    for name, frame in corpus.frames().items():
+    for name, frame in {**corpus.frames(), "documents": corpus.documents}.items():
         write_csv(frame, args.out / f"{name}.csv")
     _report(corpus)
     n_docs = len(corpus.documents) - len(corpus.errors)

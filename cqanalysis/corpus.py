@@ -95,9 +95,16 @@ def parse_corpus(
         raise ValueError(f"jobs must be a positive integer or None, not {jobs!r}")
     docs, table = _collect(inputs, manifest)
     workers = _workers(jobs, len(docs))
-    show = sys.stderr.isatty() if progress is None else progress
+    show = _is_terminal(sys.stderr) if progress is None else progress
     results = _run(docs, workers=workers, strict=strict, show=show)
     return _corpus(docs, results, table)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no stderr (pythonw) or a closed one
+        return False
 
 
 # --------------------------------------------------------------------------- inputs
@@ -136,6 +143,8 @@ def _expand(inputs: Any, skip: Path | None) -> list[Path]:
 
 def _collect(inputs: Any, manifest: Any) -> tuple[list[_Doc], pd.DataFrame | None]:
     table = read_manifest(manifest) if manifest is not None else None
+    if inputs is not None and not isinstance(inputs, str | os.PathLike):
+        inputs = list(inputs) or None  # an empty list (a CLI given only --manifest): None
     docs: list[_Doc] = []
     if inputs is None:
         if table is None:

@@ -14,7 +14,7 @@ from cqanalysis.schema import PARSE_FRAMES
 
 def test_parse_writes_every_frame_as_bom_csv(tmp_path, seed_path):
     assert main(["parse", str(seed_path), "--out", str(tmp_path)]) == 0
-    for name in (*PARSE_FRAMES, "errors"):
+    for name in (*PARSE_FRAMES, "errors", "documents"):
         raw = (tmp_path / f"{name}.csv").read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
     rows = pd.read_csv(tmp_path / "rows.csv", encoding="utf-8-sig")

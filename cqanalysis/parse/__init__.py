@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -70,8 +71,10 @@ def parse(
 
     path = Path(path)
     blocks = read_blocks(path)
-    return parse_blocks(blocks, doc_id=doc_id or path.stem, path=str(path), strict=strict,
-                        options=options, markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)
+    doc = parse_blocks(blocks, doc_id=doc_id or path.stem, path=str(path), strict=strict,
+                       options=options, markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)
+    notes = tuple(getattr(blocks, "notes", ()))  # what a reader skipped, e.g. empty table rows
+    return replace(doc, warnings=doc.warnings + notes) if notes else doc
 
 
 def parse_text(

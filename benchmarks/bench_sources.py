@@ -1,0 +1,61 @@
+"""Word and PDF reading speed: pages per second, reading alone and reading plus parsing.
+
+    .venv/bin/python benchmarks/bench_sources.py [--repeat 10] [--rounds 3]
+
+Builds the seed chapter ``--repeat`` times over as one .docx and one .pdf (ruled tables,
+wrapped paragraphs, running header and page numbers; see ``tests/_make_sources.py``) in a
+temporary folder, then times ``read_docx_blocks`` / ``read_pdf_blocks`` and the full
+``cqanalysis.parse`` (best of ``--rounds``).  Word has no fixed pages, so its rate is given
+in the pages the same text fills in the PDF.  Prints a small table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cqanalysis.parse import parse  # noqa: E402
+from cqanalysis.sources.docx import read_docx_blocks  # noqa: E402
+from cqanalysis.sources.pdf import read_pdf_blocks  # noqa: E402
+from tests import _make_sources as make  # noqa: E402
+
+
+def best(fn, rounds: int) -> float:
+    out = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        fn()
+        out = min(out, time.perf_counter() - t0)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cq-bench-") as tmp:
+        pdf = make.make_seed_pdf(Path(tmp) / "seed.pdf", repeat=args.repeat)
+        docx = make.make_seed_docx(Path(tmp) / "seed.docx", repeat=args.repeat)
+        pages = max(b.page for b in read_pdf_blocks(pdf))
+        rows = len(parse(pdf).rows)
+        assert rows == 29 * args.repeat, rows
+        assert len(parse(docx).rows) == 29 * args.repeat
+        print(f"seed chapter x{args.repeat}: {pages} A4 pages, {rows} table rows; "
+              f"best of {args.rounds}")  # fmt: skip
+        print(f"{'source':<8} {'step':<13} {'seconds':>8} {'pages/s':>8}")
+        for name, path, reader in (("pdf", pdf, read_pdf_blocks), ("docx", docx, read_docx_blocks)):
+            for step, fn in (("read", partial(reader, path)), ("read+parse", partial(parse, path))):
+                t = best(fn, args.rounds)
+                print(f"{name:<8} {step:<13} {t:>8.3f} {pages / t:>8.1f}")
+
+
+if __name__ == "__main__":
+    main()

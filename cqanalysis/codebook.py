@@ -1,0 +1,448 @@
+"""Codebooks as data: load and validate hierarchical YAML codebooks, shipped or a user's."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import CodebookError
+
+__all__ = [
+    "KNOWN_FIELDS",
+    "SHIPPED_CODEBOOKS",
+    "Code",
+    "Codebook",
+    "default_codebooks",
+    "load_codebook",
+    "match_key",
+]
+
+#: Unit fields a code can apply to: the clauses of a table row's measure and outcome cells,
+#: the row's direction label, and a narrative item (title and body).
+KNOWN_FIELDS = ("measure", "outcome", "direction", "item")
+
+#: Codebooks shipped in ``cqanalysis/codebooks/``, in the order :func:`default_codebooks` uses.
+SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
+
+_TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes"}
+_CODE_KEYS = {"id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude"}
+_WS = re.compile(r"\s+")
+
+
+def match_key(text: object) -> str:
+    """The form texts and keywords are matched in: NFKC, case-folded, white space removed.
+
+    Punctuation is kept, so a keyword never matches across 、 or a quotation mark.
+
+    >>> match_key("ＡＰＰ 平台")
+    'app平台'
+    """
+    if not isinstance(text, str):
+        if text is None or pd.isna(text):
+            return ""
+        text = str(text)
+    return _WS.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of a codebook.
+
+    Attributes
+    ----------
+    id, zh, en, description
+        Identifier, Chinese and English labels, and the coding rule in words.
+    parent
+        Id of the parent code, or ``None`` for a top-level code.
+    depth
+        1 for a top-level code, 2 for its children, …
+    fields
+        Unit fields the code applies to (a subset of :data:`KNOWN_FIELDS`).
+    keywords, exclude
+        Plain substrings in :func:`match_key` form.  A keyword occurrence lying inside an
+        occurrence of an ``exclude`` phrase does not count.
+    regex
+        Regular expressions (searched in the :func:`match_key` form of the text).
+    """
+
+    id: str
+    zh: str
+    en: str
+    description: str
+    parent: str | None
+    depth: int
+    fields: tuple[str, ...]
+    keywords: tuple[str, ...]
+    regex: tuple[str, ...]
+    exclude: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...] = field(repr=False, compare=False, default=())
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` ("zh" or "en"), or the id for ``lang="id"``."""
+        return {"zh": self.zh, "en": self.en, "id": self.id}[lang]
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A validated codebook: an ordered, hierarchical set of :class:`Code`.
+
+    Build one with :func:`load_codebook` (a YAML file or a shipped name) or
+    :meth:`Codebook.from_dict`.  Codes keep their file order, which is also the order of
+    categories in cross-tabulations.
+
+    Attributes
+    ----------
+    name
+        Short name, written to the ``codebook`` column of the ``coded`` frame.
+    zh, en
+        Title of the codebook in Chinese and English.
+    fields
+        Default unit fields of its codes.
+    codes
+        The codes, in file order.
+    rationale, references, version, path
+        Documentation carried in the file, and where it was read from.
+    """
+
+    name: str
+    zh: str
+    en: str
+    fields: tuple[str, ...]
+    codes: tuple[Code, ...]
+    rationale: str = ""
+    references: tuple[str, ...] = ()
+    version: str = ""
+    path: str = ""
+
+    def __iter__(self) -> Iterator[Code]:
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __contains__(self, code_id: object) -> bool:
+        return code_id in self._index
+
+    def __getitem__(self, code_id: str) -> Code:
+        try:
+            return self.codes[self._index[code_id]]
+        except KeyError:
+            raise KeyError(f"codebook {self.name!r} has no code {code_id!r}") from None
+
+    def __repr__(self) -> str:
+        return f"<Codebook {self.name!r}: {len(self.codes)} codes, fields {list(self.fields)}>"
+
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        return {c.id: i for i, c in enumerate(self.codes)}
+
+    def children(self, code_id: str | None) -> tuple[Code, ...]:
+        """The direct children of ``code_id`` (``None``: the top-level codes)."""
+        return tuple(c for c in self.codes if c.parent == code_id)
+
+    def ancestors(self, code_id: str) -> tuple[str, ...]:
+        """Ids from the top-level code down to ``code_id`` itself."""
+        chain = [code_id]
+        while (parent := self[chain[-1]].parent) is not None:
+            chain.append(parent)
+        return tuple(reversed(chain))
+
+    def at_depth(self, code_id: str, depth: int) -> str:
+        """The ancestor of ``code_id`` at ``depth`` (1 = top level); the code itself if shallower.
+
+        >>> cb = default_codebooks()[0]
+        >>> cb.at_depth("supply.organisation", 1)
+        'supply'
+        """
+        chain = self.ancestors(code_id)
+        return chain[min(depth, len(chain)) - 1]
+
+    def applies_to(self, unit_field: str) -> tuple[Code, ...]:
+        """Codes with matching rules that apply to units of ``unit_field``."""
+        return tuple(c for c in self.codes if unit_field in c.fields and (c.keywords or c.patterns))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The codebook as a table (for appendices and coding instructions).
+
+        Columns: codebook, code, parent, depth, label_zh, label_en, description, fields,
+        keywords, regex, exclude; list-valued entries joined by ``"；"``.
+        """
+        records = [
+            (
+                self.name,
+                c.id,
+                c.parent,
+                c.depth,
+                c.zh,
+                c.en,
+                c.description,
+                "；".join(c.fields),
+                "；".join(c.keywords),
+                "；".join(c.regex),
+                "；".join(c.exclude),
+            )
+            for c in self.codes
+        ]
+        columns = [
+            "codebook",
+            "code",
+            "parent",
+            "depth",
+            "label_zh",
+            "label_en",
+            "description",
+            "fields",
+            "keywords",
+            "regex",
+            "exclude",
+        ]
+        out = pd.DataFrame.from_records(records, columns=columns)
+        out["depth"] = out["depth"].astype("int64")
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, path: str = "<dict>") -> Codebook:
+        """Validate a parsed codebook mapping (the YAML document) and build the codebook.
+
+        Raises
+        ------
+        CodebookError
+            Naming ``path`` and, where one is at fault, the code.
+        """
+        return _build(data, path)
+
+
+def load_codebook(source: str | os.PathLike[str] | Codebook) -> Codebook:
+    """Load and validate a codebook from a YAML file or by the name of a shipped one.
+
+    Parameters
+    ----------
+    source
+        A path to a ``.yaml``/``.yml`` file; or the name of a shipped codebook
+        (:data:`SHIPPED_CODEBOOKS`: ``"instruments"``, ``"outcomes"``, ``"levels"``); or a
+        :class:`Codebook`, returned unchanged.
+
+    Returns
+    -------
+    Codebook
+
+    Raises
+    ------
+    CodebookError
+        The file is missing, not YAML, or not a valid codebook: duplicate id, unknown parent,
+        a parent cycle, a leaf without keywords or regex, a bad regex, an unknown field or key,
+        a missing label.  The message names the file and the code.
+
+    Examples
+    --------
+    >>> load_codebook("instruments").en
+    'Policy instruments'
+    """
+    if isinstance(source, Codebook):
+        return source
+    if isinstance(source, str) and _is_name(source):
+        if source not in SHIPPED_CODEBOOKS:
+            shipped = ", ".join(SHIPPED_CODEBOOKS)
+            raise CodebookError(source, f"no shipped codebook of that name (shipped: {shipped})")
+        return _shipped(source)
+    path = Path(source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CodebookError(path, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CodebookError(path, f"cannot read: {exc}") from None
+    return _build(_parse_yaml(text, str(path)), str(path))
+
+
+@functools.cache
+def _shipped(name: str) -> Codebook:
+    resource = resources.files("cqanalysis") / "codebooks" / f"{name}.yaml"
+    text = resource.read_text(encoding="utf-8")
+    return _build(_parse_yaml(text, str(resource)), str(resource))
+
+
+def default_codebooks() -> tuple[Codebook, ...]:
+    """The shipped codebooks: policy instruments, outcome dimensions, governance level / actor."""
+    return tuple(_shipped(name) for name in SHIPPED_CODEBOOKS)
+
+
+def _is_name(source: str) -> bool:
+    return not any(sep in source for sep in ("/", "\\", os.sep)) and "." not in source
+
+
+def _parse_yaml(text: str, path: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CodebookError(path, f"not valid YAML{where}: {problem}") from None
+
+
+def _strings(value: Any, what: str, path: str, code: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CodebookError(path, f"{what} must be a list of strings", code=code)
+    return tuple(value)
+
+
+def _label(entry: Mapping[str, Any], key: str, path: str, code: str | None) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise CodebookError(path, f"missing or empty {key!r} label", code=code)
+    return value.strip()
+
+
+def _fields(value: Any, path: str, code: str | None) -> tuple[str, ...]:
+    fields = _strings(value, "fields", path, code)
+    for f in fields:
+        if f not in KNOWN_FIELDS:
+            known = ", ".join(KNOWN_FIELDS)
+            raise CodebookError(path, f"unknown field {f!r} (known: {known})", code=code)
+    return fields
+
+
+def _keys(values: tuple[str, ...], what: str, path: str, code: str) -> tuple[str, ...]:
+    keys = []
+    for v in values:
+        key = match_key(v)
+        if not key:
+            raise CodebookError(path, f"empty {what} {v!r}", code=code)
+        keys.append(key)
+    return tuple(dict.fromkeys(keys))
+
+
+def _build(data: Any, path: str) -> Codebook:
+    if not isinstance(data, Mapping):
+        raise CodebookError(path, "a codebook must be a YAML mapping with a 'codes' list")
+    unknown = sorted(set(data) - _TOP_KEYS, key=str)
+    if unknown:
+        raise CodebookError(path, f"unknown key(s) {', '.join(map(repr, unknown))}")
+    name = data.get("name") or ("" if path.startswith("<") else Path(path).stem)
+    if not isinstance(name, str) or not name.strip() or _WS.search(name):
+        raise CodebookError(path, "'name' must be a non-empty string without white space")
+    default_fields = _fields(data.get("fields"), path, None)
+    entries = data.get("codes")
+    if not isinstance(entries, list) or not entries:
+        raise CodebookError(path, "'codes' must be a non-empty list")
+
+    raw: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, entry in enumerate(entries, start=1):
+        if not isinstance(entry, Mapping):
+            raise CodebookError(path, f"code entry {n} is not a mapping")
+        code_id = entry.get("id")
+        if not isinstance(code_id, str) or not code_id.strip() or _WS.search(code_id):
+            shown = f" (got {code_id!r}; quote numeric ids)" if code_id is not None else ""
+            raise CodebookError(path, f"code entry {n}: 'id' must be a string{shown}")
+        if code_id in seen:
+            raise CodebookError(path, "duplicate id", code=code_id)
+        seen.add(code_id)
+        bad = sorted(set(entry) - _CODE_KEYS, key=str)
+        if bad:
+            raise CodebookError(path, f"unknown key(s) {', '.join(map(repr, bad))}", code=code_id)
+        parent = entry.get("parent")
+        if parent is not None and not isinstance(parent, str):
+            raise CodebookError(path, "'parent' must be a code id", code=code_id)
+        fields = _fields(entry.get("fields"), path, code_id) or default_fields
+        if not fields:
+            raise CodebookError(
+                path, "no fields (set 'fields' on the codebook or the code)", code=code_id
+            )
+        keywords = _keys(
+            _strings(entry.get("keywords"), "keywords", path, code_id), "keyword", path, code_id
+        )
+        exclude = _keys(
+            _strings(entry.get("exclude"), "exclude", path, code_id),
+            "exclude phrase",
+            path,
+            code_id,
+        )
+        regex = _strings(entry.get("regex"), "regex", path, code_id)
+        patterns = []
+        for pattern in regex:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise CodebookError(path, f"bad regex {pattern!r}: {exc}", code=code_id) from None
+            if compiled.search("") is not None:
+                raise CodebookError(
+                    path, f"regex {pattern!r} matches the empty string", code=code_id
+                )
+            patterns.append(compiled)
+        description = entry.get("description") or ""
+        if not isinstance(description, str):
+            raise CodebookError(path, "'description' must be a string", code=code_id)
+        raw.append(
+            dict(
+                id=code_id,
+                zh=_label(entry, "zh", path, code_id),
+                en=_label(entry, "en", path, code_id),
+                description=" ".join(description.split()),
+                parent=parent,
+                fields=fields,
+                keywords=keywords,
+                regex=regex,
+                exclude=exclude,
+                patterns=tuple(patterns),
+            )
+        )
+
+    by_id = {r["id"]: r for r in raw}
+    for r in raw:
+        if r["parent"] is not None and r["parent"] not in by_id:
+            raise CodebookError(path, f"unknown parent {r['parent']!r}", code=r["id"])
+    has_children = {r["parent"] for r in raw if r["parent"] is not None}
+    for r in raw:
+        if r["id"] not in has_children and not (r["keywords"] or r["regex"]):
+            raise CodebookError(path, "leaf code has no keywords or regex", code=r["id"])
+    for lang in ("zh", "en"):
+        labels: dict[str, str] = {}
+        for r in raw:
+            if r[lang] in labels:
+                other = labels[r[lang]]
+                raise CodebookError(
+                    path, f"{lang} label {r[lang]!r} also used by {other!r}", code=r["id"]
+                )
+            labels[r[lang]] = r["id"]
+
+    codes = []
+    for r in raw:
+        depth, node, visited = 1, r, {r["id"]}
+        while node["parent"] is not None:
+            node = by_id[node["parent"]]
+            if node["id"] in visited:
+                raise CodebookError(path, "parent cycle", code=r["id"])
+            visited.add(node["id"])
+            depth += 1
+        codes.append(Code(depth=depth, **r))
+
+    references = data.get("references")
+    if isinstance(references, str):
+        references = [references]
+    return Codebook(
+        name=name.strip(),
+        zh=_label(data, "zh", path, None),
+        en=_label(data, "en", path, None),
+        fields=default_fields or tuple(dict.fromkeys(f for c in codes for f in c.fields)),
+        codes=tuple(codes),
+        rationale=" ".join(str(data.get("rationale") or "").split()),
+        references=_strings(references, "references", path, None),
+        version=str(data.get("version") or ""),
+        path=path,
+    )

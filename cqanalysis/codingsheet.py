@@ -1,0 +1,717 @@
+"""Manual coding sheets: write an xlsx for human coders, read their filled sheets back as tidy data.
+
+A coding workbook has three sheets:
+
+``说明 instructions``
+    Bilingual instructions, the coder's name (cell to the right of ``编码员 coder``) and a
+    dictionary of the columns.
+``编码 coding``
+    One row per unit: the unit key columns (provenance), ``text``, one coding column per
+    codebook (``name``, or ``name_1`` … ``name_k`` when a unit may take up to *k* codes of that
+    codebook) with a drop-down list of the codebook's codes, and a free ``note`` column. The
+    header row holds these machine-readable names; the instructions sheet explains them.
+``编码表 codebook``
+    Every codebook's codes (id, Chinese and English label, description) and the drop-down
+    choices, which the data validations refer to.
+
+A blank coding cell means *not coded yet* and counts as missing in agreement statistics; a coder
+who finds that no code of a codebook applies chooses ``none 无适用编码``.
+
+Codebooks are passed as a mapping ``{codebook name: codes}`` where ``codes`` is a DataFrame with
+columns ``id``, ``label_zh``, ``label_en`` (``description`` optional), a list of tuples
+``(id, label_zh, label_en[, description])``, or an object with a ``codes`` DataFrame of that
+shape (such as a ``cqanalysis.codebook.Codebook``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ._io import atomic_path, build_timestamp
+from .errors import CodebookError, CqError, InputError
+
+__all__ = [
+    "CLAUSE_KEY",
+    "NO_CODE",
+    "SHEET_CODEBOOK",
+    "SHEET_CODING",
+    "SHEET_INSTRUCTIONS",
+    "CodingSheetError",
+    "codebook_frame",
+    "codebook_frames",
+    "normalize_xlsx",
+    "read_coding_sheets",
+    "write_coding_sheet",
+]
+
+SHEET_INSTRUCTIONS = "说明 instructions"
+SHEET_CODING = "编码 coding"
+SHEET_CODEBOOK = "编码表 codebook"
+CODER_LABEL = "编码员 coder"
+#: Unit key of the clauses frame, used by default when these columns are present.
+CLAUSE_KEY: tuple[str, ...] = ("doc_id", "table_id", "row_no", "field", "clause_no")
+#: The choice a coder makes when no code of a codebook applies to a unit.
+NO_CODE = "none"
+_NO_CODE_ZH = "无适用编码"
+_NO_CODE_EN = "no code applies"
+_TEXT_WIDTH = 60
+
+_INSTRUCTIONS: tuple[tuple[str, str], ...] = (
+    (
+        "请独立编码，不要与其他编码员讨论；先在上方填写你的姓名或代号。",
+        "Code independently, without discussing with other coders; first enter your name or "
+        "code name above.",
+    ),
+    (
+        "在“编码 coding”工作表中逐行阅读 text 列，在每个编码列的下拉列表中选择一个编码。",
+        "In sheet “编码 coding”, read the text of each row and choose a code from the drop-down "
+        "list of each coding column.",
+    ),
+    (
+        "一个编码表有多列（如 instrument_1、instrument_2）时，每列选一个编码，用不到的列留空。",
+        "Where a codebook has several columns (e.g. instrument_1, instrument_2), choose one "
+        "code per column and leave unused columns blank.",
+    ),
+    (
+        f"若该编码表没有适用的编码，请选“{NO_CODE} {_NO_CODE_ZH}”；留空表示尚未编码，计为缺失。",
+        f"If no code of the codebook applies, choose “{NO_CODE} {_NO_CODE_ZH}”; a blank cell "
+        "means not coded yet and counts as missing.",
+    ),
+    (
+        "不要修改 text 及其左侧的来源列；可以排序或筛选；备注写在 note 列。",
+        "Do not edit text or the provenance columns to its left; sorting and filtering are "
+        "fine; write remarks in the note column.",
+    ),
+    (
+        "灰色单元格表示该编码表不适用于此行的字段（field），请留空。",
+        "A grey cell means the codebook does not apply to the row's field; leave it blank.",
+    ),
+    (
+        "各编码的定义见“编码表 codebook”工作表。",
+        "Definitions of the codes are in sheet “编码表 codebook”.",
+    ),
+)
+
+_KEY_DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "doc_id": ("文档编号", "document id"),
+    "table_id": ("表格编号", "table id"),
+    "row_no": ("表内行号", "row number within the table"),
+    "field": ("字段：measure 具体建议 / outcome 预期成效", "field: measure or outcome"),
+    "clause_no": ("单元格内分句序号", "clause number within the cell"),
+    "section_no": ("节编号", "section number"),
+    "item_no": ("条目序号", "item number"),
+}
+
+
+class CodingSheetError(CqError):
+    """A filled coding sheet that cannot be read; names the file, sheet and row at fault."""
+
+    def __init__(
+        self,
+        path: object,
+        reason: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        where = [self.path]
+        if sheet is not None:
+            where.append(f"sheet '{sheet}'")
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        super().__init__(", ".join(where) + f": {reason}")
+
+
+# ------------------------------------------------------------------------------ codebooks
+
+
+def _text(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def codebook_frame(name: str, codes: Any) -> pd.DataFrame:
+    """Normalise one codebook to a DataFrame with columns id, label_zh, label_en, description.
+
+    Parameters
+    ----------
+    name : str
+        The codebook's name (a coding column of the sheet is named after it).
+    codes : DataFrame, sequence of tuples, or object with a ``codes`` DataFrame
+        Codes with ``id``, ``label_zh``, ``label_en`` and optionally ``description``.
+
+    Returns
+    -------
+    DataFrame
+        A new frame, codes in the given order, all values strings.
+
+    Raises
+    ------
+    CodebookError
+        No codes, an empty or duplicate id, or the reserved id ``"none"``.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise CodebookError(repr(name), "a codebook name must be a non-empty string")
+    frame = codes if isinstance(codes, pd.DataFrame) else getattr(codes, "codes", codes)
+    if isinstance(frame, pd.DataFrame):
+        if "id" not in frame.columns and "code" in frame.columns:
+            frame = frame.rename(columns={"code": "id"})
+        absent = [c for c in ("id", "label_zh", "label_en") if c not in frame.columns]
+        if absent:
+            raise CodebookError(name, f"codes lack column(s) {absent}")
+        records = frame.to_dict("records")
+    else:
+        records = []
+        for entry in frame:
+            if hasattr(entry, "id"):  # a cqanalysis.codebook.Code or any object like it
+                records.append(
+                    {
+                        "id": entry.id,
+                        "label_zh": getattr(entry, "zh", getattr(entry, "label_zh", "")),
+                        "label_en": getattr(entry, "en", getattr(entry, "label_en", "")),
+                        "description": getattr(entry, "description", ""),
+                    }
+                )
+                continue
+            entry = tuple(entry)
+            if len(entry) not in (3, 4):
+                raise CodebookError(
+                    name, f"a code must be (id, label_zh, label_en[, description]): {entry!r}"
+                )
+            fields = ("id", "label_zh", "label_en", "description")[: len(entry)]
+            records.append(dict(zip(fields, entry, strict=True)))
+    if not records:
+        raise CodebookError(name, "the codebook has no codes")
+    out = pd.DataFrame(
+        {
+            col: [_text(rec.get(col)) for rec in records]
+            for col in ("id", "label_zh", "label_en", "description")
+        }
+    )
+    for code in out["id"]:
+        if not code:
+            raise CodebookError(name, "a code has an empty id")
+        if code == NO_CODE:
+            raise CodebookError(name, f"the id {NO_CODE!r} is reserved for 'no code applies'", code)
+    dup = out["id"][out["id"].duplicated()]
+    if len(dup):
+        raise CodebookError(name, "duplicate code id", dup.iloc[0])
+    return out
+
+
+def _named(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, Any]:
+    if isinstance(codebooks, Mapping):
+        named = dict(codebooks)
+    else:
+        named = {}
+        for book in codebooks:
+            name = getattr(book, "name", None)
+            if not isinstance(name, str):
+                raise TypeError(f"a codebook given without a name needs a .name: {book!r}")
+            named[name] = book
+    if not named:
+        raise ValueError("at least one codebook is needed")
+    return named
+
+
+def codebook_frames(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, pd.DataFrame]:
+    """:func:`codebook_frame` of every codebook: ``{name: codes}`` or objects with a ``name``."""
+    return {name: codebook_frame(name, codes) for name, codes in _named(codebooks).items()}
+
+
+def _fields(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, frozenset[str] | None]:
+    """Unit fields each codebook applies to (its ``fields`` attribute), or None for all."""
+    out: dict[str, frozenset[str] | None] = {}
+    for name, book in _named(codebooks).items():
+        fields = getattr(book, "fields", None)
+        ok = isinstance(fields, list | tuple | frozenset | set) and fields
+        out[name] = frozenset(map(str, fields)) if ok else None
+    return out
+
+
+def _choice(code_id: str, label_zh: str) -> str:
+    return f"{code_id} {label_zh}" if label_zh else code_id
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+def _strip_illegal(text: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _put(ws: Any, row: int, col: int, value: Any) -> Any:
+    """Write a cell; strings are always inert string cells, never formulas or error values."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ws.cell(row=row, column=col)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        cell = ws.cell(row=row, column=col, value=_strip_illegal(value))
+        # openpyxl turns "=…" into a formula and "#N/A" into an error; keep the text as text.
+        cell.data_type = "s"
+        return cell
+    return ws.cell(row=row, column=col, value=value)
+
+
+def _blocked(fields: frozenset[str] | None, unit_fields: list[str] | None, i: int) -> bool:
+    return fields is not None and unit_fields is not None and unit_fields[i] not in fields
+
+
+def _scope(fields: frozenset[str] | None, lead: str) -> str:
+    return f"{lead}{', '.join(sorted(fields))}" if fields else ""
+
+
+def _slot_columns(name: str, slots: int) -> list[str]:
+    return [name] if slots == 1 else [f"{name}_{i}" for i in range(1, slots + 1)]
+
+
+def write_coding_sheet(
+    units: pd.DataFrame,
+    codebooks: Mapping[str, Any] | Iterable[Any],
+    path: str | os.PathLike[str],
+    *,
+    coder: str | None = None,
+    key: Sequence[str] | None = None,
+    text: str = "text",
+    slots: int | Mapping[str, int] = 1,
+    choices: Literal["id_label", "id"] = "id_label",
+) -> Path:
+    """Write an xlsx coding sheet for one coder, atomically and byte-identically for equal input.
+
+    Parameters
+    ----------
+    units : DataFrame
+        One row per unit to code, with the key columns and a text column, e.g. the clauses frame
+        (doc_id, table_id, row_no, field, clause_no, text). Rows are written in this order.
+    codebooks : mapping or iterable
+        ``{codebook name: codes}`` (see :func:`codebook_frame`), or codebook objects with a
+        ``name`` (``cqanalysis.default_codebooks()``); one coding column (or ``slots`` columns)
+        per codebook, in the given order. A codebook with a ``fields`` attribute applies only
+        to units of those fields (``field`` key column): its other cells are greyed out and
+        must stay blank.
+    path : path-like
+        The ``.xlsx`` file to write.
+    coder : str, optional
+        Pre-filled coder name; left blank for the coder to fill in otherwise.
+    key : sequence of str, optional
+        Unit key columns; default the columns of :data:`CLAUSE_KEY` present in ``units``.
+        Must identify the rows uniquely.
+    text : str
+        Name of the text column.
+    slots : int or mapping
+        How many codes of a codebook a coder may give one unit (columns ``name_1`` …); an int
+        for all codebooks or ``{name: k}`` (default 1).
+    choices : {"id_label", "id"}
+        Drop-down entries as ``"id label_zh"`` or bare ids; :func:`read_coding_sheets` reads both.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    books = codebook_frames(codebooks)
+    applies = _fields(codebooks)
+    key_cols = list(key) if key is not None else [c for c in CLAUSE_KEY if c in units.columns]
+    if not key_cols:
+        raise ValueError(f"units need key columns (default: any of {CLAUSE_KEY})")
+    absent = [c for c in [*key_cols, text] if c not in units.columns]
+    if absent:
+        raise ValueError(f"units lack column(s) {absent}")
+    if len(units) == 0:
+        raise ValueError("no units to code")
+    if units.duplicated(subset=key_cols).any():
+        raise ValueError(f"the key columns {key_cols} do not identify the units uniquely")
+    if choices not in ("id_label", "id"):
+        raise ValueError(f"choices must be 'id_label' or 'id', got {choices!r}")
+    per_book = {
+        name: int(slots.get(name, 1) if isinstance(slots, Mapping) else slots) for name in books
+    }
+    coding_cols = {name: _slot_columns(name, k) for name, k in per_book.items()}
+    header = [*key_cols, text, *(c for cols in coding_cols.values() for c in cols), "note"]
+    clash = {c for c in header if header.count(c) > 1} | ({NO_CODE} & set(books))
+    if clash or any(k < 1 for k in per_book.values()):
+        raise ValueError(f"bad codebook names or slots: {sorted(clash) or per_book}")
+
+    bold = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="D9D9D9")
+    input_fill = PatternFill("solid", fgColor="FFF2CC")
+    blocked_fill = PatternFill("solid", fgColor="BFBFBF")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    wb = Workbook()
+    guide = wb.active
+    guide.title = SHEET_INSTRUCTIONS
+    sheet = wb.create_sheet(SHEET_CODING)
+    book_ws = wb.create_sheet(SHEET_CODEBOOK)
+
+    # Codebook sheet first: the drop-downs refer to its ranges.
+    book_header = ["codebook", "id", "label_zh", "label_en", "description", "choice"]
+    for j, name in enumerate(book_header, start=1):
+        _put(book_ws, 1, j, name).font = bold
+    ranges: dict[str, str] = {}
+    r = 2
+    for name, codes in books.items():
+        start = r
+        rows = [*codes.itertuples(index=False), (NO_CODE, _NO_CODE_ZH, _NO_CODE_EN, "")]
+        for code_id, zh, en, desc in rows:
+            shown = _choice(code_id, zh) if choices == "id_label" else code_id
+            for j, value in enumerate((name, code_id, zh, en, desc, shown), start=1):
+                _put(book_ws, r, j, value or None)
+            r += 1
+        ranges[name] = f"{quote_sheetname(SHEET_CODEBOOK)}!$F${start}:$F${r - 1}"
+    for letter, width in zip("ABCDEF", (14, 10, 24, 30, 50, 30), strict=True):
+        book_ws.column_dimensions[letter].width = width
+    book_ws.freeze_panes = "A2"
+
+    # Coding sheet.
+    for j, name in enumerate(header, start=1):
+        cell = _put(sheet, 1, j, name)
+        cell.font = bold
+        cell.fill = head_fill
+    text_col = len(key_cols) + 1
+    for i, rec in enumerate(units[[*key_cols, text]].itertuples(index=False), start=2):
+        for j, value in enumerate(rec[:-1], start=1):
+            _put(sheet, i, j, value)
+        _put(sheet, i, text_col, _text(rec[-1]) or None).alignment = wrap
+    last_row = len(units) + 1
+    unit_fields = [str(f) for f in units["field"]] if "field" in key_cols else None
+    col_no = text_col + 1
+    for name, cols in coding_cols.items():
+        dv = DataValidation(
+            type="list",
+            formula1=ranges[name],
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorTitle="不在编码表中 Not a code",
+            error=f"请从下拉列表选择 {name} 的编码。Choose a code of {name} from the list.",
+            promptTitle=name[:32],
+            prompt=f"选择一个编码 Choose a code ({name})",
+        )
+        sheet.add_data_validation(dv)
+        for _ in cols:
+            letter = get_column_letter(col_no)
+            dv.add(f"{letter}2:{letter}{last_row}")
+            sheet.column_dimensions[letter].width = 24
+            for i in range(2, last_row + 1):
+                blocked = _blocked(applies[name], unit_fields, i - 2)
+                sheet.cell(row=i, column=col_no).fill = blocked_fill if blocked else input_fill
+            col_no += 1
+    for j in range(1, text_col):
+        sheet.column_dimensions[get_column_letter(j)].width = 12
+    sheet.column_dimensions[get_column_letter(text_col)].width = _TEXT_WIDTH
+    sheet.column_dimensions[get_column_letter(col_no)].width = 30
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
+
+    # Instructions sheet.
+    _put(guide, 1, 1, "编码说明 Coding instructions").font = Font(bold=True, size=14)
+    _put(guide, 3, 1, CODER_LABEL).font = bold
+    _put(guide, 3, 2, coder).fill = input_fill
+    r = 5
+    for zh, en in _INSTRUCTIONS:
+        _put(guide, r, 1, zh).alignment = wrap
+        _put(guide, r, 2, en).alignment = wrap
+        r += 1
+    r += 1
+    for j, value in enumerate(("列 column", "含义", "meaning"), start=1):
+        _put(guide, r, j, value).font = bold
+    described = [
+        *((c, *_KEY_DESCRIPTIONS.get(c, ("来源列", "provenance column"))) for c in key_cols),
+        (text, "待编码文本", "text to code"),
+        *(
+            (
+                c,
+                f"编码表 {name} 的编码{_scope(applies[name], '，适用于 ')}",
+                f"a code of codebook {name}{_scope(applies[name], '; applies to ')}",
+            )
+            for name, cols in coding_cols.items()
+            for c in cols
+        ),
+        ("note", "备注（可选）", "remarks (optional)"),
+    ]
+    for column, zh, en in described:
+        r += 1
+        for j, value in enumerate((column, zh, en), start=1):
+            _put(guide, r, j, value)
+    guide.column_dimensions["A"].width = 50
+    guide.column_dimensions["B"].width = 60
+    guide.column_dimensions["C"].width = 40
+
+    stamp = build_timestamp().replace(tzinfo=None)
+    wb.properties.creator = "cqanalysis"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.active = 0
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+        normalize_xlsx(tmp)
+    return Path(path)
+
+
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def normalize_xlsx(path: str | os.PathLike[str]) -> Path:
+    """Make an xlsx file's bytes depend only on its content, not on when it was written.
+
+    openpyxl stamps the save time into ``docProps/core.xml`` (``dcterms:modified``) and into
+    every zip entry's header. This rewrites the file (atomically) with both set to
+    :func:`cqanalysis._io.build_timestamp`, entries in their original order, deflate
+    compression and fixed entry attributes.
+
+    Parameters
+    ----------
+    path : path-like
+        An existing ``.xlsx`` (any zip-based OOXML file).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    when = build_timestamp()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    date_time = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    with zipfile.ZipFile(path) as zin:
+        entries = [(info.filename, zin.read(info)) for info in zin.infolist()]
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as zout:
+        for name, payload in entries:
+            if name == "docProps/core.xml":
+                payload = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), payload)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            zout.writestr(info, payload)
+    return Path(path)
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+def _norm(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", value).split())
+
+
+def _lookup(codes: pd.DataFrame) -> dict[str, str]:
+    """Every accepted spelling of a code → its id; labels only where they are unambiguous."""
+    table: dict[str, str] = {}
+    labels: dict[str, set[str]] = {}
+    entries = [*codes.itertuples(index=False), (NO_CODE, _NO_CODE_ZH, _NO_CODE_EN, "")]
+    for code_id, zh, en, _ in entries:
+        table[_norm(code_id)] = code_id
+        for label in (zh, en):
+            if label:
+                table.setdefault(_norm(f"{code_id} {label}"), code_id)
+                labels.setdefault(_norm(label), set()).add(code_id)
+    for label, ids in labels.items():
+        if len(ids) == 1:
+            table.setdefault(label, next(iter(ids)))
+    return table
+
+
+_SEPARATORS = re.compile(r"[;\n]")
+
+
+def _parse_cell(value: Any, table: dict[str, str]) -> list[str] | None:
+    """Code ids in a cell ([] if blank); None if some entry is not a code."""
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        value = _text(value)
+    raw = _norm(str(value))
+    if not raw:
+        return []
+    if raw in table:
+        return [table[raw]]
+    parts = [_norm(p) for p in _SEPARATORS.split(unicodedata.normalize("NFKC", str(value)))]
+    parts = [p for p in parts if p]
+    if len(parts) > 1 and all(p in table for p in parts):
+        return [table[p] for p in parts]
+    return None
+
+
+def _load(path: Path) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        # Not read_only: a read-only workbook keeps the file open through any row iterator
+        # left unfinished (an error mid-sheet), and coding sheets are small.
+        return load_workbook(path, data_only=True)
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except Exception as exc:  # openpyxl raises many types for a corrupt or non-xlsx file
+        raise InputError(path, f"not a readable xlsx workbook ({type(exc).__name__})") from exc
+
+
+def _coder_name(wb: Any, path: Path) -> str:
+    if SHEET_INSTRUCTIONS in wb.sheetnames:
+        for row in wb[SHEET_INSTRUCTIONS].iter_rows(min_row=1, max_row=30, max_col=2):
+            cells = [c.value for c in row] + [None, None]
+            if isinstance(cells[0], str) and _norm(cells[0]) == _norm(CODER_LABEL):
+                name = _text(cells[1])
+                if name:
+                    return name
+                break
+    return path.stem
+
+
+def _read_one(
+    path: Path,
+    tables: dict[str, dict[str, str]],
+    applies: dict[str, frozenset[str] | None],
+) -> tuple[str, list[str], list[dict[str, Any]]]:
+    wb = _load(path)
+    if SHEET_CODING not in wb.sheetnames:
+        raise CodingSheetError(path, f"no sheet '{SHEET_CODING}'")
+    coder = _coder_name(wb, path)
+    rows = wb[SHEET_CODING].iter_rows(values_only=True)
+    header = [_text(v) for v in next(rows, ())]
+    if "text" not in header:
+        raise CodingSheetError(path, "no 'text' column in the header", sheet=SHEET_CODING, row=1)
+    key_cols = header[: header.index("text")]
+    if not key_cols:
+        raise CodingSheetError(path, "no unit key columns before 'text'", sheet=SHEET_CODING, row=1)
+    columns: dict[str, list[int]] = {}
+    for name in tables:
+        slot = re.compile(rf"{re.escape(name)}(_\d+)?")
+        columns[name] = [j for j, h in enumerate(header) if slot.fullmatch(h)]
+        if not columns[name]:
+            raise CodingSheetError(
+                path, f"no column for codebook '{name}'", sheet=SHEET_CODING, row=1
+            )
+    records: list[dict[str, Any]] = []
+    seen: dict[tuple, int] = {}
+    for row_no, values in enumerate(rows, start=2):
+        values = tuple(values) + (None,) * (len(header) - len(values))
+        keys = values[: len(key_cols)]
+        if all(v is None or v == "" for v in values):
+            continue
+        if all(v is None or v == "" for v in keys):
+            raise CodingSheetError(path, "row has no unit key", sheet=SHEET_CODING, row=row_no)
+        if keys in seen:
+            raise CodingSheetError(
+                path, f"same unit as row {seen[keys]}", sheet=SHEET_CODING, row=row_no
+            )
+        seen[keys] = row_no
+        unit = dict(zip(key_cols, keys, strict=True))
+        unit_field = [str(unit["field"])] if "field" in unit else None
+        for name, cols in columns.items():
+            found: list[str] = []
+            for j in cols:
+                codes = _parse_cell(values[j], tables[name])
+                if codes and _blocked(applies[name], unit_field, 0):
+                    raise CodingSheetError(
+                        path,
+                        f"codebook '{name}' does not apply to field {unit['field']!r}; "
+                        "leave the cell blank",
+                        sheet=SHEET_CODING,
+                        row=row_no,
+                        column=header[j],
+                    )
+                if codes is None:
+                    raise CodingSheetError(
+                        path,
+                        f"{values[j]!r} is not a code of codebook '{name}'",
+                        sheet=SHEET_CODING,
+                        row=row_no,
+                        column=header[j],
+                    )
+                found.extend(c for c in codes if c not in found)
+            for code in found:
+                records.append({**unit, "coder": coder, "codebook": name, "code": code})
+    return coder, key_cols, records
+
+
+def read_coding_sheets(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    codebooks: Mapping[str, Any] | Iterable[Any],
+) -> pd.DataFrame:
+    """Read filled coding sheets into one tidy frame: one row per unit × coder × codebook × code.
+
+    Parameters
+    ----------
+    paths : path-like or iterable of path-likes
+        Workbooks written by :func:`write_coding_sheet` and filled in by coders, one per coder.
+    codebooks : mapping or iterable
+        The codebooks, as for :func:`write_coding_sheet`; every codebook needs a
+        coding column in every sheet. A cell may hold a code id, the ``"id label"`` drop-down
+        text, an unambiguous label, ``none`` (no code applies), or several of these separated
+        by ``;`` or line breaks; full-width characters and extra spaces are tolerated.
+
+    Returns
+    -------
+    DataFrame
+        The unit key columns (the header cells left of ``text``), ``coder``, ``codebook``,
+        ``code`` (``"none"`` where the coder chose no code applies). Blank cells (not coded)
+        give no rows. Files in the given order, then sheet rows, codebooks and code columns.
+        The coder is the name next to ``编码员 coder`` on the instructions sheet, or else the
+        file name without suffix. Turn it into units × coders matrices with
+        :func:`cqanalysis.agreement.coding_matrix`.
+
+    Raises
+    ------
+    CodingSheetError
+        A value that is not a code, or in a cell whose codebook does not apply to the unit's
+        field (naming file, sheet, row and column), a missing sheet or
+        column, a repeated unit, two files of the same coder, or files with different keys.
+    InputError
+        A file that is missing or not an xlsx workbook.
+    """
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not items:
+        raise ValueError("no coding sheets given")
+    tables = {name: _lookup(codes) for name, codes in codebook_frames(codebooks).items()}
+    applies = _fields(codebooks)
+    key_cols: list[str] | None = None
+    coders: dict[str, Path] = {}
+    records: list[dict[str, Any]] = []
+    for item in items:
+        path = Path(item)
+        coder, keys, rows = _read_one(path, tables, applies)
+        if coder in coders:
+            raise CodingSheetError(path, f"coder '{coder}' also coded {coders[coder]}")
+        coders[coder] = path
+        if key_cols is None:
+            key_cols = keys
+        elif keys != key_cols:
+            raise CodingSheetError(
+                path,
+                f"key columns {keys} differ from {key_cols} of the first sheet",
+                sheet=SHEET_CODING,
+                row=1,
+            )
+        records.extend(rows)
+    assert key_cols is not None
+    return pd.DataFrame(records, columns=[*key_cols, "coder", "codebook", "code"])

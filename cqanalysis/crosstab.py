@@ -1,0 +1,567 @@
+"""Cross-tabulations of coded data, code co-occurrence, and the chi-square test of independence."""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook
+from .coding import CodebookLike, resolve_codebooks, rollup
+
+__all__ = [
+    "VARIABLES",
+    "Chi2Result",
+    "SmallExpectedWarning",
+    "chi2_test",
+    "cooccurrence",
+    "crosstab",
+]
+
+
+class SmallExpectedWarning(UserWarning):
+    """Expected counts too small for the chi-square approximation (Cochran's rule).
+
+    Issued by :func:`chi2_test` when any expected count is below 1 or more than 20% of them
+    are below 5.  For a 2×2 table read the Fisher exact test row of the result instead; for
+    larger tables merge sparse categories (e.g. ``depth=1``) before testing.  Silence it with
+    ``warnings.simplefilter("ignore", SmallExpectedWarning)``.
+    """
+
+
+#: Built-in variable names: unit attributes and (codebook, field) code variables.
+VARIABLES: dict[str, dict[str, object]] = {
+    "domain": {"column": "section_title", "zh": "领域", "en": "Domain"},
+    "section": {"column": "section_no", "zh": "节", "en": "Section"},
+    "direction": {"column": "direction", "zh": "方向", "en": "Direction"},
+    "table": {"column": "table_id", "zh": "表", "en": "Table"},
+    "document": {"column": "doc_id", "zh": "文档", "en": "Document"},
+    "field": {"column": "field", "zh": "字段", "en": "Field"},
+    "instrument": {"codebook": "instruments", "fields": ("measure",)},
+    "outcome": {"codebook": "outcomes", "fields": ("outcome",)},
+    "level": {"codebook": "levels", "fields": ("measure",)},
+}
+
+_BY_KEYS = {
+    "unit": ("unit_id",),
+    "row": ("doc_id", "table_id", "row_no"),
+    "section": ("doc_id", "section_no"),
+    "document": ("doc_id",),
+}
+_MARGIN = {"zh": "合计", "en": "Total", "id": "Total"}
+
+
+@dataclass(frozen=True)
+class _Var:
+    title: str  # axis name
+    frame: pd.DataFrame  # key columns + "value"
+    order: list[object]  # category order
+    labels: dict[object, object]  # category -> label (attribute values stay as they are)
+
+
+def crosstab(
+    data: pd.DataFrame,
+    *,
+    index: str | tuple[str, str],
+    columns: str | tuple[str, str],
+    layer: str | tuple[str, str] | None = None,
+    values: str = "count",
+    normalize: str | None = None,
+    margins: bool = True,
+    labels: str = "zh",
+    by: str = "auto",
+    depth: int | None = None,
+    codebooks: CodebookLike | Iterable[CodebookLike] | None = None,
+    documents: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Cross-tabulate two (or three) variables of a ``coded`` frame.
+
+    Parameters
+    ----------
+    data
+        A ``coded`` frame (:func:`cqanalysis.code_units`), with the units' section_title and
+        direction columns for the domain and direction variables.
+    index, columns, layer
+        Variables for the rows, the columns and (optionally) an outer row level.  Each is
+        one of :data:`VARIABLES` — ``"domain"`` (section title), ``"section"``,
+        ``"direction"``, ``"table"``, ``"document"``, ``"field"``, ``"instrument"``
+        (instruments codes of measure clauses), ``"outcome"`` (outcomes codes of outcome
+        clauses), ``"level"`` (levels codes of measure clauses) —; or the name of a codebook
+        in ``data`` (its codes on every field), or a ``(codebook, field)`` pair; or a column of
+        ``data``; or a column of ``documents`` (document variables of a corpus).
+    values
+        ``"count"``: number of codings (unit × code records; with two code variables at row
+        level, pairs of them).  ``"presence"``: number of distinct units of analysis (see
+        ``by``) showing the combination.
+    normalize
+        ``None``, ``"row"``, ``"column"`` or ``"all"``: divide by row, column or grand totals
+        (within each layer).
+    margins
+        Add a total row and column (``"合计"``/``"Total"``).  With ``values="presence"``
+        totals count each unit of analysis once, so they can be less than the sum of cells.
+    labels
+        Category labels of code variables: ``"zh"``, ``"en"`` or ``"id"``; also the language of
+        axis names and margin labels.
+    by
+        Unit of analysis the variables are joined on: ``"unit"`` (clause or item), ``"row"``
+        (table row: a measure code meets the outcome codes of the same recommendation),
+        ``"section"``, ``"document"``.  ``"auto"``: ``"row"`` when code variables come
+        from different fields (instrument × outcome), else ``"unit"``.  Units without the key
+        (items at row level) are left out.
+    depth
+        Roll code variables up to this depth of their codebook first (1: top level, e.g.
+        supply / environment / demand).
+    codebooks
+        Codebooks of ``data`` (default: the shipped ones), for labels, order and ``depth``.
+    documents
+        Document variables (doc_id plus columns), e.g. ``Corpus.documents``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts (int64) or shares (float64).  Categories of code variables follow codebook
+        order, domains section order, directions their order of appearance, others sorted.
+        ``attrs`` records the options (``values``, ``normalize``, ``margins``, ``by``) so that
+        :func:`chi2_test` can strip margins.
+
+    Examples
+    --------
+    >>> tab = crosstab(coded, index="domain", columns="instrument", depth=1)  # doctest: +SKIP
+    """
+    if values not in ("count", "presence"):
+        raise ValueError("crosstab: values must be 'count' or 'presence'")
+    if normalize not in (None, "row", "column", "all"):
+        raise ValueError("crosstab: normalize must be None, 'row', 'column' or 'all'")
+    if labels not in ("zh", "en", "id"):
+        raise ValueError("crosstab: labels must be 'zh', 'en' or 'id'")
+    books = {b.name: b for b in resolve_codebooks(codebooks)}
+    if depth is not None:
+        # roll up the codebooks we know; rows of other codebooks pass through untouched
+        known = data["codebook"].isin(list(books)) | data["codebook"].isna()
+        rolled = rollup(data[known], depth=depth, codebooks=books.values())
+        data = pd.concat([rolled, data[~known]], ignore_index=True) if (~known).any() else rolled
+    specs = [index, columns, *([layer] if layer is not None else [])]
+    fields = [_spec_fields(s, data, books) for s in specs]
+    code_fields = {f for f in fields if f is not None}
+    if by == "auto":
+        by = "row" if len(code_fields) > 1 else "unit"
+    if by not in _BY_KEYS:
+        raise ValueError("crosstab: by must be 'auto', 'unit', 'row', 'section' or 'document'")
+    if by == "unit" and "unit_id" not in data.columns:
+        raise ValueError("crosstab: data needs a unit_id column (use code_units)")
+    key = list(_BY_KEYS[by])
+    variables = [_variable(s, data, books, documents, key, labels, values) for s in specs]
+
+    names = [f"v{i}" for i in range(len(variables))]
+    merged = variables[0].frame.rename(columns={"value": names[0]})
+    for name, var in zip(names[1:], variables[1:], strict=True):
+        merged = merged.merge(var.frame.rename(columns={"value": name}), on=key, how="inner")
+    if values == "presence":
+        merged = merged.drop_duplicates([*key, *names])
+
+    row_var, col_var = variables[0], variables[1]
+    layer_var = variables[2] if layer is not None else None
+    margin = _MARGIN[labels]
+    col_order = [c for c in col_var.order if c in set(merged[names[1]])]
+    col_labels = [col_var.labels[c] for c in col_order]
+
+    def one_table(part: pd.DataFrame) -> pd.DataFrame:
+        counts = part.groupby([names[0], names[1]], sort=False).size()
+        grid = counts.unstack(names[1]) if len(counts) else pd.DataFrame()
+        row_order = [r for r in row_var.order if r in set(part[names[0]])]
+        grid = grid.reindex(index=row_order, columns=col_order).fillna(0).astype("int64")
+        if margins:
+            if values == "presence":
+                row_tot = part.drop_duplicates([*key, names[0]]).groupby(names[0]).size()
+                col_tot = part.drop_duplicates([*key, names[1]]).groupby(names[1]).size()
+                total = len(part.drop_duplicates(key))
+            else:
+                row_tot, col_tot, total = grid.sum(axis=1), grid.sum(axis=0), int(grid.sum().sum())
+            grid[margin] = row_tot.reindex(row_order).fillna(0).astype("int64").to_numpy()
+            bottom = [*col_tot.reindex(col_order).fillna(0).astype("int64"), total]
+            grid.loc[margin] = bottom
+        grid.index = [row_var.labels.get(r, r) if r != margin else margin for r in grid.index]
+        grid.columns = [*col_labels, *([margin] if margins else [])]
+        return _normalize(grid, normalize, margin if margins else None)
+
+    if layer_var is None:
+        table = one_table(merged)
+        table.index.name = row_var.title
+    else:
+        parts = []
+        layer_keys = []
+        for value in layer_var.order:
+            part = merged[merged[names[2]] == value]
+            if len(part):
+                parts.append(one_table(part))
+                layer_keys.append(layer_var.labels[value])
+        if parts:
+            table = pd.concat(parts, keys=layer_keys, names=[layer_var.title, row_var.title])
+            table = table.fillna(0)
+            if normalize is None:
+                table = table.astype("int64")
+        else:
+            table = pd.DataFrame(
+                index=pd.MultiIndex.from_arrays([[], []], names=[layer_var.title, row_var.title])
+            )
+    table.columns.name = col_var.title
+    table.attrs = {
+        "values": values,
+        "normalize": normalize,
+        "margins": margin if margins else None,
+        "by": by,
+        "layer": layer is not None,
+    }
+    return table
+
+
+def _normalize(grid: pd.DataFrame, how: str | None, margin: str | None) -> pd.DataFrame:
+    if how is None:
+        return grid
+    values = grid.to_numpy(dtype="float64")
+    if margin is not None:
+        row_tot = values[:, -1:]
+        col_tot = values[-1:, :]
+        total = values[-1, -1]
+    else:
+        row_tot = values.sum(axis=1, keepdims=True)
+        col_tot = values.sum(axis=0, keepdims=True)
+        total = values.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if how == "row":
+            out = values / row_tot
+        elif how == "column":
+            out = values / col_tot
+        else:
+            out = values / total
+    out = np.where(np.isfinite(out), out, 0.0)
+    return pd.DataFrame(out, index=grid.index, columns=grid.columns)
+
+
+def _spec_fields(
+    spec: str | tuple[str, str], data: pd.DataFrame, books: dict[str, Codebook]
+) -> tuple[str, ...] | None:
+    """The unit fields of a code variable (None for an attribute variable)."""
+    if isinstance(spec, tuple):
+        return (spec[1],)
+    if spec in VARIABLES and "codebook" in VARIABLES[spec]:
+        return tuple(VARIABLES[spec]["fields"])  # type: ignore[arg-type]
+    if spec in VARIABLES or spec in data.columns:
+        return None
+    if spec in set(data["codebook"].dropna()) or spec in books:
+        return tuple(sorted(set(data.loc[data["codebook"] == spec, "field"].dropna())))
+    return None
+
+
+def _variable(
+    spec: str | tuple[str, str],
+    data: pd.DataFrame,
+    books: dict[str, Codebook],
+    documents: pd.DataFrame | None,
+    key: list[str],
+    labels: str,
+    values: str,
+) -> _Var:
+    book_name: str | None = None
+    fields: tuple[str, ...] | None = None
+    name = spec if isinstance(spec, str) else f"{spec[0]}@{spec[1]}"
+    if isinstance(spec, tuple):
+        book_name, fields = spec[0], (spec[1],)
+    elif spec in VARIABLES and "codebook" in VARIABLES[spec]:
+        book_name = str(VARIABLES[spec]["codebook"])
+        fields = tuple(VARIABLES[spec]["fields"])  # type: ignore[arg-type]
+    elif (
+        spec not in VARIABLES
+        and spec not in data.columns
+        and (spec in set(data["codebook"].dropna()) or spec in books)
+    ):
+        book_name = spec
+
+    if book_name is not None:
+        book = books.get(book_name)
+        if book is None:
+            raise ValueError(f"crosstab: no codebook named {book_name!r} (pass codebooks=)")
+        mask = (data["codebook"] == book_name) & data["code"].notna()
+        if fields is not None:
+            mask &= data["field"].isin(list(fields))
+        frame = _keyed(data[mask], key).rename(columns={"code": "value"})[[*key, "value"]]
+        if values == "presence":
+            frame = frame.drop_duplicates()
+        title = name if labels == "id" else (book.zh if labels == "zh" else book.en)
+        code_labels = {c.id: c.label(labels) for c in book}
+        return _Var(title, frame, [c.id for c in book], code_labels)
+
+    if isinstance(spec, str) and spec in VARIABLES:
+        column = str(VARIABLES[spec]["column"])
+        title = name if labels == "id" else str(VARIABLES[spec][labels])
+    else:
+        column, title = str(spec), str(spec)
+    source = data
+    if column not in data.columns:
+        if spec == "domain" and "section_no" in data.columns:
+            column = "section_no"
+        elif documents is not None and column in documents.columns:
+            docs = documents[["doc_id", column]].drop_duplicates("doc_id")
+            source = data.merge(docs, on="doc_id", how="left")
+        else:
+            raise ValueError(
+                f"crosstab: unknown variable {spec!r} (not a built-in variable, "
+                "a codebook, a column of data or of documents)"
+            )
+    frame = _keyed(source, key)
+    frame = frame[[*key, column]].rename(columns={column: "value"})
+    frame = frame[frame["value"].notna()].drop_duplicates()
+    order = _order(spec, source, column)
+    return _Var(title, frame, order, {v: v for v in order})
+
+
+def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Rows of ``frame`` whose key columns are all present (items have no table row)."""
+    missing = [c for c in key if c not in frame.columns]
+    if missing:
+        raise ValueError(f"crosstab: data lacks column(s) {', '.join(missing)}")
+    return frame[frame[key].notna().all(axis=1)]
+
+
+def _order(spec: object, source: pd.DataFrame, column: str) -> list[object]:
+    present = source[column].dropna()
+    if spec == "domain" and column == "section_title" and "section_no" in source.columns:
+        pairs = source[["section_no", column]].dropna().drop_duplicates()
+        first = pairs.groupby(column, sort=False)["section_no"].agg(
+            lambda s: min(s, key=_natural_key)
+        )
+        return sorted(first.index, key=lambda t: (_natural_key(first[t]), str(t)))
+    if spec == "direction":
+        return list(dict.fromkeys(present))
+    return sorted(set(present), key=_natural_key)
+
+
+def _natural_key(value: object) -> tuple[object, ...]:
+    if isinstance(value, int | float | np.integer | np.floating):
+        return ((0, float(value)),)
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", str(value))
+    )
+
+
+def cooccurrence(
+    data: pd.DataFrame,
+    *,
+    rows: str | tuple[str, str] = "instrument",
+    columns: str | tuple[str, str] = "outcome",
+    values: str = "count",
+    labels: str = "zh",
+    depth: int | None = None,
+    margins: bool = False,
+    codebooks: CodebookLike | Iterable[CodebookLike] | None = None,
+) -> pd.DataFrame:
+    """Code co-occurrence within the same table row: measure code × outcome code by default.
+
+    A thin layer over :func:`crosstab` with ``by="row"``: each cell counts the pairs of a
+    measure-clause code and an outcome-clause code found in the same recommendation
+    (``values="count"``) or the recommendations in which both occur (``"presence"``).  Use
+    ``rows == columns`` with ``values="presence"`` for a symmetric code × code matrix whose
+    diagonal counts the rows with each code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Code × code counts, codebook order, no margins unless asked.
+    """
+    return crosstab(
+        data,
+        index=rows,
+        columns=columns,
+        values=values,
+        labels=labels,
+        by="row",
+        depth=depth,
+        margins=margins,
+        codebooks=codebooks,
+    )
+
+
+class Chi2Result(NamedTuple):
+    """Result of :func:`chi2_test`; unpacks like ``observed, expected, residuals, stats``.
+
+    Attributes
+    ----------
+    observed
+        The counts tested (all-zero rows and columns removed).
+    expected
+        Expected counts under independence.
+    residuals
+        Adjusted standardized residuals (Haberman 1973): beyond ±1.96 a cell departs from
+        independence at the 5% level.
+    stats
+        One row per test: ``pearson`` (always); ``yates`` (continuity-corrected) and
+        ``fisher`` (exact, two-sided; ``statistic`` is the odds ratio) for 2×2 tables.
+        Columns: test, statistic, dof, pval, cramer_v, n, min_expected, share_expected_lt5.
+    """
+
+    observed: pd.DataFrame
+    expected: pd.DataFrame
+    residuals: pd.DataFrame
+    stats: pd.DataFrame
+
+
+def chi2_test(
+    data: pd.DataFrame,
+    *,
+    index: str | tuple[str, str] | None = None,
+    columns: str | tuple[str, str] | None = None,
+    **crosstab_options: object,
+) -> Chi2Result:
+    """Chi-square test of independence, with expected counts, residuals and Fisher's exact test.
+
+    Parameters
+    ----------
+    data
+        A contingency table of counts (e.g. from :func:`crosstab`; its margins are removed),
+        or, with ``index`` and ``columns``, a ``coded`` frame to cross-tabulate first.
+    index, columns
+        Variables, as in :func:`crosstab`.
+    **crosstab_options
+        Passed to :func:`crosstab` (``values``, ``by``, ``depth``, ``labels``, ``codebooks``,
+        ``documents``).
+
+    Returns
+    -------
+    Chi2Result
+
+    Warns
+    -----
+    SmallExpectedWarning
+        When any expected count is below 1 or more than 20% are below 5 (Cochran 1954).
+
+    Notes
+    -----
+    The test assumes each unit falls in exactly one cell.  Multi-label coding breaks that: a
+    clause coded with two instruments counts twice.  Read p-values on multi-label tables as
+    descriptive, or test a presence/absence split of one code at a time.  All-zero rows and
+    columns carry no information and are dropped before testing.
+    """
+    if index is not None or columns is not None:
+        if index is None or columns is None:
+            raise ValueError("chi2_test: give both index and columns, or a table")
+        table = crosstab(
+            data,
+            index=index,
+            columns=columns,
+            margins=False,
+            normalize=None,
+            **crosstab_options,  # type: ignore[arg-type]
+        )
+    else:
+        table = data
+    if table.attrs.get("normalize"):
+        raise ValueError("chi2_test: needs counts, not a normalized table")
+    if table.attrs.get("layer") or isinstance(table.index, pd.MultiIndex):
+        raise ValueError("chi2_test: test one layer at a time")
+    margin = table.attrs.get("margins")
+    if margin:
+        table = table.drop(index=margin, columns=margin, errors="ignore")
+    observed = table.apply(pd.to_numeric, errors="raise")
+    obs = observed.to_numpy(dtype="float64")
+    if (obs < 0).any() or not np.isfinite(obs).all():
+        raise ValueError("chi2_test: counts must be finite and non-negative")
+    observed = observed.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
+    r, c = observed.shape
+    if r < 2 or c < 2:
+        raise ValueError(f"chi2_test: need at least 2×2 non-empty categories, got {r}×{c}")
+
+    obs = observed.to_numpy(dtype="float64")
+    n = obs.sum()
+    row = obs.sum(axis=1, keepdims=True)
+    col = obs.sum(axis=0, keepdims=True)
+    exp = row @ col / n
+    dof = (r - 1) * (c - 1)
+    chi2, pval = _pearson(obs, exp, dof)
+    adj = (obs - exp) / np.sqrt(exp * (1 - row / n) * (1 - col / n))
+    min_exp = float(exp.min())
+    share_lt5 = float((exp < 5).mean())
+    cramer = math.sqrt(chi2 / (n * (min(r, c) - 1)))
+    rows = [("pearson", float(chi2), int(dof), float(pval), cramer, n, min_exp, share_lt5)]
+    if (r, c) == (2, 2):
+        # Yates: move each observed count up to 0.5 towards its expected count
+        diff = exp - obs
+        shifted = obs + np.sign(diff) * np.minimum(0.5, np.abs(diff))
+        y_chi2, y_p = _pearson(shifted, exp, dof)
+        rows.append(("yates", y_chi2, dof, y_p, cramer, n, min_exp, share_lt5))
+        if np.equal(np.round(obs), obs).all():
+            odds, f_p = _fisher_2x2(obs.astype("int64"))
+            rows.append(("fisher", odds, None, f_p, cramer, n, min_exp, share_lt5))
+    if min_exp < 1 or share_lt5 > 0.2:
+        advice = (
+            "see the Fisher exact test row"
+            if (r, c) == (2, 2)
+            else ("merge sparse categories (e.g. depth=1) or use an exact test")
+        )
+        warnings.warn(
+            f"{int((exp < 5).sum())} of {exp.size} expected counts are below 5 (smallest "
+            f"{min_exp:.2f}); the chi-square approximation may be poor: {advice}",
+            SmallExpectedWarning,
+            stacklevel=2,
+        )
+    stats = pd.DataFrame.from_records(
+        rows,
+        columns=[
+            "test",
+            "statistic",
+            "dof",
+            "pval",
+            "cramer_v",
+            "n",
+            "min_expected",
+            "share_expected_lt5",
+        ],
+    )
+    stats["dof"] = stats["dof"].astype("Int64")
+    if float(n).is_integer():
+        stats["n"] = stats["n"].astype("int64")
+    frame = dict(index=observed.index, columns=observed.columns)
+    return Chi2Result(
+        observed=observed,
+        expected=pd.DataFrame(exp, **frame),
+        residuals=pd.DataFrame(adj, **frame),
+        stats=stats,
+    )
+
+
+def _pearson(obs: np.ndarray, exp: np.ndarray, dof: int) -> tuple[float, float]:
+    """Pearson's X² and its upper-tail p-value (scipy.special only: scipy.stats is slow to load)."""
+    from scipy.special import chdtrc
+
+    chi2 = float(((obs - exp) ** 2 / exp).sum())
+    return chi2, float(chdtrc(dof, chi2))
+
+
+def _fisher_2x2(table: np.ndarray) -> tuple[float, float]:
+    """Sample odds ratio and two-sided exact p-value of a 2×2 table of counts.
+
+    The p-value sums the hypergeometric probabilities of all tables with the observed margins
+    that are no more likely than the observed one (the rule of R's fisher.test and SciPy),
+    with a relative tolerance of 1e-7 for ties.
+    """
+    (a, b), (c, d) = (int(v) for v in table[0]), (int(v) for v in table[1])
+    row1, col1, n = a + b, a + c, a + b + c + d
+
+    def log_p(x: int) -> float:
+        return _log_comb(col1, x) + _log_comb(n - col1, row1 - x) - _log_comb(n, row1)
+
+    low, high = max(0, row1 + col1 - n), min(row1, col1)
+    observed = log_p(a)
+    support = [log_p(x) for x in range(low, high + 1)]
+    pval = math.fsum(math.exp(lp) for lp in support if lp <= observed + math.log1p(1e-7))
+    odds = (a * d) / (b * c) if b * c else (math.inf if a * d else math.nan)
+    return odds, min(1.0, pval)
+
+
+def _log_comb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)

@@ -1,0 +1,571 @@
+"""Read a Word .docx file into blocks: paragraphs with heading/caption hints, table rows as cells.
+
+The helpers at the top (``SourceBlocks``, ``join_wrapped``, ``check_source``) are shared by the
+PDF, spreadsheet and HTML readers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..parse.blocks import Block
+
+__all__ = ["SourceBlocks", "check_package", "check_source", "join_wrapped", "read_docx_blocks"]
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+class SourceBlocks(list[Block]):
+    """A list of blocks that also carries reader notes.
+
+    Readers skip things that hold no text (an empty table row, a repeated table header on a
+    continuation page) and say so here instead of through :mod:`warnings` (which the test suite
+    turns into errors).  The parser copies ``notes`` into ``Document.warnings``.
+
+    Attributes
+    ----------
+    notes
+        One ``"path:line: what was skipped"`` string per skipped item, in source order.
+    """
+
+    notes: list[str]
+
+    def __init__(self, blocks: Iterable[Block] = (), notes: Iterable[str] = ()) -> None:
+        super().__init__(blocks)
+        self.notes = list(notes)
+
+
+# Characters that sit inside Chinese text without spaces around them although Unicode calls
+# them "ambiguous" width (curly quotes, ellipsis, dashes, middle dot).
+_CJK_PUNCT = frozenset("“”‘’…—–·")
+
+
+def _is_wide(ch: str) -> bool:
+    return ch in _CJK_PUNCT or unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def join_wrapped(parts: Iterable[str]) -> str:
+    """Join the visual lines of one wrapped text back into one string.
+
+    Lines are joined directly when either side of the break is a CJK (wide) character, so no
+    space lands inside Chinese text; between two Latin words one space is inserted.  A line
+    ending in a hyphen is joined without a space and keeps its hyphen.
+
+    Parameters
+    ----------
+    parts
+        The visual lines, top to bottom.
+
+    Returns
+    -------
+    str
+        The joined, trimmed text.
+    """
+    out = ""
+    for raw in parts:
+        part = raw.strip()
+        if not part:
+            continue
+        if out and not (_is_wide(out[-1]) or _is_wide(part[0]) or out[-1] in "-/"):
+            out += " "
+        out += part
+    return out
+
+
+def check_source(path: Path, kind: str) -> bytes:
+    """Return the first bytes of ``path``; raise :class:`InputError` if it is missing or empty."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    if not head:
+        raise InputError(path, f"empty file (0 bytes): not a {kind}")
+    return head
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if b"\x00" in head[:1024]:
+        return False
+    for enc in ("utf-8", "gb18030"):
+        try:
+            head[:4000].decode(enc)
+        except UnicodeDecodeError as exc:
+            # a multi-byte character cut at the end of the sample is still text
+            if exc.start >= len(head[:4000]) - 4:
+                return True
+            continue
+        return True
+    return False
+
+
+def zip_reason(path: Path, head: bytes, kind: str, suffix: str) -> str | None:
+    """Why ``head`` cannot be an Office Open XML package (``None`` if it may be one)."""
+    if head.startswith(b"PK\x03\x04"):
+        return None
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            f"an old-style (OLE) file, not a {suffix}: a legacy Office 97-2003 file or a "
+            f"password-protected one; save it as an unprotected {suffix}"
+        )
+    if _looks_like_text(head):
+        return f"a plain-text file with a {suffix} name, not a {kind}; rename it to .txt"
+    return f"not a {kind} ({suffix} files are ZIP packages; this one is not)"
+
+
+_PACKAGE_KINDS = (
+    ("word/document.xml", "a Word document"),
+    ("xl/workbook.xml", "an Excel workbook"),
+    ("ppt/presentation.xml", "a PowerPoint presentation"),
+)
+
+
+def check_package(path: Path, member: str, kind: str, suffix: str) -> None:
+    """Raise :class:`InputError` unless ``path`` is a complete ZIP holding ``member``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise InputError(
+            path, f"corrupt or truncated {suffix}: the ZIP archive is incomplete ({exc})"
+        ) from None
+    if member not in names:
+        what = next((name for m, name in _PACKAGE_KINDS if m in names), "a ZIP archive")
+        raise InputError(path, f"{what} with a {suffix} name, not {kind}")
+
+
+# --------------------------------------------------------------------------- Word numbering
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+_CN_DIGITS = "零一二三四五六七八九"
+_CN_LEGAL = "零壹贰叁肆伍陆柒捌玖"
+_TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+_DIZHI = "子丑寅卯辰巳午未申酉戌亥"
+_ROMAN = (
+    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+)  # fmt: skip
+
+
+def _chinese_number(n: int, digits: str = _CN_DIGITS, ten: str = "十") -> str:
+    if n <= 0 or n >= 1000:
+        return str(n)
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    out = ""
+    if hundreds:
+        out += digits[hundreds] + "百"
+        if rest and tens == 0:
+            out += digits[0]
+    if tens:
+        out += ("" if tens == 1 and not hundreds else digits[tens]) + ten
+    if ones:
+        out += digits[ones]
+    return out
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt in ("chineseCounting", "chineseCountingThousand", "taiwaneseCounting"):
+        return _chinese_number(n)
+    if fmt == "chineseLegalSimplified":
+        return _chinese_number(n, _CN_LEGAL, "拾")
+    if fmt == "ideographTraditional":
+        return _TIANGAN[(n - 1) % 10]
+    if fmt == "ideographZodiac":
+        return _DIZHI[(n - 1) % 12]
+    if fmt in ("upperRoman", "lowerRoman"):
+        out, rest = "", n
+        for value, sym in _ROMAN:
+            while rest >= value:
+                out, rest = out + sym, rest - value
+        return out if fmt == "upperRoman" else out.lower()
+    if fmt in ("upperLetter", "lowerLetter"):
+        letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter if fmt == "upperLetter" else letter.lower()
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if fmt == "decimalFullWidth":
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt == "none":
+        return ""
+    return str(n)
+
+
+class _Numbering:
+    """Renders Word's automatic list and heading numbers ("5.2", "（一）") as text.
+
+    Word stores the number outside the paragraph text; without it a heading numbered by a
+    multilevel list would lose its section number.  Counters run per abstract numbering
+    definition, as Word runs them.
+    """
+
+    def __init__(self, doc: Any) -> None:
+        self.levels: dict[str, dict[int, dict[str, Any]]] = {}
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}
+        self.counters: dict[str, dict[int, int]] = {}
+        self.started: set[str] = set()
+        self.style_numpr: dict[str, tuple[str | None, int | None]] = {}
+        try:
+            root = doc.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            root = None
+        if root is not None:
+            self._read_definitions(root)
+        self._read_styles(doc)
+
+    def _read_definitions(self, root: Any) -> None:
+        for absn in root.iter(f"{_W}abstractNum"):
+            levels: dict[int, dict[str, Any]] = {}
+            for lvl in absn.iter(f"{_W}lvl"):
+                ilvl = int(lvl.get(f"{_W}ilvl", "0"))
+                levels[ilvl] = {
+                    "start": int(_val(lvl, "start") or 1),
+                    "fmt": _val(lvl, "numFmt") or "decimal",
+                    "text": _val(lvl, "lvlText") or "",
+                    "suff": _val(lvl, "suff") or "tab",
+                    "legal": lvl.find(f"{_W}isLgl") is not None,
+                }
+            self.levels[absn.get(f"{_W}abstractNumId", "")] = levels
+        for num in root.iter(f"{_W}num"):
+            overrides: dict[int, int] = {}
+            for ov in num.iter(f"{_W}lvlOverride"):
+                start = _val(ov, "startOverride")
+                if start is not None:
+                    overrides[int(ov.get(f"{_W}ilvl", "0"))] = int(start)
+            self.nums[num.get(f"{_W}numId", "")] = (_val(num, "abstractNumId") or "", overrides)
+
+    def _read_styles(self, doc: Any) -> None:
+        try:
+            styles = doc.styles.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        raw: dict[str, tuple[str | None, str | None, int | None]] = {}
+        for st in styles.iter(f"{_W}style"):
+            sid = st.get(f"{_W}styleId", "")
+            based = _val(st, "basedOn")
+            numpr = st.find(f"{_W}pPr/{_W}numPr")
+            num_id = _val(numpr, "numId") if numpr is not None else None
+            ilvl_s = _val(numpr, "ilvl") if numpr is not None else None
+            if ilvl_s is None:
+                outline = _val(st.find(f"{_W}pPr"), "outlineLvl") if num_id else None
+                ilvl_s = outline
+            raw[sid] = (based, num_id, int(ilvl_s) if ilvl_s is not None else None)
+        for sid in raw:
+            seen: set[str] = set()
+            cur: str | None = sid
+            while cur and cur in raw and cur not in seen:
+                seen.add(cur)
+                based, num_id, ilvl = raw[cur]
+                if num_id is not None:
+                    self.style_numpr[sid] = (num_id, ilvl)
+                    break
+                cur = based
+
+    def label(self, p: Any) -> str:
+        """The rendered number of paragraph element ``p`` plus its separator, or ``""``."""
+        numpr = p.find(f"{_W}pPr/{_W}numPr")
+        num_id = _val(numpr, "numId") if numpr is not None else None
+        ilvl_s = _val(numpr, "ilvl") if numpr is not None else None
+        if num_id is None:
+            style_id = _val(p.find(f"{_W}pPr"), "pStyle")
+            num_id, ilvl = self.style_numpr.get(style_id or "", (None, None))
+        else:
+            ilvl = int(ilvl_s) if ilvl_s is not None else None
+        if not num_id or num_id == "0" or num_id not in self.nums:
+            return ""
+        abs_id, overrides = self.nums[num_id]
+        levels = self.levels.get(abs_id, {})
+        ilvl = ilvl or 0
+        if ilvl not in levels:
+            return ""
+        counters = self.counters.setdefault(abs_id, {})
+        if num_id not in self.started:
+            self.started.add(num_id)
+            for lv, start in overrides.items():
+                counters[lv] = start - 1
+        counters[ilvl] = counters.get(ilvl, levels[ilvl]["start"] - 1) + 1
+        for deeper in [lv for lv in counters if lv > ilvl]:
+            del counters[deeper]
+        spec = levels[ilvl]
+        if spec["fmt"] == "bullet":
+            return ""
+
+        def sub(m: re.Match[str]) -> str:
+            lv = int(m.group(1)) - 1
+            lspec = levels.get(lv, {"start": 1, "fmt": "decimal"})
+            n = counters.get(lv, lspec["start"])
+            fmt = "decimal" if spec["legal"] and lv != ilvl else lspec["fmt"]
+            return _format_number(n, fmt)
+
+        text = re.sub(r"%(\d)", sub, spec["text"]).strip()
+        if not text:
+            return ""
+        return text + {"nothing": ""}.get(spec["suff"], " ")
+
+
+def _val(el: Any, tag: str) -> str | None:
+    if el is None:
+        return None
+    child = el.find(f"{_W}{tag}")
+    return None if child is None else child.get(f"{_W}val")
+
+
+# --------------------------------------------------------------------------- the reader
+
+_HEADING_RE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+_CAPTION_NAMES = {"caption", "题注"}
+_TABLE_CAPTION_RE = re.compile(r"^\s*(?:表|table)\s*[\d一二三四五六七八九十]", re.IGNORECASE)
+
+
+def _style_hint(paragraph: Any) -> str | None:
+    """``"heading N"`` / ``"caption"`` from the paragraph style or its outline level."""
+    p = paragraph._p
+    outline = _val(p.find(f"{_W}pPr"), "outlineLvl")
+    try:
+        style = paragraph.style
+    except (KeyError, ValueError, AttributeError):
+        style = None
+    while style is not None:
+        name = (style.name or "").strip()
+        m = _HEADING_RE.match(name)
+        if m:
+            return f"heading {m.group(1)}"
+        if name.lower() in _CAPTION_NAMES:
+            return "caption"
+        if outline is None:
+            outline = _val(style.element.find(f"{_W}pPr"), "outlineLvl")
+        style = style.base_style
+    if outline is not None and outline.isdigit() and int(outline) < 9:
+        return f"heading {int(outline) + 1}"
+    return None
+
+
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+# Subtrees whose text is not the paragraph's own: text boxes (read separately), the duplicate
+# fallback rendering of drawings, tracked deletions and moves, field instructions, properties.
+_SKIP = frozenset(
+    {f"{_W}txbxContent", f"{_MC}Fallback", f"{_W}del", f"{_W}moveFrom", f"{_W}delText",
+     f"{_W}instrText", f"{_W}pPr", f"{_W}rPr"}
+)  # fmt: skip
+
+
+def _para_text(p: Any) -> str:
+    """A paragraph's text, tracked insertions and hyperlinks included (python-docx skips them)."""
+    parts: list[str] = []
+
+    def walk(el: Any) -> None:
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP:
+                continue
+            if tag == f"{_W}t":
+                parts.append(child.text or "")
+            elif tag == f"{_W}tab":
+                parts.append("\t")
+            elif tag in (f"{_W}br", f"{_W}cr"):
+                if child.get(f"{_W}type") not in ("page", "column"):
+                    parts.append("\n")
+            elif tag == f"{_W}noBreakHyphen":
+                parts.append("-")
+            else:
+                walk(child)
+
+    walk(p)
+    return "".join(parts)
+
+
+def _text_box_paragraphs(p: Any) -> list[Any]:
+    """Paragraphs inside the text boxes anchored in ``p`` (each drawn once, not its fallback)."""
+    out = []
+    for box in p.iter(f"{_W}txbxContent"):
+        if any(a.tag == f"{_MC}Fallback" for a in box.iterancestors()):
+            continue
+        out.extend(box.iter(f"{_W}p"))
+    return out
+
+
+def _iter_body(element: Any) -> Iterator[Any]:
+    """Body-level ``w:p`` and ``w:tbl`` in reading order, looking inside content controls."""
+    for child in element.iterchildren():
+        tag = child.tag
+        if tag in (f"{_W}p", f"{_W}tbl"):
+            yield child
+        elif tag in (f"{_W}sdt", f"{_W}customXml", f"{_W}sdtContent"):
+            yield from _iter_body(child.find(f"{_W}sdtContent") if tag == f"{_W}sdt" else child)
+
+
+def _cell_text(tc: Any) -> str:
+    # every paragraph of the cell, nested tables included; explicit breaks stay line breaks
+    lines = [_para_text(p).strip() for p in tc.iter(f"{_W}p")]
+    return "\n".join(line for line in lines if line)
+
+
+def _table_rows(tbl: Any) -> Iterator[tuple[tuple[str, ...], bool]]:
+    """Yield ``(cells, empty)`` per row, one cell per grid column.
+
+    A vertical merge fills its value down; a horizontal merge keeps its text in its first
+    column and leaves the other columns it covers empty, so cells stay under their header.
+    """
+    above: dict[int, str] = {}
+    for tr in tbl.iterchildren(f"{_W}tr"):
+        trpr = tr.find(f"{_W}trPr")
+        cells = [""] * int(_val(trpr, "gridBefore") or 0)
+        own_text = False
+        for tc in tr.iterchildren(f"{_W}tc"):
+            tcpr = tc.find(f"{_W}tcPr")
+            span = int(_val(tcpr, "gridSpan") or 1)
+            vmerge_el = tcpr.find(f"{_W}vMerge") if tcpr is not None else None
+            vmerge = None if vmerge_el is None else vmerge_el.get(f"{_W}val", "continue")
+            hmerge_el = tcpr.find(f"{_W}hMerge") if tcpr is not None else None
+            if hmerge_el is not None and hmerge_el.get(f"{_W}val", "continue") == "continue":
+                cells.extend([""] * span)  # legacy horizontal merge: covered by the left cell
+                continue
+            col = len(cells)
+            text = _cell_text(tc)
+            if vmerge == "continue":
+                text = text or above.get(col, "")
+            elif text:
+                own_text = True
+            above[col] = text
+            cells.append(text)
+            cells.extend([""] * (span - 1))
+        cells.extend([""] * int(_val(trpr, "gridAfter") or 0))
+        yield tuple(cells), not own_text
+
+
+def read_docx_blocks(path: Path) -> SourceBlocks:
+    """Read a Word .docx file into blocks.
+
+    Paragraphs become text blocks (``style`` = ``"heading N"`` for Word heading styles and
+    outline levels, ``"caption"`` for the caption style); automatic list and heading numbers
+    are rendered into the text.  Each table row becomes one block with ``cells`` and
+    ``table`` (1-based table index), one cell per grid column: a vertical merge fills its
+    value down every row it spans; a horizontal merge is one cell, not repeated (its text in
+    the first column it covers, the others empty).  A table caption placed below its table is
+    moved before the table's rows.  ``line`` counts paragraphs, soft line breaks and table
+    rows in reading order (empty ones included, so the numbers are positions in the
+    document); ``page`` is ``None`` (Word has no fixed pages).
+
+    Parameters
+    ----------
+    path
+        The .docx file.
+
+    Returns
+    -------
+    SourceBlocks
+        The blocks, with ``notes`` naming skipped empty table rows.
+
+    Raises
+    ------
+    InputError
+        Empty, missing, truncated or corrupt file, a renamed text file, a legacy .doc or a
+        password-protected document.
+    """
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    path = Path(path)
+    head = check_source(path, "Word .docx document")
+    reason = zip_reason(path, head, "Word .docx document", ".docx")
+    if reason:
+        raise InputError(path, reason)
+    check_package(path, "word/document.xml", "a Word .docx document", ".docx")
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise InputError(path, f"corrupt or truncated .docx ({exc})") from None
+    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        raise InputError(path, f"not a readable Word .docx package ({exc})") from None
+    except Exception as exc:  # lxml syntax errors and friends from a damaged package part
+        if type(exc).__module__.startswith(("lxml", "docx", "zipfile")):
+            raise InputError(path, f"corrupt .docx ({type(exc).__name__}: {exc})") from None
+        raise
+    try:
+        return _blocks(document, path)
+    except zipfile.BadZipFile as exc:
+        raise InputError(path, f"corrupt or truncated .docx ({exc})") from None
+
+
+def _blocks(document: Any, path: Path) -> SourceBlocks:
+    from docx.text.paragraph import Paragraph
+
+    numbering = _Numbering(document)
+    body = document.element.body
+    parent = document._body
+    out = SourceBlocks()
+    # one entry per body element: ("p", blocks, is_caption) or ("tbl", blocks)
+    units: list[tuple[str, list[Block], bool]] = []
+    line = 0
+    table_no = 0
+    for el in _iter_body(body):
+        if el.tag == f"{_W}p":
+            para = Paragraph(el, parent)
+            style = _style_hint(para)
+            label = numbering.label(el)
+            pieces = _para_text(el).split("\n")
+            blocks = []
+            for k, piece in enumerate(pieces):
+                line += 1
+                text = (label if k == 0 else "") + piece
+                if text.strip():
+                    blocks.append(Block(text=text.strip(), line=line, style=style))
+            for inner in _text_box_paragraphs(el):
+                for piece in _para_text(inner).split("\n"):
+                    line += 1
+                    if piece.strip():
+                        blocks.append(Block(text=piece.strip(), line=line))
+            is_caption = bool(blocks) and (
+                style == "caption" or bool(_TABLE_CAPTION_RE.match(blocks[0].text))
+            )
+            units.append(("p", blocks, is_caption))
+        else:
+            table_no += 1
+            rows = []
+            for cells, empty in _table_rows(el):
+                line += 1
+                if empty:
+                    out.notes.append(f"{path}:{line}: empty table row skipped (table {table_no})")
+                    continue
+                rows.append(Block("\t".join(cells), line=line, cells=cells, table=table_no))
+            units.append(("tbl", rows, False))
+    units = _captions_first(units)
+    for _, blocks, _ in units:
+        out.extend(blocks)
+    return out
+
+
+def _captions_first(
+    units: list[tuple[str, list[Block], bool]],
+) -> list[tuple[str, list[Block], bool]]:
+    """Move a caption that sits below its table to just before the table."""
+    content = [u for u in units if u[1] or u[0] == "tbl"]  # blank paragraphs do not separate
+    out: list[tuple[str, list[Block], bool]] = []
+    i = 0
+    while i < len(content):
+        unit = content[i]
+        if unit[0] == "tbl" and i + 1 < len(content):
+            nxt = content[i + 1]
+            before_is_caption = bool(out) and out[-1][0] == "p" and out[-1][2]
+            after_is_table = i + 2 < len(content) and content[i + 2][0] == "tbl"
+            if nxt[0] == "p" and nxt[2] and not before_is_caption and not after_is_table:
+                out.extend([nxt, unit])
+                i += 2
+                continue
+        out.append(unit)
+        i += 1
+    return out

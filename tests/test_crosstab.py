@@ -1,0 +1,299 @@
+"""Cross-tabulations, co-occurrence and the chi-square test."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cqanalysis.clauses import explode_clauses
+from cqanalysis.coding import code_units, coding_units
+from cqanalysis.crosstab import (
+    Chi2Result,
+    SmallExpectedWarning,
+    chi2_test,
+    cooccurrence,
+    crosstab,
+)
+
+DOMAINS = [
+    "政府职能转变",
+    "区域协调机构建设",
+    "法律法规与政策体系完善",
+    "推动要素自由流动与公共服务共建共享",
+    "信息共享与智慧协同",
+    "人才队伍建设",
+]
+
+# Top-level instruments of the measure clauses per domain, counted by hand from the hand coding
+# in test_coding.MEASURES (a clause with two codes under one top-level type counts once):
+# supply, environment, demand.
+DOMAIN_X_INSTRUMENT = [[3, 5, 0], [4, 3, 0], [0, 7, 0], [4, 4, 2], [7, 2, 0], [5, 2, 2]]
+# Table rows (recommendations) using each top-level instrument at least once.
+ROWS_X_INSTRUMENT = [[3, 3, 0], [3, 2, 0], [0, 5, 0], [3, 2, 1], [5, 2, 0], [4, 2, 1]]
+
+
+@pytest.fixture(scope="module")
+def coded(seed):
+    return code_units(coding_units(explode_clauses(seed.rows), seed.items))
+
+
+def test_domain_by_instrument_counts(coded):
+    tab = crosstab(coded, index="domain", columns="instrument", depth=1)
+    assert tab.index.name == "领域" and tab.columns.name == "政策工具"
+    assert list(tab.index) == [*DOMAINS, "合计"]
+    assert list(tab.columns) == ["供给型工具", "环境型工具", "需求型工具", "合计"]
+    body = tab.iloc[:-1, :-1].to_numpy().tolist()
+    assert body == DOMAIN_X_INSTRUMENT
+    assert tab["合计"].tolist() == [8, 7, 7, 10, 9, 9, 50]
+    assert tab.loc["合计"].tolist() == [23, 23, 4, 50]
+    assert (tab.dtypes == "int64").all()
+
+
+def test_presence_counts_rows_once(coded):
+    tab = crosstab(
+        coded, index="domain", columns="instrument", depth=1, values="presence", by="row"
+    )
+    assert tab.iloc[:-1, :-1].to_numpy().tolist() == ROWS_X_INSTRUMENT
+    # margins count recommendations, not cells: every table has 4 or 5 rows, 29 in all
+    assert tab["合计"].tolist() == [4, 5, 5, 5, 5, 5, 29]
+    assert tab.loc["合计"].tolist() == [18, 16, 2, 29]
+
+
+def test_normalize_and_english_labels(coded):
+    row = crosstab(coded, index="domain", columns="instrument", depth=1, normalize="row")
+    assert row.loc["政府职能转变"].tolist() == [3 / 8, 5 / 8, 0.0, 1.0]
+    assert np.allclose(row.iloc[:, :-1].sum(axis=1), 1.0)
+    col = crosstab(coded, index="domain", columns="instrument", depth=1, normalize="column")
+    assert col.loc["合计"].tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert col.loc["信息共享与智慧协同", "供给型工具"] == 7 / 23
+    share = crosstab(coded, index="domain", columns="instrument", depth=1, normalize="all")
+    assert share.loc["合计", "合计"] == 1.0
+    assert share.loc["法律法规与政策体系完善", "环境型工具"] == 7 / 50
+    en = crosstab(coded, index="domain", columns="instrument", depth=1, labels="en")
+    assert en.index.name == "Domain" and en.columns.name == "Policy instruments"
+    assert list(en.columns) == [
+        "Supply-side instruments",
+        "Environmental instruments",
+        "Demand-side instruments",
+        "Total",
+    ]
+    ids = crosstab(coded, index="domain", columns="instrument", depth=1, labels="id", margins=False)
+    assert list(ids.columns) == ["supply", "environment", "demand"]
+    assert ids.columns.name == "instrument"
+
+
+def test_leaf_codes_follow_codebook_order(coded):
+    tab = crosstab(coded, index="instrument", columns="domain", margins=False, labels="id")
+    # codes never used on the seed (procurement, pilots) are left out; order is the codebook's
+    assert list(tab.index) == [
+        "supply.organisation",
+        "supply.personnel",
+        "supply.information",
+        "supply.infrastructure",
+        "supply.public_services",
+        "environment.law",
+        "environment.planning",
+        "environment.fiscal",
+        "environment.coordination",
+        "environment.oversight",
+        "environment.guidance",
+        "demand.market",
+        "demand.participation",
+    ]
+    # supply.organisation: 5.1 rows 2 and 3, 5.2 rows 1 (two clauses), 2 and 4
+    assert tab.loc["supply.organisation"].tolist() == [2, 4, 0, 0, 0, 0]
+
+
+def test_instrument_by_outcome_cooccurrence(coded):
+    pairs = cooccurrence(coded, depth=1)
+    assert pairs.index.name == "政策工具" and pairs.columns.name == "预期成效维度"
+    # demand codes occur in 5.4.1 row 1 (two measure clauses; outcome: coordination) and
+    # 5.6.1 row 5 (two clauses; outcome: efficiency and capacity)
+    assert pairs.loc["需求型工具"].tolist() == [2, 2, 0, 0, 0, 0, 0]
+    rows = cooccurrence(coded, depth=1, values="presence", margins=True)
+    assert rows.loc["需求型工具"].to_dict() == {
+        "协同与一体化": 1,
+        "效能与能力": 1,
+        "公平与共享": 0,
+        "法治与问责": 0,
+        "绿色发展": 0,
+        "安全与信任": 0,
+        "发展与创新": 0,
+        "合计": 2,
+    }
+    # green development is expected only of 5.4.1 row 5, whose two clauses are coordination
+    assert rows["绿色发展"].tolist() == [0, 1, 0, 1]
+    assert rows.loc["合计", "合计"] == 29
+    # auto: codes from two fields meet at the row
+    assert crosstab(coded, index="instrument", columns="outcome", depth=1).attrs["by"] == "row"
+
+
+def test_symmetric_cooccurrence(coded):
+    mat = cooccurrence(
+        coded, rows="outcome", columns="outcome", values="presence", depth=1, labels="id"
+    )
+    assert (mat.to_numpy() == mat.to_numpy().T).all()
+    # rows whose outcomes include green development: only 5.4.1 row 5
+    assert mat.loc["green", "green"] == 1
+    assert mat.loc["security", "security"] == 1  # 5.5.1 row 5
+
+
+def test_three_way_layer(coded):
+    tab = crosstab(
+        coded, index="instrument", columns="outcome", layer="domain", depth=1, margins=False
+    )
+    assert tab.index.names == ["领域", "政策工具"]
+    law = tab.loc["法律法规与政策体系完善"]
+    # every 5.3 measure is environmental; rule of law is expected by row 1 (two measure
+    # clauses × two outcome clauses) and row 2 (one × one, 促进规则统一): 4 + 1 pairs
+    assert list(law.index) == ["环境型工具"]
+    assert law.loc["环境型工具", "法治与问责"] == 5
+    flow = tab.loc["推动要素自由流动与公共服务共建共享"]
+    assert flow.loc["需求型工具"].sum() == 2
+
+
+def test_document_variables(seed):
+    one = code_units(explode_clauses(seed.rows))
+    two = one.assign(doc_id="other", unit_id="other:" + one["unit_id"])
+    both = pd.concat([one, two], ignore_index=True)
+    documents = pd.DataFrame({"doc_id": [seed.doc_id, "other"], "year": [2021, 2023]})
+    tab = crosstab(both, index="year", columns="instrument", depth=1, documents=documents)
+    assert tab.index.tolist() == [2021, 2023, "合计"]
+    assert tab.loc[2021].tolist() == [23, 23, 4, 50]
+    assert tab.loc["合计"].tolist() == [46, 46, 8, 100]
+    by_doc = crosstab(both, index="document", columns="instrument", depth=1, margins=False)
+    assert by_doc.index.tolist() == sorted([seed.doc_id, "other"])
+
+
+def test_direction_and_errors(coded):
+    tab = crosstab(coded, index="direction", columns="outcome", depth=1, margins=False)
+    assert tab.index[0] == "区域观念强化"  # order of appearance
+    assert len(tab) == 29
+    with pytest.raises(ValueError, match="unknown variable 'weather'"):
+        crosstab(coded, index="weather", columns="instrument")
+    with pytest.raises(ValueError, match="normalize"):
+        crosstab(coded, index="domain", columns="instrument", normalize="rows")
+    with pytest.raises(ValueError, match="values"):
+        crosstab(coded, index="domain", columns="instrument", values="sum")
+
+
+def test_codebook_name_and_field_pair(coded):
+    items = crosstab(coded, index="section", columns=("instruments", "item"), depth=1)
+    assert items.index.tolist()[:-1] == ["5.1", "5.2", "5.3", "5.4", "5.5", "5.6"]
+    all_fields = crosstab(coded, index="field", columns="instruments", depth=1, margins=False)
+    assert all_fields.index.tolist() == ["item", "measure"]
+    assert all_fields.loc["measure"].tolist() == [23, 23, 4]
+
+
+def test_input_not_mutated(coded):
+    before = coded.copy()
+    crosstab(coded, index="domain", columns="outcome", depth=1)
+    pd.testing.assert_frame_equal(coded, before)
+
+
+def test_chi2_published_example():
+    # Agresti (2007), An Introduction to Categorical Data Analysis, 2nd ed., Tables 2.5 and
+    # 2.10: party identification by gender.  X² = 30.07 (df 2); adjusted residuals for
+    # females 4.50, 0.70, −5.32.
+    table = pd.DataFrame(
+        [[762, 327, 468], [484, 239, 477]],
+        index=["female", "male"],
+        columns=["Democrat", "Independent", "Republican"],
+    )
+    res = chi2_test(table)
+    assert isinstance(res, Chi2Result)
+    pearson = res.stats.set_index("test").loc["pearson"]
+    assert round(pearson["statistic"], 2) == 30.07
+    assert pearson["dof"] == 2
+    assert pearson["pval"] < 1e-6
+    assert res.residuals.loc["female"].round(2).tolist() == [4.50, 0.70, -5.32]
+    assert res.residuals.loc["male"].round(2).tolist() == [-4.50, -0.70, 5.32]
+    # expected female Democrats: 1557 × 1246 / 2757
+    assert res.expected.loc["female", "Democrat"] == pytest.approx(1557 * 1246 / 2757)
+    assert list(res.stats["test"]) == ["pearson"]
+    assert res.observed.equals(table)
+
+
+def test_fisher_for_two_by_two_and_small_expected_warning():
+    # Fisher's lady tasting tea: 3 of 4 cups right; exact two-sided p = 34/70 = 0.486.
+    tea = pd.DataFrame([[3, 1], [1, 3]], index=["milk", "tea"], columns=["milk", "tea"])
+    with pytest.warns(SmallExpectedWarning, match="4 of 4 expected counts are below 5"):
+        res = chi2_test(tea)
+    stats = res.stats.set_index("test")
+    assert list(stats.index) == ["pearson", "yates", "fisher"]
+    assert stats.loc["fisher", "pval"] == pytest.approx(34 / 70)
+    assert stats.loc["fisher", "statistic"] == pytest.approx(9.0)  # odds ratio 3·3 / 1·1
+    assert stats.loc["pearson", "statistic"] == pytest.approx(2.0)
+    assert stats.loc["yates", "statistic"] == pytest.approx(0.5)
+    assert (res.expected.to_numpy() == 2.0).all()
+
+
+def test_chi2_on_coded_data(coded):
+    with pytest.warns(SmallExpectedWarning):
+        res = chi2_test(coded, index="domain", columns="instrument", depth=1)
+    assert res.observed.to_numpy().tolist() == DOMAIN_X_INSTRUMENT
+    assert res.stats.loc[0, "n"] == 50
+    # margins of a crosstab result are stripped before testing
+    tab = crosstab(coded, index="domain", columns="instrument", depth=1)
+    with pytest.warns(SmallExpectedWarning):
+        again = chi2_test(tab)
+    pd.testing.assert_frame_equal(again.stats, res.stats)
+    with pytest.raises(ValueError, match="normalized"):
+        chi2_test(crosstab(coded, index="domain", columns="instrument", normalize="row"))
+    with pytest.raises(ValueError, match="one layer"):
+        chi2_test(crosstab(coded, index="domain", columns="outcome", layer="instrument"))
+
+
+def test_chi2_drops_empty_categories_and_rejects_degenerate_tables():
+    table = pd.DataFrame([[10, 0, 20], [30, 0, 40], [0, 0, 0]], columns=["a", "b", "c"])
+    res = chi2_test(table)
+    assert res.observed.shape == (2, 2)
+    with pytest.raises(ValueError, match="2×2"):
+        chi2_test(pd.DataFrame([[1, 2, 3]]))
+    with pytest.raises(ValueError, match="non-negative"):
+        chi2_test(pd.DataFrame([[1, -2], [3, 4]]))
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [[[3, 1], [1, 3]], [[0, 5], [9, 2]], [[12, 7], [4, 30]], [[1, 0], [0, 0]], [[8, 2], [1, 5]]],
+)
+def test_two_by_two_agrees_with_scipy(cells):
+    from scipy import stats as sps
+
+    table = pd.DataFrame(cells)
+    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
+    if table.shape != (2, 2):
+        with pytest.raises(ValueError):
+            chi2_test(table)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallExpectedWarning)
+        got = chi2_test(table).stats.set_index("test")
+    odds, p_exact = sps.fisher_exact(table.to_numpy())
+    assert got.loc["fisher", "pval"] == pytest.approx(p_exact, rel=1e-9)
+    assert got.loc["fisher", "statistic"] == pytest.approx(odds)
+    for test, correction in (("pearson", False), ("yates", True)):
+        chi2, pval, _, _ = sps.chi2_contingency(table.to_numpy(), correction=correction)
+        assert got.loc[test, "statistic"] == pytest.approx(chi2)
+        assert got.loc[test, "pval"] == pytest.approx(pval)
+
+
+def test_user_codebook_beside_the_defaults(seed):
+    toy = Path(__file__).resolve().parent / "fixtures" / "codebooks" / "good.yaml"
+    clauses = explode_clauses(seed.rows)
+    both = pd.concat([code_units(clauses), code_units(clauses, toy)], ignore_index=True)
+    # toy codes on the seed, by hand: 数据 in 运用大数据 (5.1), four 5.5 measures (two with a
+    # platform) and two 5.5 outcomes (打破数据壁垒 is excluded); 人才/干部 in five 5.6
+    # measures, one of them also a platform (人才引进平台)
+    tab = crosstab(both, index="domain", columns="toy", depth=1, codebooks=[toy], labels="id")
+    assert tab.to_dict("index") == {
+        "政府职能转变": {"T": 1, "P": 0, "Total": 1},
+        "信息共享与智慧协同": {"T": 6, "P": 0, "Total": 6},
+        "人才队伍建设": {"T": 1, "P": 5, "Total": 6},
+        "Total": {"T": 8, "P": 5, "Total": 13},
+    }
