@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import Counter
 
@@ -50,7 +51,8 @@ random_text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400
 )
 
-settings.register_profile("ci", deadline=None, max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "150")),
+settings.register_profile("ci", deadline=None,
+                          max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci")
 
