@@ -33,9 +33,9 @@ _LAZY: dict[str, str] = {
     "Codebook": "cqanalysis.codebook",
     "code_units": "cqanalysis.coding",
     "coding_units": "cqanalysis.coding",
-    "crosstab": "cqanalysis.crosstab",
-    "chi2_test": "cqanalysis.crosstab",
-    "cooccurrence": "cqanalysis.crosstab",
+    "crosstab": "cqanalysis.crosstabs",
+    "chi2_test": "cqanalysis.crosstabs",
+    "cooccurrence": "cqanalysis.crosstabs",
     "link_items": "cqanalysis.links",
     "cohen_kappa": "cqanalysis.agreement",
     "krippendorff_alpha": "cqanalysis.agreement",
@@ -47,10 +47,19 @@ _LAZY: dict[str, str] = {
     "write_appendix": "cqanalysis.writers.appendix",
     "write_word_tables": "cqanalysis.writers.word",
     "write_latex_tables": "cqanalysis.writers.latex",
-    "build": "cqanalysis.build",
+    "build": "cqanalysis.builder",
+    "analyse": "cqanalysis.analysis",
+    "Analysis": "cqanalysis.analysis",
+    "read_manifest": "cqanalysis.corpus",
+    "split_clauses": "cqanalysis.clauses",
+    "uncoded": "cqanalysis.coding",
+    "unit_codes": "cqanalysis.coding",
+    "rollup": "cqanalysis.coding",
+    "alpha_bootstrap": "cqanalysis.agreement",
+    "coding_matrix": "cqanalysis.agreement",
 }
 
-_SUBMODULES = {"figures", "writers", "sources"}
+_SUBMODULES = {"figures", "writers", "sources", "analysis"}
 
 __all__ = [
     "CodebookError",

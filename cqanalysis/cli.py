@@ -87,7 +87,7 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .builder import build
 
     build(args.inputs or [DEFAULT_INPUT], out=args.out, codebooks=args.codebook,
           lang=args.lang, manifest=args.manifest, jobs=args.jobs, strict=args.strict,

@@ -215,7 +215,7 @@ def test_analysis_modules_import_light():
     # pandas/numpy only at import; yaml and scipy load when first needed
     code = (
         "import sys; import cqanalysis.clauses, cqanalysis.codebook, cqanalysis.coding, "
-        "cqanalysis.crosstab, cqanalysis.links; "
+        "cqanalysis.crosstabs, cqanalysis.links; "
         "print(sorted(m for m in ('scipy', 'yaml', 'matplotlib', 'openpyxl') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

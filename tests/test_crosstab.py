@@ -11,7 +11,7 @@ import pytest
 
 from cqanalysis.clauses import explode_clauses
 from cqanalysis.coding import code_units, coding_units
-from cqanalysis.crosstab import (
+from cqanalysis.crosstabs import (
     Chi2Result,
     SmallExpectedWarning,
     chi2_test,

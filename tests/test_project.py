@@ -52,3 +52,17 @@ def test_seed_is_the_unchanged_shared_document():
 
     seed = ROOT / "data" / "raw" / "城市群跨区域行政体制协同_对策建议.txt"
     assert hashlib.sha256(seed.read_bytes()).hexdigest() == SEED_SHA256
+
+
+def test_public_names_stay_functions_after_every_submodule_is_imported():
+    # A submodule named like a public function (cqanalysis.parse) must not replace it.
+    import importlib
+    import pkgutil
+    import types
+
+    import cqanalysis
+
+    for info in pkgutil.walk_packages(cqanalysis.__path__, "cqanalysis."):
+        importlib.import_module(info.name)
+    for name in cqanalysis.__all__:
+        assert not isinstance(getattr(cqanalysis, name), types.ModuleType), name

@@ -1,0 +1,195 @@
+"""The standard analysis of parsed documents: clauses → coding → crosstabs, tests and links.
+
+tableone style: :func:`analyse` computes every result once; the build command, the figures
+and the notebooks only read it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .document import Corpus, Document
+
+__all__ = ["CROSSTABS", "Analysis", "analyse", "code_network", "flows"]
+
+#: The crosstabs every build writes: name → (crosstab options, title zh, title en).
+#: Names follow DESIGN.md (``domain_x_instrument`` …); ``depth=1`` rolls instruments up to
+#: Rothwell & Zegveld's supply / environment / demand types.
+CROSSTABS: dict[str, tuple[dict[str, object], str, str]] = {
+    "domain_x_instrument": (
+        {"index": "domain", "columns": "instrument", "depth": 1},
+        "领域×政策工具类型", "Domain × policy instrument type"),
+    "domain_x_instrument_detail": (
+        {"index": "domain", "columns": "instrument"},
+        "领域×政策工具", "Domain × policy instrument"),
+    "domain_x_outcome": (
+        {"index": "domain", "columns": "outcome", "depth": 1},
+        "领域×预期成效维度", "Domain × outcome dimension"),
+    "domain_x_level": (
+        {"index": "domain", "columns": "level", "depth": 1},
+        "领域×治理层级与主体", "Domain × governance level and actor"),
+    "instrument_x_outcome": (
+        {"index": "instrument", "columns": "outcome", "depth": 1},
+        "政策工具类型×预期成效维度", "Instrument type × outcome dimension"),
+}
+
+
+@dataclass(frozen=True, repr=False)
+class Analysis:
+    """Everything computed from a parse, ready for figures and writers.
+
+    Attributes
+    ----------
+    corpus
+        The parsed documents (a :class:`~cqanalysis.Corpus`, also for a single document).
+    clauses, coded, links
+        The contract frames (see :mod:`cqanalysis.schema`).
+    crosstabs
+        Name → crosstab with margins (see :data:`CROSSTABS`).
+    tests
+        One row per crosstab: chi-square (or Fisher's exact for 2×2) statistics, the smallest
+        expected count and a note when expected counts are small.
+    codebooks
+        The codebooks used.
+    """
+
+    corpus: Corpus
+    clauses: pd.DataFrame
+    coded: pd.DataFrame
+    links: pd.DataFrame
+    crosstabs: dict[str, pd.DataFrame]
+    tests: pd.DataFrame
+    codebooks: tuple[object, ...] = field(default=())
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """All tidy frames by name: the parse frames, clauses, coded, links, errors."""
+        return {**self.corpus.frames(), "clauses": self.clauses, "coded": self.coded,
+                "links": self.links}
+
+    def __repr__(self) -> str:
+        return (f"<Analysis {len(self.corpus.documents)} document(s): {len(self.clauses)} "
+                f"clauses, {len(self.coded)} codings, {len(self.links)} links, "
+                f"{len(self.crosstabs)} crosstabs>")
+
+
+def _as_corpus(data: Document | Corpus) -> Corpus:
+    if isinstance(data, Corpus):
+        return data
+    documents = pd.DataFrame({"doc_id": [data.doc_id], "path": [data.path]})
+    return Corpus(**data.frames(), warnings=data.warnings, documents=documents)
+
+
+def analyse(
+    data: Document | Corpus,
+    *,
+    codebooks: object | Iterable[object] | None = None,
+    crosstabs: dict[str, tuple[dict[str, object], str, str]] | None = None,
+) -> Analysis:
+    """Run the standard analysis on a parsed document or corpus.
+
+    Parameters
+    ----------
+    data
+        ``cq.parse(...)`` or ``cq.parse_corpus(...)``.
+    codebooks
+        Codebooks (objects, names or paths); default the shipped ones
+        (instruments, outcomes, levels).
+    crosstabs
+        Which crosstabs to compute; default :data:`CROSSTABS`.
+
+    Returns
+    -------
+    Analysis
+    """
+    from .clauses import explode_clauses
+    from .coding import code_units, coding_units, resolve_codebooks
+    from .crosstabs import SmallExpectedWarning, chi2_test, crosstab
+    from .links import link_items
+
+    corpus = _as_corpus(data)
+    books = tuple(resolve_codebooks(codebooks))
+    clauses = explode_clauses(corpus.rows)
+    coded = code_units(coding_units(clauses, corpus.items), books)
+    links = link_items(corpus.rows, corpus.items)
+    documents = corpus.documents if len(corpus.documents.columns) > 2 else None
+    tables: dict[str, pd.DataFrame] = {}
+    tests: list[dict[str, object]] = []
+    for name, (options, _, _) in (crosstabs or CROSSTABS).items():
+        table = crosstab(coded, codebooks=books, documents=documents, **options)  # type: ignore[arg-type]
+        tables[name] = table
+        body = table.drop(index=["合计", "Total"], columns=["合计", "Total"], errors="ignore")
+        record: dict[str, object] = {"crosstab": name}
+        if body.shape[0] < 2 or body.shape[1] < 2 or body.to_numpy().sum() == 0:
+            record["note"] = "not tested: fewer than two rows or columns"
+            tests.append(record)
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SmallExpectedWarning)
+            result = chi2_test(table)
+        record.update(result.stats.iloc[0].to_dict())
+        record["note"] = "; ".join(str(w.message) for w in caught)
+        tests.append(record)
+    return Analysis(corpus=corpus, clauses=clauses, coded=coded, links=links,
+                    crosstabs=tables, tests=pd.DataFrame(tests), codebooks=books)
+
+
+def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFrame:
+    """One row per (recommendation, instrument, outcome) path with a weight.
+
+    A table row whose measure has instrument codes I and whose outcome has outcome codes O
+    contributes |I|·|O| paths of weight 1/(|I|·|O|), so every recommendation weighs 1 in an
+    alluvial diagram however many codes it has.  Columns: doc_id, table_id, row_no, domain,
+    instrument, outcome, weight.
+    """
+    from .coding import rollup
+
+    coded = rollup(analysis.coded, depth=depth, codebooks=analysis.codebooks)
+    label = "label_zh" if lang != "en" else "label_en"
+    measure = coded[(coded["codebook"] == "instruments") & (coded["field"] == "measure")]
+    outcome = coded[(coded["codebook"] == "outcomes") & (coded["field"] == "outcome")]
+    key = ["doc_id", "table_id", "row_no"]
+    inst = measure.dropna(subset=["code"])[[*key, "section_title", label]].drop_duplicates()
+    outc = outcome.dropna(subset=["code"])[[*key, label]].drop_duplicates()
+    paths = inst.merge(outc, on=key, suffixes=("_i", "_o"))
+    paths = paths.rename(columns={"section_title": "domain", f"{label}_i": "instrument",
+                                  f"{label}_o": "outcome"})
+    size = paths.groupby(key)["instrument"].transform("size")
+    paths["weight"] = 1.0 / size
+    return paths[[*key, "domain", "instrument", "outcome", "weight"]].reset_index(drop=True)
+
+
+def code_network(analysis: Analysis, *, depth: int | None = None) -> pd.DataFrame:
+    """Square co-occurrence matrix of instrument and outcome codes within table rows.
+
+    Off-diagonal cells count the recommendations (table rows) coded with both codes; the
+    diagonal counts the recommendations coded with each.  Index and columns are the codes'
+    Chinese labels, instruments first.
+    """
+    from .coding import rollup
+
+    coded = analysis.coded
+    if depth is not None:
+        coded = rollup(coded, depth=depth, codebooks=analysis.codebooks)
+    rows = coded[((coded["codebook"] == "instruments") & (coded["field"] == "measure"))
+                 | ((coded["codebook"] == "outcomes") & (coded["field"] == "outcome"))]
+    rows = rows.dropna(subset=["code"])
+    key = ["doc_id", "table_id", "row_no"]
+    presence = rows[[*key, "label_zh"]].drop_duplicates()
+    # codebook order (instruments, then outcomes; codes in file order), not appearance order
+    file_order = [code.zh for name in ("instruments", "outcomes")
+                  for book in analysis.codebooks if getattr(book, "name", None) == name
+                  for code in book]  # type: ignore[attr-defined]
+    present = set(rows["label_zh"])
+    order = [label for label in dict.fromkeys(file_order) if label in present]
+    order += sorted(present - set(order))
+    presence = presence.assign(present=1)
+    wide = presence.pivot_table(index=key, columns="label_zh", values="present",
+                                aggfunc="max", fill_value=0)
+    wide = wide.reindex(columns=order, fill_value=0).astype("int64")
+    matrix = wide.T @ wide
+    matrix.index.name = matrix.columns.name = None
+    return matrix

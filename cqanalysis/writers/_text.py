@@ -1,0 +1,111 @@
+"""Display widths of CJK text and names that are safe as Excel sheets, Excel tables and files."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "clip_utf16",
+    "display_width",
+    "safe_filename",
+    "sheet_title",
+    "table_name",
+]
+
+# Excel forbids these in sheet names; control characters are not valid XML either.
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+# Windows forbids these in file names; keeping to the strictest file system makes the output
+# folder portable (a thesis folder often travels on a USB stick to a Windows machine).
+_BAD_FILE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}  # fmt: skip
+_SHEET_MAX = 31
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def display_width(text: str) -> int:
+    """Width of ``text`` in half-width columns: wide (W) and full-width (F) characters count 2.
+
+    Multi-line text measures its widest line, as a wrapped cell or a table column needs.
+    """
+    widest = 0
+    for line in str(text).split("\n"):
+        width = len(line) if line.isascii() else sum(_char_width(ch) for ch in line)
+        widest = max(widest, width)
+    return widest
+
+
+def clip_utf16(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` UTF-16 code units (Excel counts lengths that way)."""
+    out, used = [], 0
+    for ch in text:
+        units = 2 if ord(ch) > 0xFFFF else 1
+        if used + units > limit:
+            break
+        out.append(ch)
+        used += units
+    return "".join(out)
+
+
+def _unique(base: str, used: set[str], limit: int, fmt: str) -> str:
+    """``base`` or ``base`` with a numbered suffix, unique case-insensitively within ``used``."""
+    name, k = base, 2
+    while name.casefold() in used:
+        suffix = fmt.format(k)
+        name = clip_utf16(base, limit - len(suffix)) + suffix
+        k += 1
+    used.add(name.casefold())
+    return name
+
+
+def sheet_title(name: object, used: set[str]) -> str:
+    """A valid, unique Excel sheet name for ``name``; records it in ``used``.
+
+    Excel's rules: 1–31 characters, none of ``[]:*?/\\``, not beginning or ending with an
+    apostrophe, not ``History``, unique ignoring case. Chinese is allowed and kept.
+    """
+    base = _BAD_SHEET_CHARS.sub("_", str(name)).strip()
+    base = clip_utf16(base, _SHEET_MAX).strip().strip("'") or "Sheet"
+    if base.casefold() == "history":
+        base = "History_"
+    return _unique(base, used, _SHEET_MAX, " ({})")
+
+
+def table_name(name: object, used: set[str]) -> str:
+    """A valid, unique Excel table (ListObject) name for ``name``; records it in ``used``.
+
+    Excel's rules: begins with a letter or underscore, then letters, digits, underscores or
+    periods, no spaces, not a cell reference (``A1``, ``R1C1``), unique ignoring case. The
+    ``tbl_`` prefix makes the first two rules and the cell-reference rule hold for any input.
+    """
+    body = re.sub(r"[^\w.]", "_", str(name))
+    return _unique(f"tbl_{body}"[:200], used, 255, "_{}")
+
+
+def safe_filename(stem: str, used: set[str], *, suffix: str, limit: int = 80) -> str:
+    """A file name from ``stem`` that is valid on Windows, macOS and Linux, unique in ``used``.
+
+    Chinese characters are kept; forbidden characters and spaces become ``_``; the name is cut to
+    ``limit`` characters (many Chinese characters still fit common 255-byte limits).
+    """
+    base = _BAD_FILE_CHARS.sub("_", stem)
+    # Spaces become underscores: such names need no quoting in shells or in LaTeX's \input.
+    base = re.sub(r"\s+", "_", base.strip()).rstrip(".") or "table"
+    base = base[:limit].rstrip(".")
+    if base.split(".")[0].upper() in _WINDOWS_RESERVED:
+        base = f"_{base}"
+    name, k = base + suffix, 2
+    while name.casefold() in used:
+        name = f"{base}_{k}{suffix}"
+        k += 1
+    used.add(name.casefold())
+    return name

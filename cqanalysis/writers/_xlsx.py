@@ -1,0 +1,199 @@
+"""Office Open XML helpers: byte-reproducible .xlsx/.docx zips and inert, lossless Excel cells."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+
+from .._io import atomic_path, build_timestamp
+
+__all__ = [
+    "column_values",
+    "normalize_ooxml",
+    "normalize_xlsx",
+    "number_cell",
+    "text_cell",
+    "unescape_text",
+]
+
+# Characters XML 1.0 cannot carry; openpyxl refuses them. Excel and LibreOffice decode the
+# OOXML escape _xHHHH_ back to the character, so text that already looks like such an escape
+# has its underscore escaped (_x005F_) to stay literal.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ERROR_CODES = frozenset(ERROR_CODES)
+_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
+# Integers beyond 2**53 lose digits in openpyxl's "%.16g" number formatting.
+_EXACT_INT = 2**53
+
+
+# --------------------------------------------------------------------------- reproducible zips
+
+
+def _zip_order(name: str) -> tuple[int, str]:
+    # [Content_Types].xml first, as Office itself writes it; then a fixed, sorted order.
+    return (0 if name == "[Content_Types].xml" else 1, name)
+
+
+def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None = None) -> Path:
+    """Make an .xlsx or .docx file byte-reproducible, in place and atomically.
+
+    openpyxl and python-docx stamp the document's creation/modification properties and every
+    zip entry with the current time. This rewrites ``docProps/core.xml``'s ``dcterms:created``
+    and ``dcterms:modified`` to ``timestamp`` (default :func:`cqanalysis._io.build_timestamp`,
+    which honours ``SOURCE_DATE_EPOCH``) and repacks the zip with entries in a fixed order, each
+    with that date, fixed permissions and the same compression.
+
+    Parameters
+    ----------
+    path
+        An Office Open XML package (.xlsx, .docx, .pptx).
+    timestamp
+        The time to embed; naive times are taken as UTC.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    target = Path(path)
+    when = timestamp or build_timestamp()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    # Zip entry times cannot precede 1980 and carry no time zone.
+    date_time = max((when.year, when.month, when.day, when.hour, when.minute, when.second),
+                    (1980, 1, 1, 0, 0, 0))  # fmt: skip
+    with zipfile.ZipFile(target) as src:
+        entries = [(info.filename, src.read(info)) for info in src.infolist()]
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w") as dst:
+        for name, data in sorted(entries, key=lambda e: _zip_order(e[0])):
+            if name == "docProps/core.xml":
+                data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, data, compresslevel=6)
+    return target
+
+
+#: The name the coding-sheet writer uses; one normaliser serves every OOXML package.
+normalize_xlsx = normalize_ooxml
+
+
+# --------------------------------------------------------------------------- inert cells
+
+
+def _escape_illegal(text: str) -> str:
+    return _NEEDS_ESCAPE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def unescape_text(text: str) -> str:
+    """Undo the ``_xHHHH_`` escapes :func:`text_cell` writes (as Excel does on reading)."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _needs_text_cell(value: str) -> bool:
+    # openpyxl turns a str starting with "=" into a formula and "#N/A" & co. into error cells;
+    # anything else that starts with + - @ is already written as a plain string.
+    return value[:1] == "=" or value in _ERROR_CODES or _NEEDS_ESCAPE.search(value) is not None
+
+
+def text_cell(ws: Any, value: str, **style: Any) -> WriteOnlyCell:
+    """A write-only cell holding ``value`` as a string, never a formula or an error code.
+
+    ``style`` sets cell attributes such as ``font``, ``alignment`` or ``number_format``.
+    """
+    cell = WriteOnlyCell(ws)
+    # Bypass openpyxl's type guessing: data_type "s" is always written as an inline string.
+    cell._value = _escape_illegal(value)
+    cell.data_type = "s"
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
+def number_cell(ws: Any, value: float | int, **style: Any) -> WriteOnlyCell | None:
+    """A write-only numeric cell whose text reads back as exactly ``value``.
+
+    openpyxl writes numbers with ``"%.16g"``, which drops the 17th digit some floats need and
+    the ``.0`` that tells a float from an int on reading; ``repr`` keeps both. Infinite values
+    become the text ``inf``/``-inf`` (a spreadsheet number cannot hold them); NaN gives ``None``.
+    """
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return text_cell(ws, "inf" if value > 0 else "-inf", **style)
+        text = repr(value)
+    else:
+        text = str(int(value))
+    cell = WriteOnlyCell(ws)
+    cell._value = text
+    cell.data_type = "n"
+    for key, val in style.items():
+        setattr(cell, key, val)
+    return cell
+
+
+def column_values(series: pd.Series, ws: Any) -> list[Any]:
+    """The values of ``series`` ready for ``WriteOnlyWorksheet.append``, losslessly.
+
+    Missing values (NaN, None, pd.NA, NaT) become absent cells and ``""`` an empty text cell
+    (the two differ on reading with :func:`cqanalysis.writers.appendix.read_appendix`); bools and
+    integers stay numbers of their kind; floats keep every digit and their float-ness; strings
+    stay strings whatever they start with. Other objects (lists, dicts) are written as their
+    ``str``. Timezone-aware datetimes are converted to naive UTC (Excel has no time zones).
+    """
+    kind = series.dtype.kind
+    if kind in "biuf" and isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        # Nullable (Int64, boolean, Float64) columns hold pd.NA: empty cells; the rest as numpy.
+        present = series.notna().to_numpy()
+        values = column_values(series[present].astype(series.dtype.numpy_dtype), ws)
+        out: list[Any] = [None] * len(series)
+        for pos, value in zip(present.nonzero()[0], values, strict=True):
+            out[pos] = value
+        return out
+    if kind == "b":
+        return [bool(v) for v in series.tolist()]
+    if kind in "iu":
+        values = series.tolist()
+        if values and max(abs(int(series.max())), abs(int(series.min()))) >= _EXACT_INT:
+            return [number_cell(ws, v) if abs(v) >= _EXACT_INT else v for v in values]
+        return values
+    if kind == "f":
+        return [number_cell(ws, v) for v in series.tolist()]
+    if kind == "M":
+        if getattr(series.dtype, "tz", None) is not None:
+            series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
+    missing = series.isna().tolist()
+    objects = series.astype(object).tolist()
+    return [None if na else _object_value(v, ws) for v, na in zip(objects, missing, strict=True)]
+
+
+def _object_value(v: Any, ws: Any) -> Any:
+    if isinstance(v, str):
+        return text_cell(ws, v) if _needs_text_cell(v) else v
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return number_cell(ws, v) if abs(v) >= _EXACT_INT else v
+    if isinstance(v, float):
+        return number_cell(ws, v)
+    if isinstance(v, datetime):
+        if v.tzinfo is not None:
+            v = pd.Timestamp(v).tz_convert("UTC").tz_localize(None)
+        return v.to_pydatetime() if isinstance(v, pd.Timestamp) else v
+    if hasattr(v, "item") and not isinstance(v, (list, tuple, dict)):  # numpy scalars
+        return _object_value(v.item(), ws)
+    return _object_value(str(v), ws)

@@ -1,0 +1,262 @@
+"""LaTeX booktabs tables, one .tex snippet per table, plus a ctex wrapper that compiles them all."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .._io import atomic_write
+from ._content import (
+    crosstab_caption,
+    crosstab_cells,
+    crosstab_layout,
+    crosstab_note,
+    source_tables,
+)
+from ._text import display_width, safe_filename
+
+__all__ = ["latex_escape", "write_latex_tables"]
+
+_ESCAPES = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "$": r"\$",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+        # Not special, but printed as other glyphs by the classic OT1 font encoding.
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+        # Straight quotes, which fonts under TeX ligatures print as curly ones.
+        '"': r"\textquotedbl{}",
+        "'": r"\textquotesingle{}",
+    }
+)
+# TeX ligatures that would change the text: -- ---, ``, ?` !`.
+_LIGATURES = re.compile(r"(?<=[-`?!])(?=[-`])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# A cell this wide (half-width characters, about eight Chinese characters) or wider wraps.
+_WRAP_WIDTH = 16
+# Crosstab labels wrap beyond twelve Chinese characters.
+_LABEL_WIDTH = 24
+# Half-width characters of \small text across A4's text width with 2.5 cm margins.
+_LINE_WIDTH = 100
+
+_PREAMBLE = r"""\documentclass[UTF8,zihao=5]{ctexart}
+\usepackage[a4paper,margin=2.5cm]{geometry}
+\usepackage{booktabs,tabularx,array,graphicx}
+\usepackage[labelsep=quad]{caption}
+"""
+
+
+def latex_escape(text: str, *, newline: str = r"\newline ") -> str:
+    """``text`` as LaTeX source that prints it literally.
+
+    Escapes ``& % $ # _ { } ~ ^ \\`` (and ``< > | " '``, which some fonts print as other
+    glyphs), keeps TeX ligatures from merging ``--`` or doubled backquotes, protects a
+    leading ``[`` or ``*`` (read as options of the ``\\\\`` ending the previous row), drops
+    control characters, and turns line breaks into ``newline`` (``\\newline`` in a
+    paragraph column).
+    """
+    text = _CONTROL.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    text = _LIGATURES.sub("{}", text.translate(_ESCAPES)).replace("\t", " ")
+    if text[:1] in ("[", "*"):
+        text = "{" + text[0] + "}" + text[1:]
+    return text.replace("\n", newline)
+
+
+def _text_spec(width: int, multiline: bool) -> str:
+    if width >= _WRAP_WIDTH or multiline:
+        return r">{\raggedright\arraybackslash}X"
+    return "l"
+
+
+def _column_spec(
+    header: Sequence[str], body: Sequence[Sequence[str]], numeric_from: int | None
+) -> tuple[str, str, bool]:
+    """The environment, its column spec, and whether it must shrink to the line width.
+
+    A source table stretches to the line width (``tabularx``): long text columns become
+    ragged-right X columns that wrap, short ones stay ``l``. A crosstab keeps its natural
+    width (``tabular``, centred number columns, long labels in ``p`` columns) and is scaled
+    down to the line width only when wider than it.
+    """
+    widths = [
+        max([display_width(head), *(display_width(r[j]) for r in body)])
+        for j, head in enumerate(header)
+    ]
+    if numeric_from is None:
+        specs = [_text_spec(w, any("\n" in r[j] for r in body)) for j, w in enumerate(widths)]
+        wide = any(s.endswith("X") for s in specs)
+        return ("tabularx" if wide else "tabular"), "".join(specs), False
+    specs = []
+    for j, w in enumerate(widths):
+        if j >= numeric_from:
+            specs.append("c")
+        elif w > _LABEL_WIDTH:
+            specs.append(rf">{{\raggedright\arraybackslash}}p{{{_LABEL_WIDTH / 2:g}em}}")
+            widths[j] = _LABEL_WIDTH
+        else:
+            specs.append("l")
+    return "tabular", "".join(specs), sum(w + 2 for w in widths) > _LINE_WIDTH
+
+
+def _label(parts: Sequence[str], used: set[str]) -> str:
+    """A unique ``\\label`` key from ``parts``, ASCII only so that any engine accepts it."""
+    slugs = [re.sub(r"[^A-Za-z0-9.]+", "-", p).strip("-") for p in parts]
+    base = "tab:" + ":".join(s or "x" for s in slugs)
+    key, k = base, 2
+    while key in used:
+        key, k = f"{base}-{k}", k + 1
+    used.add(key)
+    return key
+
+
+def _table_tex(
+    caption: str,
+    label_: str,
+    header: Sequence[str],
+    body: Sequence[Sequence[str]],
+    *,
+    numeric_from: int | None,
+    note: str,
+    comment: str,
+    layer_starts: Sequence[int] = (),
+) -> str:
+    env, spec, shrink = _column_spec(header, body, numeric_from)
+    width = r"{\linewidth}" if env == "tabularx" else ""
+    lines = [
+        "% " + " ".join(comment.split()),
+        r"% \usepackage{booktabs,tabularx,array,graphicx}; Chinese needs ctex (XeLaTeX/LuaLaTeX).",
+        r"\begin{table}[htbp]",
+        r"\centering",
+        rf"\caption{{{latex_escape(caption, newline=' ')}}}",
+        rf"\label{{{label_}}}",
+        r"\small",
+        *([r"\resizebox{\linewidth}{!}{%"] if shrink else []),
+        rf"\begin{{{env}}}{width}{{@{{}}{spec}@{{}}}}",
+        r"\toprule",
+        " & ".join(latex_escape(h, newline=" ") for h in header) + r" \\",
+        r"\midrule",
+    ]
+    for i, cells in enumerate(body):
+        if i in layer_starts:
+            lines.append(r"\addlinespace")
+        lines.append(" & ".join(latex_escape(c) for c in cells) + r" \\")
+    lines.append(r"\bottomrule")
+    lines.append(rf"\end{{{env}}}" + ("}" if shrink else ""))
+    if note:
+        lines.append(r"\par\smallskip")
+        # χ² in math mode: text fonts such as Latin Modern have no χ.
+        note_tex = latex_escape(note, newline=" ").replace("χ²", r"$\chi^2$")
+        lines.append(rf"{{\footnotesize\raggedright {note_tex}\par}}")
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def write_latex_tables(
+    out_dir: str | os.PathLike[str],
+    *,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    tables: pd.DataFrame | None = None,
+    rows: pd.DataFrame | None = None,
+    crosstabs: Mapping[str, pd.DataFrame] | None = None,
+    crosstab_stats: Mapping[str, pd.DataFrame] | None = None,
+    crosstab_titles: Mapping[str, str] | None = None,
+    lang: str = "zh",
+    percent: str | None = "row",
+    standalone: bool = True,
+) -> list[Path]:
+    """Write every source table and crosstab as a LaTeX booktabs table, one .tex file each.
+
+    Each file is a ``table`` float to ``\\input`` into a thesis: caption above, ``\\toprule``,
+    ``\\midrule`` under the header, ``\\bottomrule``, no vertical rules. Columns with long
+    Chinese text become ``tabularx`` X columns (ragged right) so they wrap within
+    ``\\linewidth``; short ones stay ``l``. Every cell is escaped (:func:`latex_escape`).
+    The caption is the table's title (LaTeX numbers it); the source table id is in the
+    ``\\label`` (``tab:5.1.1``) and in a comment. Source tables carry a source note; crosstabs
+    show counts with percentages in parentheses, margins and their test statistics.
+
+    Parameters
+    ----------
+    out_dir
+        The folder to write into (created if missing). Existing other files are left alone.
+    frames, tables, rows, crosstabs, crosstab_stats, crosstab_titles, lang, percent
+        As for :func:`cqanalysis.writers.word.write_word_tables`.
+    standalone
+        Also write ``standalone.tex``: a ``ctexart`` document holding every table, which
+        compiles with ``xelatex standalone.tex`` to check or print them.
+
+    Returns
+    -------
+    list of Path
+        The snippet files written (source tables in ``tables`` order, then crosstabs), then
+        ``standalone.tex`` when written. Identical input gives byte-identical files.
+    """
+    from .. import __version__
+
+    frames = frames or {}
+    tables = frames.get("tables") if tables is None else tables
+    rows = frames.get("rows") if rows is None else rows
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = {"standalone.tex"}
+    labels: set[str] = set()
+    outputs: list[tuple[Path, str]] = []
+    originals = source_tables(tables, rows, lang=lang)
+    several = len({t.doc_id for t in originals}) > 1
+    for table in originals:
+        stem = table.caption
+        if several:
+            stem = f"{table.doc_id}_{stem}"
+        where = table.source_note(lang)
+        tex = _table_tex(
+            table.title or table.caption,
+            _label([table.doc_id, table.table_id] if several else [table.table_id], labels),
+            table.header,
+            table.body,
+            numeric_from=None,
+            note=where,
+            comment=f"cqanalysis {__version__}: {table.caption} ({table.doc_id})",
+        )
+        outputs.append((folder / safe_filename(stem, used, suffix=".tex"), tex))
+    stats = crosstab_stats or {}
+    for name, frame in (crosstabs or {}).items():
+        layout = crosstab_layout(name, frame, percent=percent, lang=lang)
+        caption = crosstab_caption(name, crosstab_titles, lang)
+        header = [*(n or "" for n in layout.index_names), *layout.col_labels]
+        body = crosstab_cells(layout)
+        tex = _table_tex(
+            caption,
+            _label([f"ct-{name}"], labels),
+            header,
+            body,
+            numeric_from=len(layout.index_names),
+            note=crosstab_note(layout, stats.get(name), lang),
+            layer_starts=layout.layer_starts(),
+            comment=f"cqanalysis {__version__}: {caption}",
+        )
+        outputs.append((folder / safe_filename(caption, used, suffix=".tex"), tex))
+    written = []
+    for path, tex in outputs:
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(tex)
+        written.append(path)
+    if standalone:
+        body = "\n".join(tex for _, tex in outputs)
+        doc = _PREAMBLE + "\\begin{document}\n\n" + body + "\n\\end{document}\n"
+        path = folder / "standalone.tex"
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(doc)
+        written.append(path)
+    return written

@@ -1,0 +1,99 @@
+"""`cqanalysis build`: the report layout of DESIGN.md, reproducibility and atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cqanalysis.builder import build
+
+FRAMES = ("sections", "tables", "rows", "items", "paragraphs", "residue", "errors", "documents",
+          "clauses", "coded", "links")
+CROSSTABS = ("domain_x_instrument", "domain_x_instrument_detail", "domain_x_outcome",
+             "domain_x_level", "instrument_x_outcome")
+FIGURES = ("图1_领域_政策工具热力图", "图2_领域_政策工具类型构成", "图3_领域_工具_成效流向",
+           "图4_编码共现网络")
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, seed_path):
+    out = tmp_path_factory.mktemp("reports")
+    result = build([seed_path], out=out, progress=False)
+    return out, result
+
+
+def test_layout_of_the_reports(built):
+    out, result = built
+    for name in FRAMES:
+        assert (out / "tables" / f"{name}.csv").exists(), name
+    for name in CROSSTABS:
+        assert (out / "crosstabs" / f"{name}.csv").exists(), name
+    for stem in FIGURES:
+        for suffix in (".png", ".pdf", ".svg"):
+            assert (out / "figures" / f"{stem}{suffix}").exists()
+    assert not list((out / "figures").glob("图5_*")), "one document: no comparison figure"
+    assert (out / "appendix.xlsx").exists()
+    assert len(list((out / "word").glob("*.docx"))) >= 6
+    assert len(list((out / "latex").glob("*.tex"))) >= 6
+    assert sorted(result.files) == sorted(_digests(out))
+    assert not list(out.parent.glob(f".{out.name}-build-*")), "staging folder removed"
+
+
+def test_tables_hold_the_seed_counts(built):
+    out, _ = built
+    read = {name: pd.read_csv(out / "tables" / f"{name}.csv", encoding="utf-8-sig")
+            for name in ("rows", "items", "clauses", "documents")}
+    assert len(read["rows"]) == 29
+    assert len(read["items"]) == 30
+    assert read["clauses"]["field"].value_counts().to_dict() == {"outcome": 55, "measure": 46}
+    assert read["documents"]["path"].tolist() == ["data/raw/城市群跨区域行政体制协同_对策建议.txt"]
+    assert (out / "tables" / "rows.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_readme_says_what_was_built_from_what(built, seed_path):
+    out, _ = built
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256(seed_path.read_bytes()).hexdigest()
+    assert digest in readme
+    assert "| rows | 29 |" in readme
+    assert "page_number: 1" in readme and "viewer_artifact: 1" in readme
+    assert str(out) not in readme and str(seed_path.parent) not in readme
+
+
+def test_second_build_is_byte_identical(built, tmp_path, seed_path):
+    out, _ = built
+    again = tmp_path / "again"
+    build([seed_path], out=again, progress=False)
+    assert _digests(again) == _digests(out)
+
+
+def test_failed_build_leaves_no_output(tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    out = tmp_path / "reports"
+    result = subprocess.run([sys.executable, "-m", "cqanalysis.cli", "build", str(bad),
+                             "--out", str(out), "--quiet"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"cqanalysis: error: {bad}: empty file (0 bytes)"
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["empty.txt"]
+
+
+def test_rebuild_removes_stale_files_only_in_owned_folders(built, tmp_path, seed_path):
+    out = tmp_path / "r"
+    (out / "figures").mkdir(parents=True)
+    (out / "figures" / "old.png").write_bytes(b"stale")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    build([seed_path], out=out, progress=False)
+    assert not (out / "figures" / "old.png").exists()
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
