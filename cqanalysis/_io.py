@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "atomic_write", "build_timestamp", "write_csv"]
+__all__ = [
+    "atomic_path",
+    "atomic_write",
+    "build_timestamp",
+    "normalize_ooxml",
+    "write_csv",
+]
 
 # 1980-01-01 is the earliest time a zip entry can hold; used when SOURCE_DATE_EPOCH is unset so
 # that outputs never depend on the clock.
 _DEFAULT_EPOCH = 315532800
+_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def build_timestamp() -> datetime:
@@ -22,6 +31,12 @@ def build_timestamp() -> datetime:
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     epoch = int(raw) if raw.isdigit() else _DEFAULT_EPOCH
     return datetime.fromtimestamp(max(epoch, _DEFAULT_EPOCH), tz=UTC)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -35,6 +50,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp creates 0600; give the file the permissions open() would have
+    os.chmod(tmp_path, 0o666 & ~_umask())
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -57,3 +74,49 @@ def write_csv(df: Any, path: str | os.PathLike[str]) -> Path:
     with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
         df.to_csv(fh, index=False, lineterminator="\n")
     return Path(path)
+
+
+def _zip_order(name: str) -> tuple[int, str]:
+    # [Content_Types].xml first, as Office itself writes it; then a fixed, sorted order.
+    return (0 if name == "[Content_Types].xml" else 1, name)
+
+
+def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None = None) -> Path:
+    """Make an .xlsx or .docx file byte-reproducible, in place and atomically.
+
+    openpyxl and python-docx stamp the document's creation/modification properties and every
+    zip entry with the current time. This rewrites ``docProps/core.xml``'s ``dcterms:created``
+    and ``dcterms:modified`` to ``timestamp`` (default :func:`cqanalysis._io.build_timestamp`,
+    which honours ``SOURCE_DATE_EPOCH``) and repacks the zip with entries in a fixed order, each
+    with that date, fixed permissions and the same compression.
+
+    Parameters
+    ----------
+    path
+        An Office Open XML package (.xlsx, .docx, .pptx).
+    timestamp
+        The time to embed; naive times are taken as UTC.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    target = Path(path)
+    when = timestamp or build_timestamp()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    # Zip entry times cannot precede 1980 and carry no time zone.
+    date_time = max((when.year, when.month, when.day, when.hour, when.minute, when.second),
+                    (1980, 1, 1, 0, 0, 0))  # fmt: skip
+    with zipfile.ZipFile(target) as src:
+        entries = [(info.filename, src.read(info)) for info in src.infolist()]
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w") as dst:
+        for name, data in sorted(entries, key=lambda e: _zip_order(e[0])):
+            if name == "docProps/core.xml":
+                data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, data, compresslevel=6)
+    return target

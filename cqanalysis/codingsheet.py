@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -37,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._io import atomic_path, build_timestamp
+from ._io import normalize_ooxml as normalize_xlsx
 from .errors import CodebookError, CqError, InputError
 
 __all__ = [
@@ -477,42 +477,6 @@ def write_coding_sheet(
     return Path(path)
 
 
-_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
-
-
-def normalize_xlsx(path: str | os.PathLike[str]) -> Path:
-    """Make an xlsx file's bytes depend only on its content, not on when it was written.
-
-    openpyxl stamps the save time into ``docProps/core.xml`` (``dcterms:modified``) and into
-    every zip entry's header. This rewrites the file (atomically) with both set to
-    :func:`cqanalysis._io.build_timestamp`, entries in their original order, deflate
-    compression and fixed entry attributes.
-
-    Parameters
-    ----------
-    path : path-like
-        An existing ``.xlsx`` (any zip-based OOXML file).
-
-    Returns
-    -------
-    Path
-        ``path``.
-    """
-    when = build_timestamp()
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    date_time = (when.year, when.month, when.day, when.hour, when.minute, when.second)
-    with zipfile.ZipFile(path) as zin:
-        entries = [(info.filename, zin.read(info)) for info in zin.infolist()]
-    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as zout:
-        for name, payload in entries:
-            if name == "docProps/core.xml":
-                payload = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), payload)
-            info = zipfile.ZipInfo(name, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            zout.writestr(info, payload)
-    return Path(path)
 
 
 # ------------------------------------------------------------------------------ reading

@@ -14,6 +14,7 @@ from ..schema import FRAME_COLUMNS
 __all__ = [
     "MARGIN_LABELS",
     "CrosstabLayout",
+    "PaperTable",
     "SourceTable",
     "crosstab_caption",
     "crosstab_cells",
@@ -21,6 +22,7 @@ __all__ = [
     "crosstab_note",
     "format_number",
     "label",
+    "paper_tables",
     "source_tables",
     "stats_note",
 ]
@@ -396,3 +398,66 @@ def crosstab_cells(layout: CrosstabLayout) -> list[list[str]]:
             cells.append(text)
         body.append(cells)
     return body
+
+
+@dataclass(frozen=True)
+class PaperTable:
+    """One table as a paper shows it, whatever the format (Word, LaTeX).
+
+    ``stem`` is the file name stem, ``key`` the parts of a cross-reference label, ``title`` the
+    caption text without its number, ``numeric_from`` the first column holding numbers
+    (``None`` for a source table), ``layer_starts`` the body rows that open a layer.
+    """
+
+    stem: str
+    caption: str
+    title: str
+    key: tuple[str, ...]
+    header: list[str]
+    body: list[list[str]]
+    numeric_from: int | None
+    note: str
+    layer_starts: tuple[int, ...] = ()
+    doc_id: str | None = None
+
+
+def paper_tables(
+    *,
+    frames: Mapping[str, pd.DataFrame] | None,
+    tables: pd.DataFrame | None,
+    rows: pd.DataFrame | None,
+    crosstabs: Mapping[str, pd.DataFrame] | None,
+    crosstab_stats: Mapping[str, pd.DataFrame] | None,
+    crosstab_titles: Mapping[str, str] | None,
+    lang: str,
+    percent: str | None,
+) -> list[PaperTable]:
+    """The tables the Word and LaTeX writers render: source tables, then crosstabs.
+
+    ``tables`` and ``rows`` default to ``frames["tables"]`` and ``frames["rows"]``; with several
+    documents, file stems and labels carry the ``doc_id``.
+    """
+    frames = frames or {}
+    tables = frames.get("tables") if tables is None else tables
+    rows = frames.get("rows") if rows is None else rows
+    out: list[PaperTable] = []
+    originals = source_tables(tables, rows, lang=lang)
+    several = len({t.doc_id for t in originals}) > 1
+    for t in originals:
+        out.append(PaperTable(
+            stem=f"{t.doc_id}_{t.caption}" if several else t.caption, caption=t.caption,
+            title=t.title or t.caption,
+            key=(str(t.doc_id), str(t.table_id)) if several else (str(t.table_id),),
+            header=list(t.header), body=[list(r) for r in t.body], numeric_from=None,
+            note=t.source_note(lang), doc_id=str(t.doc_id)))
+    stats = crosstab_stats or {}
+    for name, frame in (crosstabs or {}).items():
+        layout = crosstab_layout(name, frame, percent=percent, lang=lang)
+        caption = crosstab_caption(name, crosstab_titles, lang)
+        out.append(PaperTable(
+            stem=caption, caption=caption, title=caption, key=(f"ct-{name}",),
+            header=[*(n or "" for n in layout.index_names), *layout.col_labels],
+            body=crosstab_cells(layout), numeric_from=len(layout.index_names),
+            note=crosstab_note(layout, stats.get(name), lang),
+            layer_starts=tuple(layout.layer_starts())))
+    return out

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import math
-import os
 import re
-import zipfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
-from .._io import atomic_path, build_timestamp
+from .._io import normalize_ooxml
 
 __all__ = [
     "column_values",
     "normalize_ooxml",
-    "normalize_xlsx",
     "number_cell",
     "text_cell",
     "unescape_text",
@@ -32,62 +28,10 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _ERROR_CODES = frozenset(ERROR_CODES)
-_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)\b[^>]*>)[^<]*(</dcterms:\2>)")
 # Integers beyond 2**53 lose digits in openpyxl's "%.16g" number formatting.
 _EXACT_INT = 2**53
 
 
-# --------------------------------------------------------------------------- reproducible zips
-
-
-def _zip_order(name: str) -> tuple[int, str]:
-    # [Content_Types].xml first, as Office itself writes it; then a fixed, sorted order.
-    return (0 if name == "[Content_Types].xml" else 1, name)
-
-
-def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None = None) -> Path:
-    """Make an .xlsx or .docx file byte-reproducible, in place and atomically.
-
-    openpyxl and python-docx stamp the document's creation/modification properties and every
-    zip entry with the current time. This rewrites ``docProps/core.xml``'s ``dcterms:created``
-    and ``dcterms:modified`` to ``timestamp`` (default :func:`cqanalysis._io.build_timestamp`,
-    which honours ``SOURCE_DATE_EPOCH``) and repacks the zip with entries in a fixed order, each
-    with that date, fixed permissions and the same compression.
-
-    Parameters
-    ----------
-    path
-        An Office Open XML package (.xlsx, .docx, .pptx).
-    timestamp
-        The time to embed; naive times are taken as UTC.
-
-    Returns
-    -------
-    Path
-        ``path``.
-    """
-    target = Path(path)
-    when = timestamp or build_timestamp()
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    # Zip entry times cannot precede 1980 and carry no time zone.
-    date_time = max((when.year, when.month, when.day, when.hour, when.minute, when.second),
-                    (1980, 1, 1, 0, 0, 0))  # fmt: skip
-    with zipfile.ZipFile(target) as src:
-        entries = [(info.filename, src.read(info)) for info in src.infolist()]
-    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w") as dst:
-        for name, data in sorted(entries, key=lambda e: _zip_order(e[0])):
-            if name == "docProps/core.xml":
-                data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), data)
-            info = zipfile.ZipInfo(name, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            dst.writestr(info, data, compresslevel=6)
-    return target
-
-
-#: The name the coding-sheet writer uses; one normaliser serves every OOXML package.
-normalize_xlsx = normalize_ooxml
 
 
 # --------------------------------------------------------------------------- inert cells

@@ -10,13 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._io import atomic_write
-from ._content import (
-    crosstab_caption,
-    crosstab_cells,
-    crosstab_layout,
-    crosstab_note,
-    source_tables,
-)
+from ._content import paper_tables
 from ._text import display_width, safe_filename
 
 __all__ = ["latex_escape", "write_latex_tables"]
@@ -205,48 +199,21 @@ def write_latex_tables(
     """
     from .. import __version__
 
-    frames = frames or {}
-    tables = frames.get("tables") if tables is None else tables
-    rows = frames.get("rows") if rows is None else rows
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     used: set[str] = {"standalone.tex"}
     labels: set[str] = set()
     outputs: list[tuple[Path, str]] = []
-    originals = source_tables(tables, rows, lang=lang)
-    several = len({t.doc_id for t in originals}) > 1
-    for table in originals:
-        stem = table.caption
-        if several:
-            stem = f"{table.doc_id}_{stem}"
-        where = table.source_note(lang)
+    for t in paper_tables(frames=frames, tables=tables, rows=rows, crosstabs=crosstabs,
+                          crosstab_stats=crosstab_stats, crosstab_titles=crosstab_titles,
+                          lang=lang, percent=percent):
+        origin = f"{t.caption} ({t.doc_id})" if t.doc_id is not None else t.caption
         tex = _table_tex(
-            table.title or table.caption,
-            _label([table.doc_id, table.table_id] if several else [table.table_id], labels),
-            table.header,
-            table.body,
-            numeric_from=None,
-            note=where,
-            comment=f"cqanalysis {__version__}: {table.caption} ({table.doc_id})",
+            t.title, _label(list(t.key), labels), t.header, t.body,
+            numeric_from=t.numeric_from, note=t.note, layer_starts=t.layer_starts,
+            comment=f"cqanalysis {__version__}: {origin}",
         )
-        outputs.append((folder / safe_filename(stem, used, suffix=".tex"), tex))
-    stats = crosstab_stats or {}
-    for name, frame in (crosstabs or {}).items():
-        layout = crosstab_layout(name, frame, percent=percent, lang=lang)
-        caption = crosstab_caption(name, crosstab_titles, lang)
-        header = [*(n or "" for n in layout.index_names), *layout.col_labels]
-        body = crosstab_cells(layout)
-        tex = _table_tex(
-            caption,
-            _label([f"ct-{name}"], labels),
-            header,
-            body,
-            numeric_from=len(layout.index_names),
-            note=crosstab_note(layout, stats.get(name), lang),
-            layer_starts=layout.layer_starts(),
-            comment=f"cqanalysis {__version__}: {caption}",
-        )
-        outputs.append((folder / safe_filename(caption, used, suffix=".tex"), tex))
+        outputs.append((folder / safe_filename(t.stem, used, suffix=".tex"), tex))
     written = []
     for path, tex in outputs:
         with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:

@@ -16,16 +16,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from .._io import atomic_path, build_timestamp
-from ._content import (
-    crosstab_caption,
-    crosstab_cells,
-    crosstab_layout,
-    crosstab_note,
-    source_tables,
-)
+from .._io import atomic_path, build_timestamp, normalize_ooxml
+from ._content import paper_tables
 from ._text import display_width, safe_filename
-from ._xlsx import normalize_ooxml
 
 __all__ = ["write_word_tables"]
 
@@ -286,38 +279,14 @@ def write_word_tables(
         (``表5.1.1_政府职能转变对策建议.docx``; with several documents prefixed by the
         ``doc_id``). Identical input gives byte-identical files.
     """
-    frames = frames or {}
-    tables = frames.get("tables") if tables is None else tables
-    rows = frames.get("rows") if rows is None else rows
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     written = []
-    originals = source_tables(tables, rows, lang=lang)
-    several = len({t.doc_id for t in originals}) > 1
-    for table in originals:
-        stem = table.caption
-        if several:
-            stem = f"{table.doc_id}_{stem}"
-        doc = _new_document(table.caption, _landscape(table.header, table.body, None))
-        _add_table(
-            doc,
-            table.caption,
-            table.header,
-            table.body,
-            numeric_from=None,
-            note=table.source_note(lang),
-        )
-        written.append(_save(doc, folder / safe_filename(stem, used, suffix=".docx")))
-    stats = crosstab_stats or {}
-    for name, frame in (crosstabs or {}).items():
-        layout = crosstab_layout(name, frame, percent=percent, lang=lang)
-        caption = crosstab_caption(name, crosstab_titles, lang)
-        header = [*(n or "" for n in layout.index_names), *layout.col_labels]
-        note = crosstab_note(layout, stats.get(name), lang)
-        body = crosstab_cells(layout)
-        numeric_from = len(layout.index_names)
-        doc = _new_document(caption, _landscape(header, body, numeric_from))
-        _add_table(doc, caption, header, body, numeric_from=numeric_from, note=note)
-        written.append(_save(doc, folder / safe_filename(caption, used, suffix=".docx")))
+    for t in paper_tables(frames=frames, tables=tables, rows=rows, crosstabs=crosstabs,
+                          crosstab_stats=crosstab_stats, crosstab_titles=crosstab_titles,
+                          lang=lang, percent=percent):
+        doc = _new_document(t.caption, _landscape(t.header, t.body, t.numeric_from))
+        _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note)
+        written.append(_save(doc, folder / safe_filename(t.stem, used, suffix=".docx")))
     return written

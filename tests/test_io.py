@@ -1,0 +1,34 @@
+"""Shared writing helpers: atomic files keep normal permissions and vanish on failure."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from cqanalysis._io import atomic_write, build_timestamp
+
+
+def test_atomic_write_gives_umask_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with atomic_write(tmp_path / "a.txt", "w", encoding="utf-8") as fh:
+            fh.write("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    with pytest.raises(RuntimeError), atomic_write(tmp_path / "b.txt", "w") as fh:
+        fh.write("half")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_build_timestamp_honours_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_timestamp().isoformat() == "2023-11-14T22:13:20+00:00"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert build_timestamp().isoformat() == "1980-01-01T00:00:00+00:00"
