@@ -9,7 +9,8 @@ import pytest
 from cqanalysis.errors import InputError
 from cqanalysis.parse import parse
 from cqanalysis.parse.blocks import Block
-from cqanalysis.sources.docx import join_wrapped, read_docx_blocks
+from cqanalysis.parse.text_utils import join_wrapped
+from cqanalysis.sources.docx import read_docx_blocks
 from tests import _make_sources as make
 
 

@@ -26,13 +26,12 @@ from .lexer import (
     is_conclusion_title,
 )
 from .options import ParseOptions
-from .text_utils import TERMINAL_PUNCT, norm_key, split_cells
+from .text_utils import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
 
 __all__ = ["ParseWarning", "assemble"]
 
 _INTRINSIC = frozenset({"chapter", "section", "decimal", "markdown", "bare"})
 _CONTENT_ROLES = frozenset({"direction", "measure", "outcome"})
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef“”‘’]")
 
 
 class ParseWarning(UserWarning):
@@ -81,15 +80,6 @@ class Assembled:
     paragraphs: list[dict[str, Any]]
     residue: list[dict[str, Any]]
     warnings: list[str]
-
-
-def _join_wrapped(a: str, b: str) -> str:
-    """Join text wrapped over two lines: no space between Chinese characters or punctuation."""
-    if not a or not b:
-        return a + b
-    if _CJK.match(a[-1]) or _CJK.match(b[0]) or a[-1] in "-/":
-        return a + b
-    return f"{a} {b}"
 
 
 class _Assembler:
@@ -282,7 +272,7 @@ class _Assembler:
         if (self.markdown and self.paragraphs and self.last_paragraph_line == line - 1
                 and kind is None):
             last = self.paragraphs[-1]
-            last["text"] = _join_wrapped(last["text"], text)
+            last["text"] = join_wrapped((last["text"], text))
             last["line_end"] = line
             self.last_paragraph_line = line
             return
@@ -418,7 +408,7 @@ class _Assembler:
         text = block.text.strip()
         if self.partial is not None:
             merged = list(self.partial[0])
-            merged[-1] = _join_wrapped(merged[-1], cells[0])
+            merged[-1] = join_wrapped((merged[-1], cells[0]))
             merged.extend(cells[1:])
             if len(merged) <= n and self.may_continue(token, cells, text):
                 self.partial[0], self.partial[2] = merged, block.line
@@ -434,8 +424,7 @@ class _Assembler:
                 previous = rows[-1][0]
                 if any(not c for c in cells[1:]):
                     # a tab-separated wrap: the text continues under its own columns
-                    rows[-1][0] = [_join_wrapped(p, c) for p, c in zip(previous, cells,
-                                                                        strict=True)]
+                    rows[-1][0] = [join_wrapped(pair) for pair in zip(previous, cells, strict=True)]
                     rows[-1][2] = block.line
                     return True
                 # an empty leading cell under a vertically merged cell: fill it down
@@ -447,7 +436,7 @@ class _Assembler:
             rows = table.rows
             if rows and self.may_continue(token, cells, text):
                 last = rows[-1]
-                last[0][-1] = _join_wrapped(last[0][-1], text)
+                last[0][-1] = join_wrapped((last[0][-1], text))
                 last[2] = block.line
                 return True
             return False

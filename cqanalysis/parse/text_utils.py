@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 __all__ = [
     "TERMINAL_PUNCT",
     "cn_numeral",
     "display_width",
+    "is_wide",
+    "join_wrapped",
     "norm_key",
     "split_cells",
 ]
@@ -80,3 +83,41 @@ def split_cells(raw: str, *, pipe: bool = False) -> tuple[str, ...]:
     if " " in stripped or "\u3000" in stripped or "\xa0" in stripped:
         return tuple(_SEP_SINGLE.split(stripped))
     return (stripped,)
+
+
+# Characters that sit inside Chinese text without spaces around them although Unicode calls
+# them "ambiguous" width (curly quotes, ellipsis, dashes, middle dot).
+_CJK_PUNCT = frozenset("“”‘’…—–·")
+
+
+def is_wide(ch: str) -> bool:
+    """Whether ``ch`` is set without spaces in Chinese text (wide, or CJK punctuation)."""
+    return ch in _CJK_PUNCT or unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def join_wrapped(parts: Iterable[str]) -> str:
+    """Join the visual lines of one wrapped text back into one string.
+
+    Lines are joined directly when either side of the break is a CJK (wide) character, so no
+    space lands inside Chinese text; between two Latin words one space is inserted.  A line
+    ending in a hyphen is joined without a space and keeps its hyphen.
+
+    Parameters
+    ----------
+    parts
+        The visual lines, top to bottom.
+
+    Returns
+    -------
+    str
+        The joined, trimmed text.
+    """
+    out = ""
+    for raw in parts:
+        part = raw.strip()
+        if not part:
+            continue
+        if out and not (is_wide(out[-1]) or is_wide(part[0]) or out[-1] in "-/"):
+            out += " "
+        out += part
+    return out

@@ -1,148 +1,18 @@
-"""Read a Word .docx file into blocks: paragraphs with heading/caption hints, table rows as cells.
-
-The helpers at the top (``SourceBlocks``, ``join_wrapped``, ``check_source``) are shared by the
-PDF, spreadsheet and HTML readers.
-"""
+"""Read a Word .docx file into blocks: paragraphs with heading/caption hints, table rows."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..parse.blocks import Block
+from ._common import SourceBlocks, check_package, check_source, zip_reason
 
-__all__ = ["SourceBlocks", "check_package", "check_source", "join_wrapped", "read_docx_blocks"]
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-class SourceBlocks(list[Block]):
-    """A list of blocks that also carries reader notes.
-
-    Readers skip things that hold no text (an empty table row, a repeated table header on a
-    continuation page) and say so here instead of through :mod:`warnings` (which the test suite
-    turns into errors).  The parser copies ``notes`` into ``Document.warnings``.
-
-    Attributes
-    ----------
-    notes
-        One ``"path:line: what was skipped"`` string per skipped item, in source order.
-    """
-
-    notes: list[str]
-
-    def __init__(self, blocks: Iterable[Block] = (), notes: Iterable[str] = ()) -> None:
-        super().__init__(blocks)
-        self.notes = list(notes)
-
-
-# Characters that sit inside Chinese text without spaces around them although Unicode calls
-# them "ambiguous" width (curly quotes, ellipsis, dashes, middle dot).
-_CJK_PUNCT = frozenset("“”‘’…—–·")
-
-
-def _is_wide(ch: str) -> bool:
-    return ch in _CJK_PUNCT or unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def join_wrapped(parts: Iterable[str]) -> str:
-    """Join the visual lines of one wrapped text back into one string.
-
-    Lines are joined directly when either side of the break is a CJK (wide) character, so no
-    space lands inside Chinese text; between two Latin words one space is inserted.  A line
-    ending in a hyphen is joined without a space and keeps its hyphen.
-
-    Parameters
-    ----------
-    parts
-        The visual lines, top to bottom.
-
-    Returns
-    -------
-    str
-        The joined, trimmed text.
-    """
-    out = ""
-    for raw in parts:
-        part = raw.strip()
-        if not part:
-            continue
-        if out and not (_is_wide(out[-1]) or _is_wide(part[0]) or out[-1] in "-/"):
-            out += " "
-        out += part
-    return out
-
-
-def check_source(path: Path, kind: str) -> bytes:
-    """Return the first bytes of ``path``; raise :class:`InputError` if it is missing or empty."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096)
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read the file ({exc.strerror or exc})") from None
-    if not head:
-        raise InputError(path, f"empty file (0 bytes): not a {kind}")
-    return head
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if b"\x00" in head[:1024]:
-        return False
-    for enc in ("utf-8", "gb18030"):
-        try:
-            head[:4000].decode(enc)
-        except UnicodeDecodeError as exc:
-            # a multi-byte character cut at the end of the sample is still text
-            if exc.start >= len(head[:4000]) - 4:
-                return True
-            continue
-        return True
-    return False
-
-
-def zip_reason(path: Path, head: bytes, kind: str, suffix: str) -> str | None:
-    """Why ``head`` cannot be an Office Open XML package (``None`` if it may be one)."""
-    if head.startswith(b"PK\x03\x04"):
-        return None
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return (
-            f"an old-style (OLE) file, not a {suffix}: a legacy Office 97-2003 file or a "
-            f"password-protected one; save it as an unprotected {suffix}"
-        )
-    if _looks_like_text(head):
-        return f"a plain-text file with a {suffix} name, not a {kind}; rename it to .txt"
-    return f"not a {kind} ({suffix} files are ZIP packages; this one is not)"
-
-
-_PACKAGE_KINDS = (
-    ("word/document.xml", "a Word document"),
-    ("xl/workbook.xml", "an Excel workbook"),
-    ("ppt/presentation.xml", "a PowerPoint presentation"),
-)
-
-
-def check_package(path: Path, member: str, kind: str, suffix: str) -> None:
-    """Raise :class:`InputError` unless ``path`` is a complete ZIP holding ``member``."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise InputError(
-            path, f"corrupt or truncated {suffix}: the ZIP archive is incomplete ({exc})"
-        ) from None
-    if member not in names:
-        what = next((name for m, name in _PACKAGE_KINDS if m in names), "a ZIP archive")
-        raise InputError(path, f"{what} with a {suffix} name, not {kind}")
+__all__ = ["read_docx_blocks"]
 
 
 # --------------------------------------------------------------------------- Word numbering

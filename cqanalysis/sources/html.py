@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..parse.blocks import Block
-from .docx import SourceBlocks, _is_wide, check_source
+from ._common import SourceBlocks, check_source, is_wide
 
 __all__ = ["read_html_blocks"]
 
@@ -31,7 +31,7 @@ def _squeeze(text: str) -> str:
     def repl(m: re.Match[str]) -> str:
         before = text[m.start() - 1] if m.start() > 0 else ""
         after = text[m.end()] if m.end() < len(text) else ""
-        if "\n" in m.group() and before and after and (_is_wide(before) or _is_wide(after)):
+        if "\n" in m.group() and before and after and (is_wide(before) or is_wide(after)):
             return ""  # a line break in the HTML source inside Chinese text
         return " "
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..parse.blocks import Block
-from .docx import SourceBlocks, _is_wide, _looks_like_text, check_source, join_wrapped
+from ._common import SourceBlocks, check_source, is_wide, join_wrapped, looks_like_text
 
 __all__ = ["read_pdf_blocks"]
 
@@ -108,7 +108,7 @@ def read_pdf_blocks(path: Path) -> SourceBlocks:
     path = Path(path)
     head = check_source(path, "PDF")
     if b"%PDF-" not in head[:1024]:
-        hint = " (it looks like a text file)" if _looks_like_text(head) else ""
+        hint = " (it looks like a text file)" if looks_like_text(head) else ""
         raise InputError(path, f"not a PDF file: no %PDF header{hint}")
     with open(path, "rb") as fh:
         fh.seek(max(path.stat().st_size - 4096, 0))
@@ -628,7 +628,7 @@ def _continues(a: _Line, b: _Line, margins: dict[int, tuple[float, float]]) -> b
         return False
     left, right = margins[a.col]
     last = a.chunks[-1][2][-1:]
-    slack = 1.5 * a.size if last and _is_wide(last) else max(1.5 * a.size, 0.12 * (right - left))
+    slack = 1.5 * a.size if last and is_wide(last) else max(1.5 * a.size, 0.12 * (right - left))
     if a.x1 < right - slack:
         return False  # a short line ends its paragraph
     b_left = margins[b.col][0]

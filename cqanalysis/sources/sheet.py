@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..parse.blocks import Block
-from .docx import SourceBlocks, check_package, check_source, zip_reason
+from ._common import SourceBlocks, check_package, check_source, zip_reason
 
 __all__ = ["read_sheet_blocks"]
 
