@@ -343,6 +343,8 @@ def _code_sets(
     data: pd.DataFrame, unit: list[str], coder: str
 ) -> tuple[pd.DataFrame, list[Hashable], dict[tuple[int, Hashable], frozenset]]:
     """Units (first-appearance order), coders (first appearance) and each unit×coder code set."""
+    from .codingsheet import NO_CODE
+
     # Keys are built by hand rather than with groupby so that missing key values (an item has
     # no table_id) form their own unit and the order is plainly that of first appearance.
     keys = list(
@@ -360,8 +362,9 @@ def _code_sets(
     for key, who, code in zip(keys, data[coder], data["code"], strict=True):
         uid = first[key]
         bucket = sets.setdefault((int(uid), who), set())
-        # A row with a missing code means "coded, and no code applies".
-        if not pd.isna(code):
+        # A row with a missing code, or the coding sheet's "none", means "coded, and no code
+        # applies": the same empty set whether a coder or the dictionary coding says it.
+        if not pd.isna(code) and code != NO_CODE:
             bucket.add(code)
     return units, coders, {key: frozenset(val) for key, val in sets.items()}
 
@@ -504,6 +507,8 @@ def agreement_report(
         percent_agreement, kappa (Cohen's κ, only with exactly two coders, else NaN), alpha
         (nominal Krippendorff's α), alpha_ci_low, alpha_ci_high.
     """
+    from .codingsheet import NO_CODE
+
     cols = _unit_columns(data, unit, coder)
     books = _codebook_labels(codebooks)
     names = list(books) + [b for b in pd.unique(data["codebook"]) if b not in books]
@@ -513,13 +518,14 @@ def agreement_report(
         units, coders, sets = _code_sets(sub, cols, coder)
         labels = books.get(name, pd.DataFrame(columns=["id", "label_zh", "label_en"]))
         label_of = {row.id: (row.label_zh, row.label_en) for row in labels.itertuples()}
-        used = [c for c in pd.unique(sub["code"].dropna())]
+        given = sub["code"].notna() & (sub["code"] != NO_CODE)  # "none" is no code
+        used = list(pd.unique(sub.loc[given, "code"]))
         codes = list(labels["id"]) + [c for c in used if c not in label_of]
         overall = _matrix(units, coders, sets, None)
         rows.append(
             {
                 "codebook": name, "scope": "overall", "code": None, "label_zh": None,
-                "label_en": None, "n_assigned": int(sub["code"].notna().sum()),
+                "label_en": None, "n_assigned": int(given.sum()),
                 **_row(overall, n_boot=n_boot, ci=ci, seed=seed),
             }
         )  # fmt: skip

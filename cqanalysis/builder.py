@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,17 +196,18 @@ FIGURES = {
 }
 
 
+# The figures of the running draw_figures call, read by forked workers (closures do not pickle).
+_PENDING: list[tuple[str, dict[str, Any], Callable[[Any], Any]]] = []
+
+
 def draw_figures(analysis: Analysis, folder: str | os.PathLike[str], *,
-                 lang: str = "zh") -> list[Path]:
+                 lang: str = "zh", jobs: int | None = None) -> list[Path]:
     """Draw the standard figures of an analysis and save them as PNG, PDF and SVG.
 
     The document comparison is drawn only for a corpus of two or more documents.
+    ``jobs``: worker processes (default: two on Linux with two or more cores, where drawing
+    and font subsetting dominate a build); the files are the same either way.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     from . import figures as cqf
     from .coding import rollup
 
@@ -214,7 +216,6 @@ def draw_figures(analysis: Analysis, folder: str | os.PathLike[str], *,
     coded1 = rollup(analysis.coded, depth=1, codebooks=analysis.codebooks)
     measures = coded1[(coded1["codebook"] == "instruments") & (coded1["field"] == "measure")]
     measures = measures.dropna(subset=["code"])
-    written: list[Path] = []
     en = lang == "en"
     names = {"domain": ("领域", "Domain"), "instrument": ("政策工具类型", "Instrument type"),
              "outcome": ("预期成效维度", "Outcome dimension")}
@@ -251,15 +252,40 @@ def draw_figures(analysis: Analysis, folder: str | os.PathLike[str], *,
         plan.append(("图5_文档比较", {"width": "double", "aspect": 0.6},
                      lambda ax: cqf.compare_documents(measures, doc="doc_id", category=lab,
                                                       lang=lang, ax=ax)))
-    for stem, size, draw in plan:
-        with cqf.paper_style(width=size["width"], aspect=size["aspect"]):
-            fig, ax = cqf.paper_figure()
-            try:
-                draw(ax)
-                written.extend(cqf.save_figure(fig, folder / stem))
-            finally:
-                plt.close(fig)
-    return written
+    if jobs is None:
+        jobs = min(2, os.cpu_count() or 1) if sys.platform.startswith("linux") else 1
+    # fork copies the drawing closures; only safe while this process runs no other thread
+    if jobs > 1 and len(plan) > 1 and threading.active_count() == 1:
+        import multiprocessing
+
+        cqf.register_font("sans")  # convert the font once, before the workers start
+        _PENDING[:] = plan
+        try:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(plan))) as pool:
+                done = pool.starmap(_draw_one, [(i, folder) for i in range(len(plan))])
+        finally:
+            _PENDING.clear()
+        return [path for paths in done for path in paths]
+    _PENDING[:] = plan
+    try:
+        return [path for i in range(len(plan)) for path in _draw_one(i, folder)]
+    finally:
+        _PENDING.clear()
+
+
+def _draw_one(index: int, folder: Path) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from . import figures as cqf
+
+    stem, size, draw = _PENDING[index]
+    with cqf.paper_style(width=size["width"], aspect=size["aspect"]):
+        fig, ax = cqf.paper_figure()
+        try:
+            draw(ax)
+            return cqf.save_figure(fig, folder / stem)
+        finally:
+            plt.close(fig)
 
 
 def _publish(staging: Path, out: Path, files: list[str]) -> None:

@@ -317,7 +317,7 @@ def _variable(
     frame = _keyed(source, key)
     frame = frame[[*key, column]].rename(columns={column: "value"})
     frame = frame[frame["value"].notna()].drop_duplicates()
-    order = _order(spec, source, column)
+    order = _order(spec, source, column, documents)
     return _Var(title, frame, order, {v: v for v in order})
 
 
@@ -329,8 +329,14 @@ def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
     return frame[frame[key].notna().all(axis=1)]
 
 
-def _order(spec: object, source: pd.DataFrame, column: str) -> list[object]:
+def _order(
+    spec: object, source: pd.DataFrame, column: str, documents: pd.DataFrame | None = None
+) -> list[object]:
     present = source[column].dropna()
+    if column == "doc_id":  # documents in corpus (manifest) order, not alphabetically
+        listed = list(documents["doc_id"]) if documents is not None else []
+        seen = set(present)
+        return [d for d in dict.fromkeys([*listed, *present]) if d in seen]
     if spec == "domain" and column == "section_title" and "section_no" in source.columns:
         pairs = source[["section_no", column]].dropna().drop_duplicates()
         first = pairs.groupby(column, sort=False)["section_no"].agg(

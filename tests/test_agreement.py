@@ -197,7 +197,8 @@ def test_coding_matrix_sets_and_presence():
     overall = coding_matrix(data)
     assert list(overall.columns) == ["A", "B"]
     assert list(overall.index) == [("d", 1), ("d", 2), ("d", 3), ("d", 4)]
-    assert overall["A"].tolist() == ["S1", "S1|S2", "S2", "none"]
+    # "none" (no code applies) is the empty set, as a missing code in the coded frame is
+    assert overall["A"].tolist() == ["S1", "S1|S2", "S2", ""]
     assert overall["B"].tolist()[:3] == ["S1", "S1", "S2"]
     assert pd.isna(overall.loc[("d", 4), "B"])
     s2 = coding_matrix(data, code="S2")
@@ -233,8 +234,9 @@ def test_agreement_report_by_hand():
     codebooks = {"instrument": [("S1", "组织建设", "organisation"), ("S2", "法规", "law"),
                                 ("S3", "财政", "fiscal")]}  # fmt: skip
     report = agreement_report(_coding_frame(), codebooks=codebooks, n_boot=50, seed=3)
-    assert report["scope"].tolist() == ["overall", "code", "code", "code", "code"]
-    assert report["code"].tolist()[1:] == ["S1", "S2", "S3", "none"]
+    # "none" (no code applies) is not a code: it is the empty set of the overall scope
+    assert report["scope"].tolist() == ["overall", "code", "code", "code"]
+    assert report["code"].tolist()[1:] == ["S1", "S2", "S3"]
     rows = report.set_index(report["code"].fillna("*"))
     assert rows.loc["S1", "label_zh"] == "组织建设"
     assert (rows["n_units"] == 3).all() and (rows["n_coders"] == 2).all()
@@ -255,12 +257,12 @@ def test_agreement_report_by_hand():
     assert overall["percent_agreement"] == pytest.approx(2 / 3)
     assert overall["kappa"] == pytest.approx(0.5)
     assert overall["alpha"] == pytest.approx(1 - 10 / 22)
-    assert overall["n_assigned"] == 8
-    # S3 unused and "none" never given by both: no variation, α and κ undefined.
-    for code in ("S3", "none"):
+    assert overall["n_assigned"] == 7
+    # S3 unused: no variation, α and κ undefined.
+    for code in ("S3",):
         assert rows.loc[code, "percent_agreement"] == 1.0
         assert math.isnan(rows.loc[code, "alpha"]) and math.isnan(rows.loc[code, "kappa"])
-    assert rows.loc["S3", "n_assigned"] == 0 and rows.loc["none", "n_assigned"] == 1
+    assert rows.loc["S3", "n_assigned"] == 0
     again = agreement_report(_coding_frame(), codebooks=codebooks, n_boot=50, seed=3)
     pd.testing.assert_frame_equal(report, again)
 
@@ -288,3 +290,10 @@ def test_disagreements_table():
     ]  # fmt: skip
     agreeing = _coding_frame().query("clause_no != 2")
     assert disagreements(agreeing).empty
+
+
+def test_sheet_none_agrees_with_an_uncoded_dictionary_unit():
+    sheet = pd.DataFrame({"clause_no": [1, 1], "coder": ["student", "dictionary"],
+                          "codebook": "levels", "code": ["none", None]})
+    matrix = coding_matrix(sheet)
+    assert matrix.loc[1].tolist() == ["", ""]

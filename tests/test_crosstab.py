@@ -165,8 +165,12 @@ def test_document_variables(seed):
     assert tab.index.tolist() == [2021, 2023, "合计"]
     assert tab.loc[2021].tolist() == [23, 23, 4, 50]
     assert tab.loc["合计"].tolist() == [46, 46, 8, 100]
+    # documents keep corpus order (order of appearance, or the documents frame's order)
     by_doc = crosstab(both, index="document", columns="instrument", depth=1, margins=False)
-    assert by_doc.index.tolist() == sorted([seed.doc_id, "other"])
+    assert by_doc.index.tolist() == [seed.doc_id, "other"]
+    by_doc = crosstab(both, index="document", columns="instrument", depth=1, margins=False,
+                      documents=documents.iloc[::-1])
+    assert by_doc.index.tolist() == ["other", seed.doc_id]
 
 
 def test_direction_and_errors(coded):
@@ -297,3 +301,4 @@ def test_user_codebook_beside_the_defaults(seed):
         "人才队伍建设": {"T": 1, "P": 5, "Total": 6},
         "Total": {"T": 8, "P": 5, "Total": 13},
     }
+

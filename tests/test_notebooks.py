@@ -35,9 +35,16 @@ def test_notebooks_reproduce_their_stored_outputs() -> None:
     env.pop("PYTEST_CURRENT_TEST", None)
     result = subprocess.run(
         [
-            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-            "--nbval", "--nbval-current-env",
-            "--nbval-sanitize-with", "notebooks/nbval_sanitize.cfg",
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            "notebooks/nbval_sanitize.cfg",
             "notebooks/",
         ],
         cwd=ROOT,

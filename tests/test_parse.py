@@ -232,3 +232,10 @@ def test_import_is_light():
             "'scipy'} & set(sys.modules); print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_markdown_chapters_keep_their_own_numbers():
+    text = "# 第四章 对策\n## 4.1 数据\n## 第五章 结论\n### 一、展望\n"
+    doc = cq.parse_text(text, markdown=True)
+    assert doc.sections[["section_no", "level", "title"]].values.tolist() == [
+        ["4", 1, "对策"], ["4.1", 2, "数据"], ["5", 1, "结论"], ["5.1", 3, "展望"]]

@@ -167,8 +167,9 @@ def _place_labels(
 ) -> tuple[list[tuple[float, float, str, str, float]], tuple[float, ...], np.ndarray]:
     """Label offsets (points), alignments and rotations; data limits; node radii (points).
 
-    Circular layouts get radial labels (rotated along the radius, never upside down), which
-    do not collide while neighbouring nodes are a line height apart.  Other layouts try eight
+    Circular layouts get radial labels (rotated along the radius, never upside down, and level
+    above or below nodes near the top or bottom, where they would stand vertical), which do
+    not collide while neighbouring nodes are a line height apart.  Other layouts try eight
     positions around each node, biggest nodes first, and keep the one that overlaps the
     labels and nodes already placed least (ties: the one pointing away from the centre).
     The limits are widened until every label lies inside the Axes, so neither the key nor
@@ -198,6 +199,15 @@ def _place_labels(
             away = float(np.arctan2(rel[1], rel[0])) if np.hypot(*rel) > 1e-9 else np.pi / 2
             if radial:
                 deg = np.degrees(away) % 360
+                if 60 < deg < 120 or 240 < deg < 300:
+                    # near the top or bottom a radial label would stand vertical, which is
+                    # hard to read in Chinese: set it level, above or below the node
+                    up = deg < 180
+                    offset = np.array([0.0, gap if up else -gap])
+                    box = _box(pts[k] + offset, sizes_pt[k], "center", "bottom" if up else "top")
+                    placed[k] = (0.0, float(offset[1]), "center", "bottom" if up else "top", 0.0)
+                    extent.append(box)
+                    continue
                 right = deg <= 90 or deg >= 270
                 unit = np.array([np.cos(away), np.sin(away)])
                 placed[k] = (

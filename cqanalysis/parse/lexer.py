@@ -387,8 +387,11 @@ def _heading_from_markdown(
     inner = _MD_EMPHASIS.sub(r"\2", inner).strip()
     numbered = _numbered(block, inner, options) if inner else None
     if numbered is not None and numbered.kind == HEADING:
-        numbered.kind, numbered.text, numbered.level = HEADING, text, level
-        numbered.style = "decimal" if numbered.style == "decimal" else "markdown"
+        numbered.text = text
+        # 第五章 and 5.2 carry their own number and level, whatever the number of hashes;
+        # 一、 or (一) are numbered within the parent heading at the hashes' level
+        if numbered.style not in ("chapter", "section", "decimal"):
+            numbered.style, numbered.level = "markdown", level
         return numbered
     title, subtitle = _split_subtitle(inner)
     return Token(HEADING, block, text, style="markdown", level=level, title=title,
