@@ -14,7 +14,7 @@ import pandas as pd
 
 from .document import Corpus, Document
 
-__all__ = ["CROSSTABS", "Analysis", "analyse", "code_network", "flows"]
+__all__ = ["CROSSTABS", "Analysis", "analyse", "code_network", "corpus_crosstabs", "flows"]
 
 #: The crosstabs every build writes: name → (crosstab options, title zh, title en).
 #: Names follow DESIGN.md (``domain_x_instrument`` …); ``depth=1`` rolls instruments up to
@@ -36,6 +36,32 @@ CROSSTABS: dict[str, tuple[dict[str, object], str, str]] = {
         {"index": "instrument", "columns": "outcome", "depth": 1},
         "政策工具类型×预期成效维度", "Instrument type × outcome dimension"),
 }
+
+
+#: Document variables of a manifest that get an ``<var>_x_instrument`` crosstab in a corpus.
+DOCUMENT_VARIABLES = {"year": ("年份", "Year"), "region": ("地区", "Region"),
+                      "doc_type": ("文献类型", "Document type")}
+
+
+def corpus_crosstabs(corpus: Corpus) -> dict[str, tuple[dict[str, object], str, str]]:
+    """:data:`CROSSTABS`, plus document and manifest-variable crosstabs for a corpus.
+
+    With two or more documents: ``document_x_instrument``, and ``year_x_instrument``,
+    ``region_x_instrument``, ``doc_type_x_instrument`` for manifest variables that vary.
+    """
+    plan = dict(CROSSTABS)
+    docs = corpus.documents
+    if "doc_id" not in docs.columns or docs["doc_id"].nunique() < 2:
+        return plan
+    plan["document_x_instrument"] = (
+        {"index": "document", "columns": "instrument", "depth": 1},
+        "文档×政策工具类型", "Document × policy instrument type")
+    for var, (zh, en) in DOCUMENT_VARIABLES.items():
+        if var in docs.columns and docs[var].nunique(dropna=True) > 1:
+            plan[f"{var}_x_instrument"] = (
+                {"index": var, "columns": "instrument", "depth": 1},
+                f"{zh}×政策工具类型", f"{en} × policy instrument type")
+    return plan
 
 
 @dataclass(frozen=True, repr=False)
@@ -99,7 +125,8 @@ def analyse(
         Codebooks (objects, names or paths); default the shipped ones
         (instruments, outcomes, levels).
     crosstabs
-        Which crosstabs to compute; default :data:`CROSSTABS`.
+        Which crosstabs to compute; default :func:`corpus_crosstabs` (:data:`CROSSTABS`, and
+        for a corpus the document and manifest-variable ones).
 
     Returns
     -------
@@ -118,7 +145,7 @@ def analyse(
     documents = corpus.documents if len(corpus.documents.columns) > 2 else None
     tables: dict[str, pd.DataFrame] = {}
     tests: list[dict[str, object]] = []
-    for name, (options, _, _) in (crosstabs or CROSSTABS).items():
+    for name, (options, _, _) in (crosstabs or corpus_crosstabs(corpus)).items():
         table = crosstab(coded, codebooks=books, documents=documents, **options)  # type: ignore[arg-type]
         tables[name] = table
         body = table.drop(index=["合计", "Total"], columns=["合计", "Total"], errors="ignore")

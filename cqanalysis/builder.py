@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write, write_csv
-from .analysis import CROSSTABS, Analysis, analyse, code_network, flows
+from .analysis import Analysis, analyse, code_network, corpus_crosstabs, flows
 from .errors import InputError
 
 __all__ = ["BuildResult", "build", "draw_figures"]
@@ -159,7 +159,8 @@ def _write_all(analysis: Analysis, root: Path, *, lang: str,
     written.extend(figures)
 
     steps("appendix")
-    titles = {name: (zh if lang != "en" else en) for name, (_, zh, en) in CROSSTABS.items()}
+    titles = {name: (zh if lang != "en" else en)
+              for name, (_, zh, en) in corpus_crosstabs(analysis.corpus).items()}
     stats = {name: analysis.tests[analysis.tests["crosstab"] == name].drop(columns="crosstab")
              for name in analysis.crosstabs}
     tidy = {name: frames[name] for name in ("rows", "items", "clauses", "coded", "links",

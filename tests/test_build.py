@@ -97,3 +97,29 @@ def test_rebuild_removes_stale_files_only_in_owned_folders(built, tmp_path, seed
     build([seed_path], out=out, progress=False)
     assert not (out / "figures" / "old.png").exists()
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_corpus_build_with_manifest(tmp_path):
+    from .conftest import ROOT
+
+    data = ROOT / "notebooks" / "data"
+    out = tmp_path / "corpus"
+    build([data], out=out, manifest=data / "manifest.csv", progress=False)
+    for stem in (*FIGURES, "图5_文档比较"):
+        assert (out / "figures" / f"{stem}.png").exists()
+    docs = pd.read_csv(out / "tables" / "documents.csv", encoding="utf-8-sig")
+    # manifest.csv: four documents, two from 东部 (基层数字治理, 应急管理协同), two from 中西部
+    assert sorted(docs["doc_id"]) == [
+        "公共服务均等化", "基层数字治理", "应急管理协同", "流域生态治理"]
+    assert dict(zip(docs["doc_id"], docs["region"], strict=True)) == {
+        "基层数字治理": "东部", "流域生态治理": "中西部", "应急管理协同": "东部",
+        "公共服务均等化": "中西部"}
+    by_doc = pd.read_csv(out / "crosstabs" / "document_x_instrument.csv",
+                         encoding="utf-8-sig", index_col=0)
+    by_region = pd.read_csv(out / "crosstabs" / "region_x_instrument.csv",
+                            encoding="utf-8-sig", index_col=0)
+    region_of = dict(zip(docs["doc_id"], docs["region"], strict=True))
+    summed = by_doc.drop(index="合计").groupby(region_of).sum()
+    assert summed.loc[["东部", "中西部"]].to_numpy().tolist() == \
+        by_region.loc[["东部", "中西部"]].to_numpy().tolist()
+    assert (out / "crosstabs" / "year_x_instrument.csv").exists()
