@@ -213,46 +213,49 @@ def draw_figures(analysis: Analysis, folder: str | os.PathLike[str], *,
     from .coding import rollup
 
     folder = Path(folder)
-    lab = "label_en" if lang == "en" else "label_zh"
+    # Data stay in Chinese; the figures translate them for lang="en"/"both" with the glossary
+    # and the codebooks' own English labels.
+    labels = cqf.codebook_labels(analysis.codebooks)
     coded1 = rollup(analysis.coded, depth=1, codebooks=analysis.codebooks)
     measures = coded1[(coded1["codebook"] == "instruments") & (coded1["field"] == "measure")]
     measures = measures.dropna(subset=["code"])
-    en = lang == "en"
-    names = {"domain": ("领域", "Domain"), "instrument": ("政策工具类型", "Instrument type"),
-             "outcome": ("预期成效维度", "Outcome dimension")}
-
-    def name(key: str) -> str:
-        zh, english = names[key]
-        return english if en else (f"{zh}\n{english}" if lang == "both" else zh)
-
-    type_order = [c.label("en" if en else "zh") for b in analysis.codebooks  # type: ignore[attr-defined]
+    names = {"domain": "领域", "instrument": "政策工具类型", "outcome": "预期成效维度"}
+    labels.update({"领域": "Domain", "政策工具类型": "Instrument type",
+                   "预期成效维度": "Outcome dimension"})
+    type_order = [c.zh for b in analysis.codebooks  # type: ignore[attr-defined]
                   if getattr(b, "name", "") == "instruments" for c in b if c.depth == 1]
+    present = set(measures["label_zh"])
     network = code_network(analysis, depth=1)
-    kinds = {label: (name("instrument") if label in set(measures[lab]) else name("outcome"))
+    kinds = {label: names["instrument"] if label in present else names["outcome"]
              for label in network.index}
+    common = {"lang": lang, "labels": labels}
+    title = {key: cqf.translate(zh, lang=lang, labels=labels) for key, zh in names.items()}
+    # long English labels around a circle crowd it: wrap them when English is shown
+    wrap = None if lang == "zh" else 12
     plan: list[tuple[str, dict[str, Any], Callable[[Any], Any]]] = [
         ("图1_领域_政策工具热力图", {"width": "double", "aspect": 0.55},
          lambda ax: cqf.heatmap(analysis.crosstabs["domain_x_instrument_detail"],
-                                annot="count", lang=lang, ax=ax)),
+                                annot="count", ax=ax, **common)),
         ("图2_领域_政策工具类型构成", {"width": "double", "aspect": 0.45},
-         lambda ax: cqf.stacked_bars(measures, x="section_title", hue=lab, lang=lang,
-                                     hue_order=[t for t in type_order if t in set(measures[lab])],
-                                     legend_title=name("instrument"), ylabel=name("domain"),
-                                     ax=ax)),
+         lambda ax: cqf.stacked_bars(measures, x="section_title", hue="label_zh",
+                                     hue_order=[t for t in type_order if t in present],
+                                     legend_title=title["instrument"], ylabel=title["domain"],
+                                     ax=ax, **common)),
         # flows weigh each recommendation 1 over its code pairs: node values are fractional,
         # so they are not printed
         ("图3_领域_工具_成效流向", {"width": "double", "aspect": 0.7},
-         lambda ax: cqf.alluvial(flows(analysis, lang="en" if en else "zh"),
-                                 stages=["domain", "instrument", "outcome"], weight="weight",
-                                 stage_labels=[name(k) for k in names], values=False,
-                                 orders={"instrument": type_order}, lang=lang, ax=ax)),
+         lambda ax: cqf.alluvial(flows(analysis), stages=["domain", "instrument", "outcome"],
+                                 weight="weight", stage_labels=list(title.values()),
+                                 values=False, orders={"instrument": type_order}, ax=ax,
+                                 **common)),
         ("图4_编码共现网络", {"width": "double", "aspect": 0.8},
-         lambda ax: cqf.cooccurrence_network(network, groups=kinds, lang=lang, ax=ax)),
+         lambda ax: cqf.cooccurrence_network(network, groups=kinds, wrap=wrap, ax=ax,
+                                             **common)),
     ]
     if analysis.corpus.documents["doc_id"].nunique() > 1:
         plan.append(("图5_文档比较", {"width": "double", "aspect": 0.6},
-                     lambda ax: cqf.compare_documents(measures, doc="doc_id", category=lab,
-                                                      lang=lang, ax=ax)))
+                     lambda ax: cqf.compare_documents(measures, doc="doc_id",
+                                                      category="label_zh", ax=ax, **common)))
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if sys.platform.startswith("linux") else 1
     # fork copies the drawing closures; only safe while this process runs no other thread

@@ -123,3 +123,17 @@ def test_corpus_build_with_manifest(tmp_path):
     assert summed.loc[["东部", "中西部"]].to_numpy().tolist() == \
         by_region.loc[["东部", "中西部"]].to_numpy().tolist()
     assert (out / "crosstabs" / "year_x_instrument.csv").exists()
+
+
+def test_english_figures_translate_codes_and_titles(tmp_path, seed_path):
+    import pdfplumber
+
+    out = tmp_path / "en"
+    build([seed_path], out=out, lang="en", progress=False)
+    with pdfplumber.open(out / "figures" / "图2_领域_政策工具类型构成.pdf") as pdf:
+        # every glyph, rotated axis titles included, in drawing order
+        text = "".join(ch["text"] for ch in pdf.pages[0].chars)
+    for words in ("Instrument type", "Domain", "Supply-side instruments",
+                  "Building the talent pool"):
+        assert words.replace(" ", "") in text.replace(" ", ""), words
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in text)
