@@ -22,25 +22,38 @@ __all__ = ["CROSSTABS", "Analysis", "analyse", "code_network", "corpus_crosstabs
 CROSSTABS: dict[str, tuple[dict[str, object], str, str]] = {
     "domain_x_instrument": (
         {"index": "domain", "columns": "instrument", "depth": 1},
-        "领域×政策工具类型", "Domain × policy instrument type"),
+        "领域×政策工具类型",
+        "Domain × policy instrument type",
+    ),
     "domain_x_instrument_detail": (
         {"index": "domain", "columns": "instrument"},
-        "领域×政策工具", "Domain × policy instrument"),
+        "领域×政策工具",
+        "Domain × policy instrument",
+    ),
     "domain_x_outcome": (
         {"index": "domain", "columns": "outcome", "depth": 1},
-        "领域×预期成效维度", "Domain × outcome dimension"),
+        "领域×预期成效维度",
+        "Domain × outcome dimension",
+    ),
     "domain_x_level": (
         {"index": "domain", "columns": "level", "depth": 1},
-        "领域×治理层级与主体", "Domain × governance level and actor"),
+        "领域×治理层级与主体",
+        "Domain × governance level and actor",
+    ),
     "instrument_x_outcome": (
         {"index": "instrument", "columns": "outcome", "depth": 1},
-        "政策工具类型×预期成效维度", "Instrument type × outcome dimension"),
+        "政策工具类型×预期成效维度",
+        "Instrument type × outcome dimension",
+    ),
 }
 
 
 #: Document variables of a manifest that get an ``<var>_x_instrument`` crosstab in a corpus.
-DOCUMENT_VARIABLES = {"year": ("年份", "Year"), "region": ("地区", "Region"),
-                      "doc_type": ("文献类型", "Document type")}
+DOCUMENT_VARIABLES = {
+    "year": ("年份", "Year"),
+    "region": ("地区", "Region"),
+    "doc_type": ("文献类型", "Document type"),
+}
 
 
 def corpus_crosstabs(corpus: Corpus) -> dict[str, tuple[dict[str, object], str, str]]:
@@ -55,12 +68,16 @@ def corpus_crosstabs(corpus: Corpus) -> dict[str, tuple[dict[str, object], str, 
         return plan
     plan["document_x_instrument"] = (
         {"index": "document", "columns": "instrument", "depth": 1},
-        "文档×政策工具类型", "Document × policy instrument type")
+        "文档×政策工具类型",
+        "Document × policy instrument type",
+    )
     for var, (zh, en) in DOCUMENT_VARIABLES.items():
         if var in docs.columns and docs[var].nunique(dropna=True) > 1:
             plan[f"{var}_x_instrument"] = (
                 {"index": var, "columns": "instrument", "depth": 1},
-                f"{zh}×政策工具类型", f"{en} × policy instrument type")
+                f"{zh}×政策工具类型",
+                f"{en} × policy instrument type",
+            )
     return plan
 
 
@@ -93,13 +110,19 @@ class Analysis:
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """All tidy frames by name: the parse frames, clauses, coded, links, errors."""
-        return {**self.corpus.frames(), "clauses": self.clauses, "coded": self.coded,
-                "links": self.links}
+        return {
+            **self.corpus.frames(),
+            "clauses": self.clauses,
+            "coded": self.coded,
+            "links": self.links,
+        }
 
     def __repr__(self) -> str:
-        return (f"<Analysis {len(self.corpus.documents)} document(s): {len(self.clauses)} "
-                f"clauses, {len(self.coded)} codings, {len(self.links)} links, "
-                f"{len(self.crosstabs)} crosstabs>")
+        return (
+            f"<Analysis {len(self.corpus.documents)} document(s): {len(self.clauses)} "
+            f"clauses, {len(self.coded)} codings, {len(self.links)} links, "
+            f"{len(self.crosstabs)} crosstabs>"
+        )
 
 
 def _as_corpus(data: Document | Corpus) -> Corpus:
@@ -160,8 +183,15 @@ def analyse(
         record.update(result.stats.iloc[0].to_dict())
         record["note"] = "; ".join(str(w.message) for w in caught)
         tests.append(record)
-    return Analysis(corpus=corpus, clauses=clauses, coded=coded, links=links,
-                    crosstabs=tables, tests=pd.DataFrame(tests), codebooks=books)
+    return Analysis(
+        corpus=corpus,
+        clauses=clauses,
+        coded=coded,
+        links=links,
+        crosstabs=tables,
+        tests=pd.DataFrame(tests),
+        codebooks=books,
+    )
 
 
 def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFrame:
@@ -182,8 +212,9 @@ def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFra
     inst = measure.dropna(subset=["code"])[[*key, "section_title", label]].drop_duplicates()
     outc = outcome.dropna(subset=["code"])[[*key, label]].drop_duplicates()
     paths = inst.merge(outc, on=key, suffixes=("_i", "_o"))
-    paths = paths.rename(columns={"section_title": "domain", f"{label}_i": "instrument",
-                                  f"{label}_o": "outcome"})
+    paths = paths.rename(
+        columns={"section_title": "domain", f"{label}_i": "instrument", f"{label}_o": "outcome"}
+    )
     size = paths.groupby(key)["instrument"].transform("size")
     paths["weight"] = 1.0 / size
     return paths[[*key, "domain", "instrument", "outcome", "weight"]].reset_index(drop=True)
@@ -201,21 +232,28 @@ def code_network(analysis: Analysis, *, depth: int | None = None) -> pd.DataFram
     coded = analysis.coded
     if depth is not None:
         coded = rollup(coded, depth=depth, codebooks=analysis.codebooks)
-    rows = coded[((coded["codebook"] == "instruments") & (coded["field"] == "measure"))
-                 | ((coded["codebook"] == "outcomes") & (coded["field"] == "outcome"))]
+    rows = coded[
+        ((coded["codebook"] == "instruments") & (coded["field"] == "measure"))
+        | ((coded["codebook"] == "outcomes") & (coded["field"] == "outcome"))
+    ]
     rows = rows.dropna(subset=["code"])
     key = ["doc_id", "table_id", "row_no"]
     presence = rows[[*key, "label_zh"]].drop_duplicates()
     # codebook order (instruments, then outcomes; codes in file order), not appearance order
-    file_order = [code.zh for name in ("instruments", "outcomes")
-                  for book in analysis.codebooks if getattr(book, "name", None) == name
-                  for code in book]  # type: ignore[attr-defined]
+    file_order = [
+        code.zh
+        for name in ("instruments", "outcomes")
+        for book in analysis.codebooks
+        if getattr(book, "name", None) == name
+        for code in book
+    ]  # type: ignore[attr-defined]
     present = set(rows["label_zh"])
     order = [label for label in dict.fromkeys(file_order) if label in present]
     order += sorted(present - set(order))
     presence = presence.assign(present=1)
-    wide = presence.pivot_table(index=key, columns="label_zh", values="present",
-                                aggfunc="max", fill_value=0)
+    wide = presence.pivot_table(
+        index=key, columns="label_zh", values="present", aggfunc="max", fill_value=0
+    )
     wide = wide.reindex(columns=order, fill_value=0).astype("int64")
     matrix = wide.T @ wide
     matrix.index.name = matrix.columns.name = None

@@ -94,14 +94,19 @@ def crosstab(
         (instruments codes of measure clauses), ``"outcome"`` (outcomes codes of outcome
         clauses), ``"level"`` (levels codes of measure clauses) —; or the name of a codebook
         in ``data`` (its codes on every field), or a ``(codebook, field)`` pair; or a column of
-        ``data``; or a column of ``documents`` (document variables of a corpus).
+        ``data``; or a column of ``documents`` (document variables of a corpus).  Units whose
+        value is missing (a document without a year, an item without a table row) are left
+        out of the table and of its margins.  Whole-number float values (a year column
+        holding NaN) are shown as integers.
     values
         ``"count"``: number of codings (unit × code records; with two code variables at row
         level, pairs of them).  ``"presence"``: number of distinct units of analysis (see
         ``by``) showing the combination.
     normalize
-        ``None``, ``"row"``, ``"column"`` or ``"all"``: divide by row, column or grand totals
-        (within each layer).
+        ``None``, ``"row"``, ``"column"`` or ``"all"``: divide by the row, column or grand
+        totals (within each layer), i.e. by the margins, shown or not.  With
+        ``values="presence"`` these count each unit of analysis once, so a share is the share
+        of units (cases) and a row's shares can add up to more than 1.
     margins
         Add a total row and column (``"合计"``/``"Total"``).  With ``values="presence"``
         totals count each unit of analysis once, so they can be less than the sum of cells.
@@ -140,6 +145,12 @@ def crosstab(
         raise ValueError("crosstab: normalize must be None, 'row', 'column' or 'all'")
     if labels not in ("zh", "en", "id"):
         raise ValueError("crosstab: labels must be 'zh', 'en' or 'id'")
+    missing = [c for c in ("codebook", "code", "field") if c not in data.columns]
+    if missing:
+        raise ValueError(
+            f"crosstab: data lacks column(s) {', '.join(missing)}; pass a coded frame "
+            "(cqanalysis.code_units)"
+        )
     books = {b.name: b for b in resolve_codebooks(codebooks)}
     if depth is not None:
         # roll up the codebooks we know; rows of other codebooks pass through untouched
@@ -176,19 +187,20 @@ def crosstab(
         grid = counts.unstack(names[1]) if len(counts) else pd.DataFrame()
         row_order = [r for r in row_var.order if r in set(part[names[0]])]
         grid = grid.reindex(index=row_order, columns=col_order).fillna(0).astype("int64")
-        if margins:
-            if values == "presence":
-                row_tot = part.drop_duplicates([*key, names[0]]).groupby(names[0]).size()
-                col_tot = part.drop_duplicates([*key, names[1]]).groupby(names[1]).size()
-                total = len(part.drop_duplicates(key))
-            else:
-                row_tot, col_tot, total = grid.sum(axis=1), grid.sum(axis=0), int(grid.sum().sum())
-            grid[margin] = row_tot.reindex(row_order).fillna(0).astype("int64").to_numpy()
-            bottom = [*col_tot.reindex(col_order).fillna(0).astype("int64"), total]
-            grid.loc[margin] = bottom
-        grid.index = [row_var.labels.get(r, r) if r != margin else margin for r in grid.index]
-        grid.columns = [*col_labels, *([margin] if margins else [])]
-        return _normalize(grid, normalize, margin if margins else None)
+        # Margins are computed even when not shown: they are what normalize divides by, so
+        # that showing them or not never changes the cells (presence totals are not sums).
+        if values == "presence":
+            row_tot = part.drop_duplicates([*key, names[0]]).groupby(names[0]).size()
+            col_tot = part.drop_duplicates([*key, names[1]]).groupby(names[1]).size()
+            total = len(part.drop_duplicates(key))
+        else:
+            row_tot, col_tot, total = grid.sum(axis=1), grid.sum(axis=0), int(grid.sum().sum())
+        grid[margin] = row_tot.reindex(row_order).fillna(0).astype("int64").to_numpy()
+        grid.loc[margin] = [*col_tot.reindex(col_order).fillna(0).astype("int64"), total]
+        grid.index = [*(row_var.labels.get(r, r) for r in row_order), margin]
+        grid.columns = [*col_labels, margin]
+        grid = _normalize(grid, normalize)
+        return grid if margins else grid.iloc[:-1, :-1]
 
     if layer_var is None:
         table = one_table(merged)
@@ -221,25 +233,14 @@ def crosstab(
     return table
 
 
-def _normalize(grid: pd.DataFrame, how: str | None, margin: str | None) -> pd.DataFrame:
+def _normalize(grid: pd.DataFrame, how: str | None) -> pd.DataFrame:
+    """Divide a grid whose last row and column are its margins by row, column or grand total."""
     if how is None:
         return grid
     values = grid.to_numpy(dtype="float64")
-    if margin is not None:
-        row_tot = values[:, -1:]
-        col_tot = values[-1:, :]
-        total = values[-1, -1]
-    else:
-        row_tot = values.sum(axis=1, keepdims=True)
-        col_tot = values.sum(axis=0, keepdims=True)
-        total = values.sum()
+    base = {"row": values[:, -1:], "column": values[-1:, :], "all": values[-1, -1]}[how]
     with np.errstate(divide="ignore", invalid="ignore"):
-        if how == "row":
-            out = values / row_tot
-        elif how == "column":
-            out = values / col_tot
-        else:
-            out = values / total
+        out = values / base
     out = np.where(np.isfinite(out), out, 0.0)
     return pd.DataFrame(out, index=grid.index, columns=grid.columns)
 
@@ -317,6 +318,11 @@ def _variable(
     frame = _keyed(source, key)
     frame = frame[[*key, column]].rename(columns={column: "value"})
     frame = frame[frame["value"].notna()].drop_duplicates()
+    present = source[column].dropna()
+    if present.dtype.kind == "f" and len(present) and bool((present % 1 == 0).all()):
+        # A year column with a missing value is float: label 2019, not 2019.0.
+        frame = frame.assign(value=frame["value"].astype("int64"))
+        source = source.assign(**{column: source[column].astype("Int64")})
     order = _order(spec, source, column, documents)
     return _Var(title, frame, order, {v: v for v in order})
 
@@ -429,8 +435,10 @@ def chi2_test(
     Parameters
     ----------
     data
-        A contingency table of counts (e.g. from :func:`crosstab`; its margins are removed),
-        or, with ``index`` and ``columns``, a ``coded`` frame to cross-tabulate first.
+        A contingency table of counts (e.g. from :func:`crosstab`; its margins are removed:
+        those recorded in ``attrs``, or, for a table without them such as one read back from
+        CSV, a last row and column labelled 合计 or Total), or, with ``index`` and ``columns``,
+        a ``coded`` frame to cross-tabulate first.
     index, columns
         Variables, as in :func:`crosstab`.
     **crosstab_options
@@ -470,9 +478,18 @@ def chi2_test(
         raise ValueError("chi2_test: needs counts, not a normalized table")
     if table.attrs.get("layer") or isinstance(table.index, pd.MultiIndex):
         raise ValueError("chi2_test: test one layer at a time")
-    margin = table.attrs.get("margins")
-    if margin:
-        table = table.drop(index=margin, columns=margin, errors="ignore")
+    if "margins" in table.attrs:
+        margin = table.attrs["margins"]
+        if margin:
+            table = table.drop(index=margin, columns=margin, errors="ignore")
+    else:
+        # A table read back from CSV has lost its attrs; its margins would be tested as data
+        # (doubling n), so a trailing 合计/Total row and column are taken for margins.
+        labels = set(_MARGIN.values())
+        if len(table.index) and table.index[-1] in labels:
+            table = table.iloc[:-1]
+        if len(table.columns) and table.columns[-1] in labels:
+            table = table.iloc[:, :-1]
     observed = table.apply(pd.to_numeric, errors="raise")
     obs = observed.to_numpy(dtype="float64")
     if (obs < 0).any() or not np.isfinite(obs).all():

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .clauses import split_clauses
+from .codebook import match_key
 from .schema import FRAME_COLUMNS
 
 __all__ = ["bigrams", "link_items", "normalize_text"]
@@ -20,12 +21,7 @@ def normalize_text(text: object) -> str:
     >>> normalize_text("打破户籍、社保 ,教育")
     '打破户籍社保教育'
     """
-    if not isinstance(text, str):
-        if text is None or pd.isna(text):
-            return ""
-        text = str(text)
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+    return "".join(ch for ch in match_key(text) if unicodedata.category(ch)[0] in "LN")
 
 
 def bigrams(text: object) -> frozenset[str]:

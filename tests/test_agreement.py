@@ -293,7 +293,32 @@ def test_disagreements_table():
 
 
 def test_sheet_none_agrees_with_an_uncoded_dictionary_unit():
-    sheet = pd.DataFrame({"clause_no": [1, 1], "coder": ["student", "dictionary"],
-                          "codebook": "levels", "code": ["none", None]})
+    sheet = pd.DataFrame(
+        {
+            "clause_no": [1, 1],
+            "coder": ["student", "dictionary"],
+            "codebook": "levels",
+            "code": ["none", None],
+        }
+    )
     matrix = coding_matrix(sheet)
     assert matrix.loc[1].tolist() == ["", ""]
+
+
+def test_no_function_mutates_its_input():
+    frame = _coding_frame()
+    before = frame.copy(deep=True)
+    matrix = pd.DataFrame({"A": [1, 2, NA, "x"], "B": [1, 3, 2, None]}, dtype=object)
+    matrix_before = matrix.copy(deep=True)
+    units = pd.DataFrame({"doc_id": "d", "clause_no": [1, 2, 3, 4], "text": list("abcd")})
+    units_before = units.copy(deep=True)
+    coding_matrix(frame, code="S1")
+    agreement_report(frame, n_boot=5)
+    disagreements(frame, units=units)
+    krippendorff_alpha(matrix)
+    alpha_bootstrap(matrix, n_boot=5)
+    percent_agreement(matrix)
+    cohen_kappa(matrix["A"], matrix["B"])
+    pd.testing.assert_frame_equal(frame, before)
+    pd.testing.assert_frame_equal(matrix, matrix_before)
+    pd.testing.assert_frame_equal(units, units_before)

@@ -503,3 +503,22 @@ def test_unknown_language_is_refused(tmp_path):
     with pytest.raises(ValueError, match="lang must be"):
         write_appendix(tmp_path / "a.xlsx", frames={"f": pd.DataFrame({"v": [1]})}, lang="fr")
     assert not (tmp_path / "a.xlsx").exists()
+
+
+def test_writers_do_not_mutate_their_input(tmp_path, seed):
+    from cqanalysis.writers import write_latex_tables, write_word_tables
+
+    frames = {k: v.copy(deep=True) for k, v in seed.frames().items()}
+    counts = pd.DataFrame([[3, 1], [0, 2]], index=["5.1", "5.2"], columns=["供给型", "环境型"])
+    stats = pd.DataFrame({"test": ["pearson"], "statistic": [2.5], "pval": [0.11]})
+    before = ({k: v.copy(deep=True) for k, v in frames.items()}, counts.copy(), stats.copy())
+    write_appendix(tmp_path / "a.xlsx", frames=frames, crosstabs={"c": counts},
+                   crosstab_stats={"c": stats}, agreement=stats)  # fmt: skip
+    write_word_tables(tmp_path / "w", frames=frames, crosstabs={"c": counts},
+                      crosstab_stats={"c": stats})  # fmt: skip
+    write_latex_tables(tmp_path / "l", frames=frames, crosstabs={"c": counts},
+                       crosstab_stats={"c": stats})  # fmt: skip
+    for name, frame in frames.items():
+        pd.testing.assert_frame_equal(frame, before[0][name])
+    pd.testing.assert_frame_equal(counts, before[1])
+    pd.testing.assert_frame_equal(stats, before[2])

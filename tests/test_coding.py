@@ -426,3 +426,18 @@ def test_codebook_from_dict_codes_items():
         [2, "mini", None, "别的"],
         [2, "levels", None, "别的"],
     ]
+
+
+def test_coding_units_and_code_units_do_not_mutate(seed):
+    clauses, items = explode_clauses(seed.rows), seed.items.copy(deep=True)
+    before = clauses.copy(deep=True), items.copy(deep=True)
+    units = coding_units(clauses, items)
+    units_before = units.copy(deep=True)
+    coded = code_units(units)
+    coded_before = coded.copy(deep=True)
+    rollup(coded, depth=1)
+    unit_codes(coded)
+    pd.testing.assert_frame_equal(clauses, before[0])
+    pd.testing.assert_frame_equal(items, before[1])
+    pd.testing.assert_frame_equal(units, units_before)
+    pd.testing.assert_frame_equal(coded, coded_before)

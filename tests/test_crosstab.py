@@ -168,8 +168,14 @@ def test_document_variables(seed):
     # documents keep corpus order (order of appearance, or the documents frame's order)
     by_doc = crosstab(both, index="document", columns="instrument", depth=1, margins=False)
     assert by_doc.index.tolist() == [seed.doc_id, "other"]
-    by_doc = crosstab(both, index="document", columns="instrument", depth=1, margins=False,
-                      documents=documents.iloc[::-1])
+    by_doc = crosstab(
+        both,
+        index="document",
+        columns="instrument",
+        depth=1,
+        margins=False,
+        documents=documents.iloc[::-1],
+    )
     assert by_doc.index.tolist() == ["other", seed.doc_id]
 
 
@@ -194,9 +200,67 @@ def test_codebook_name_and_field_pair(coded):
 
 
 def test_input_not_mutated(coded):
-    before = coded.copy()
+    before = coded.copy(deep=True)
+    documents = pd.DataFrame({"doc_id": [coded["doc_id"].iloc[0]], "year": [2021.0]})
+    documents_before = documents.copy(deep=True)
     crosstab(coded, index="domain", columns="outcome", depth=1)
+    crosstab(
+        coded,
+        index="year",
+        columns="instrument",
+        layer="field",
+        normalize="row",
+        values="presence",
+        documents=documents,
+    )
+    cooccurrence(coded, depth=1, values="presence", margins=True)
+    table = crosstab(coded, index="domain", columns="instrument", depth=1)
+    table_before = table.copy(deep=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallExpectedWarning)
+        chi2_test(table)
+        chi2_test(coded, index="domain", columns="instrument", depth=1)
     pd.testing.assert_frame_equal(coded, before)
+    pd.testing.assert_frame_equal(documents, documents_before)
+    pd.testing.assert_frame_equal(table, table_before)
+    assert table.attrs == table_before.attrs
+
+
+def test_presence_shares_do_not_depend_on_margins(coded):
+    # 政府职能转变 has 4 recommendations; 3 use supply and 3 environment instruments
+    # (ROWS_X_INSTRUMENT), so 3/4 of its recommendations use each, whether or not the
+    # margins are shown.
+    options = dict(index="domain", columns="instrument", depth=1, values="presence", by="row")
+    shown = crosstab(coded, normalize="row", **options)
+    hidden = crosstab(coded, normalize="row", margins=False, **options)
+    assert shown.loc["政府职能转变"].tolist() == [0.75, 0.75, 0.0, 1.0]
+    assert hidden.loc["政府职能转变"].tolist() == [0.75, 0.75, 0.0]
+    pd.testing.assert_frame_equal(hidden, shown.iloc[:-1, :-1], check_names=False)
+    # 18 of the 29 recommendations use a supply instrument, 3 of them in each of the first two
+    column = crosstab(coded, normalize="column", margins=False, **options)
+    assert column["供给型工具"].tolist()[:2] == [3 / 18, 3 / 18]
+    share = crosstab(coded, normalize="all", margins=False, **options)
+    assert share.loc["政府职能转变", "供给型工具"] == pytest.approx(3 / 29)
+
+
+def test_document_variable_with_missing_value(seed):
+    one = code_units(explode_clauses(seed.rows))
+    two = one.assign(doc_id="other", unit_id="other:" + one["unit_id"])
+    both = pd.concat([one, two], ignore_index=True)
+    # the year of "other" is unknown: the column is float, and that document is left out
+    documents = pd.DataFrame({"doc_id": [seed.doc_id, "other"], "year": [2021, None]})
+    tab = crosstab(both, index="year", columns="instrument", depth=1, documents=documents)
+    assert [str(v) for v in tab.index] == ["2021", "合计"]
+    assert tab.loc[2021].tolist() == [23, 23, 4, 50]
+    assert tab.loc["合计"].tolist() == [23, 23, 4, 50]
+    assert (tab.dtypes == "int64").all()
+
+
+def test_crosstab_needs_a_coded_frame(coded):
+    with pytest.raises(ValueError, match=r"lacks column.*codebook"):
+        crosstab(coded.drop(columns="codebook"), index="domain", columns="instrument")
+    with pytest.raises(ValueError, match=r"lacks column.*field"):
+        crosstab(coded.drop(columns="field"), index="domain", columns="instrument", depth=1)
 
 
 def test_chi2_published_example():
@@ -252,6 +316,26 @@ def test_chi2_on_coded_data(coded):
         chi2_test(crosstab(coded, index="domain", columns="outcome", layer="instrument"))
 
 
+def test_chi2_strips_margins_of_a_table_read_back_from_csv(tmp_path):
+    # The tea table with the margins a crosstab CSV carries: X² = 4 · (1 − 2)² / 2 = 2 on
+    # n = 8; testing the margins as data would double n.
+    for total in ("合计", "Total"):
+        table = pd.DataFrame(
+            [[3, 1, 4], [1, 3, 4], [4, 4, 8]],
+            index=["milk", "tea", total],
+            columns=["milk", "tea", total],
+        )
+        table.to_csv(tmp_path / "t.csv")
+        back = pd.read_csv(tmp_path / "t.csv", index_col=0)
+        assert back.attrs == {}
+        with pytest.warns(SmallExpectedWarning):
+            res = chi2_test(back)
+        pearson = res.stats.set_index("test").loc["pearson"]
+        assert pearson["statistic"] == pytest.approx(2.0)
+        assert pearson["n"] == 8
+        assert res.observed.shape == (2, 2)
+
+
 def test_chi2_drops_empty_categories_and_rejects_degenerate_tables():
     table = pd.DataFrame([[10, 0, 20], [30, 0, 40], [0, 0, 0]], columns=["a", "b", "c"])
     res = chi2_test(table)
@@ -301,4 +385,3 @@ def test_user_codebook_beside_the_defaults(seed):
         "人才队伍建设": {"T": 1, "P": 5, "Total": 6},
         "Total": {"T": 8, "P": 5, "Total": 13},
     }
-

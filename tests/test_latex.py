@@ -56,6 +56,15 @@ def seed_tex(tmp_path_factory, seed):
         ("*星号", "{*}星号"),
         ("第一行\n第二行", r"第一行\newline 第二行"),
         ("政府职能转变", "政府职能转变"),
+        # TeX ligatures print ` as ‘ and ,, as „ (checked with xelatex and pdftotext)
+        ("`x'", r"\textasciigrave{}x\textquotesingle{}"),
+        ("``引号''", r"\textasciigrave{}\textasciigrave{}引号\textquotesingle{}\textquotesingle{}"),
+        ("a,,b", "a,{},b"),
+        ("---", "-{}-{}-"),
+        # a lone carriage return (classic Mac line end) is a line break, not dropped
+        ("第一行\r第二行", r"第一行\newline 第二行"),
+        # full-width forms are ordinary characters to TeX: kept as they are
+        ("＃％＆＿～＾＼｛｝＄", "＃％＆＿～＾＼｛｝＄"),
     ],
 )
 def test_latex_escape(text, tex):

@@ -239,3 +239,49 @@ def test_markdown_chapters_keep_their_own_numbers():
     doc = cq.parse_text(text, markdown=True)
     assert doc.sections[["section_no", "level", "title"]].values.tolist() == [
         ["4", 1, "对策"], ["4.1", 2, "数据"], ["5", 1, "结论"], ["5.1", 3, "展望"]]
+
+
+def test_label_with_page_number_needs_a_repeated_title_and_rising_numbers():
+    # "合计  12" twice is a total row, not a footer; a title whose numbers fall is no footer
+    doc = cq.parse_text("5.1 财政\n合计  12\n说明文字一。\n合计  15\n"
+                        "城市群协同研究  9\n说明文字二。\n城市群协同研究  3")
+    assert doc.residue.empty
+    assert doc.paragraphs["text"].tolist()[:2] == ["合计  12", "说明文字一。"]
+
+
+def test_running_footer_with_page_number_is_residue_and_a_page_boundary():
+    doc = cq.parse_text("城市群协同研究  第 3 页\n浏览完善机制:建立协商制度。\n"
+                        "城市群协同研究  第 4 页")
+    assert doc.residue[["text", "reason"]].values.tolist() == [
+        ["城市群协同研究  第 3 页", "running_header"], ["浏览", "viewer_artifact"],
+        ["城市群协同研究  第 4 页", "running_header"]]
+    assert doc.items["title"].tolist() == ["完善机制"]
+
+
+def test_custom_contents_title_and_leader_free_entries():
+    text = "索引\n5.1 财政协同  3\n5.2 数据协同  7\n5.1 财政协同\n财政协同是基础。"
+    doc = cq.parse_text(text, options=cq.ParseOptions().with_(toc_titles=("索引",)))
+    assert doc.residue[["line", "reason"]].values.tolist() == [[1, "toc"], [2, "toc"], [3, "toc"]]
+    assert doc.sections["line"].tolist() == [4]
+    # without a contents title, entries without a dot leader stay headings
+    assert len(cq.parse_text(text).sections) == 3
+
+
+def test_wrapped_item_stops_at_a_blank_line_and_at_a_sentence_end():
+    doc = cq.parse_text("完善机制:建立协商制度,\n\n另起一段。\n统一标准:推进标准互认。\n后续说明。")
+    assert doc.items[["body", "line", "line_end"]].values.tolist() == [
+        ["建立协商制度,", 1, 1], ["推进标准互认。", 4, 4]]
+    assert doc.paragraphs["line"].tolist() == [3, 5]
+
+
+def test_paragraph_cut_on_a_comma_continues_across_a_page_number():
+    doc = cq.parse_text("5.1 财政\n城市群财政协同需要统筹推进,\n- 3 -\n逐步形成合力。\n新的一段")
+    assert doc.paragraphs[["text", "line", "line_end"]].values.tolist() == [
+        ["城市群财政协同需要统筹推进,逐步形成合力。", 2, 4], ["新的一段", 5, 5]]
+
+
+def test_wrapped_rows_never_cross_a_blank_line():
+    text = "表1 建议\n方向 建议 成效\n甲 乙 丙\n\n丁\n"
+    doc = cq.parse_text(text)
+    assert doc.rows[["outcome", "line", "line_end"]].values.tolist() == [["丙", 3, 3]]
+    assert doc.paragraphs[["text", "line"]].values.tolist() == [["丁", 5]]

@@ -16,12 +16,14 @@ from cqanalysis.parse.accounting import line_owners
 from .conftest import SEED_PATH
 
 SEED_LINES = SEED_PATH.read_text(encoding="utf-8").split("\n")
-NOISE = ["44", "- 45 -", "第45页", "45/60", "浏览", "续表5.2.1", "表9.9.9 无表之题",
+NOISE = ["", "  ", "44", "- 45 -", "第45页", "45/60", "浏览", "续表5.2.1", "表9.9.9 无表之题",
          "优化方向 具体建议 预期成效", "\t\t续\t", "| a | b |", "|---|---|", "\x00", "\f",
          "一是", "(一)", "5.7", "第七章", "x" * 5000, "甲 乙 丙 丁 戊 己", "：", "表"]
 
 
 def _nonblank(text: str) -> set[int]:
+    # a leading byte-order mark is the encoding's signature, not text on line 1
+    text = text.removeprefix("\ufeff")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return {n for n, line in enumerate(lines, 1)
             if line.replace("\f", "").strip() and not line.replace("\f", "").isspace()}

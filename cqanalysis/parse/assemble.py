@@ -21,6 +21,10 @@ from .lexer import (
     HEADING,
     ITEM,
     NOTE,
+    PAGE_NUMBER,
+    PARAGRAPH,
+    RUNNING_HEADER,
+    VIEWER,
     Token,
     header_roles,
     is_conclusion_title,
@@ -32,6 +36,9 @@ __all__ = ["ParseWarning", "assemble"]
 
 _INTRINSIC = frozenset({"chapter", "section", "decimal", "markdown", "bare"})
 _CONTENT_ROLES = frozenset({"direction", "measure", "outcome"})
+_PAGE_FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER})
+# A paragraph ending in one of these stops mid-sentence: the next line continues it.
+_MID_SENTENCE = frozenset("，,、")
 
 
 class ParseWarning(UserWarning):
@@ -86,6 +93,7 @@ class _Assembler:
     def __init__(self, tokens: Sequence[Token], doc_id: str, path: str | None, strict: bool,
                  options: ParseOptions, markdown: bool) -> None:
         self.tokens = tokens
+        self.block_lines = {t.block.line for t in tokens}
         self.doc_id = doc_id
         self.where = path or doc_id
         self.strict = strict
@@ -111,6 +119,9 @@ class _Assembler:
         self.partial_tokens: list[Token] = []
         self.last_closed: _Table | None = None
         self.last_paragraph_line = -1
+        # the item or paragraph that the next line may continue: (record, key of its text)
+        self.open_text: tuple[dict[str, Any], str] | None = None
+        self.gap: set[int] = set()  # page furniture lines since the open item or paragraph
 
     # -- problems -------------------------------------------------------------------------
     def problem(self, token: Token, reason: str, residue_reason: str | None,
@@ -140,7 +151,10 @@ class _Assembler:
             if kind in FURNITURE:
                 self.add_residue(token.block.line, token.block.text.strip(), kind,
                                  token.block.page)
+                if kind in _PAGE_FURNITURE:
+                    self.gap.add(token.block.line)
                 continue
+            open_text, self.open_text = self.open_text, None
             if kind == CAPTION:
                 self.caption(token, index)
                 continue
@@ -152,7 +166,8 @@ class _Assembler:
                 self.heading(token)
             elif kind == ITEM:
                 self.item(token)
-            elif self.start_table_without_caption(token):
+            elif self.start_table_without_caption(token) or (
+                    open_text is not None and self.continue_text(open_text, token)):
                 continue
             else:
                 self.paragraph(token, "note" if kind == NOTE else None)
@@ -220,6 +235,11 @@ class _Assembler:
         implied = ".".join(parts[:-1])
         if any(s.section_no == implied for s in self.sections):
             return
+        current = self.current
+        if current is not None and current.section_no.startswith(implied + "."):
+            # 表5-1 under heading 5.1: numbered by chapter, and the chapter encloses the current
+            # section; the caption names the table, not the chapter, so nothing is inferred
+            return
         name = title
         for suffix in self.options.caption_suffixes:
             if name.endswith(suffix) and len(name) > len(suffix):
@@ -229,7 +249,6 @@ class _Assembler:
             section_no=implied, level=implied.count(".") + 1, title=name, inferred=True,
             inferred_from=f"表{table_id} (line {token.block.line})",
         )
-        current = self.current
         ancestor = current is None or implied.startswith(current.section_no + ".")
         position = self.sections.index(current) + 1 if current is not None else 0
         self.sections.insert(position, section)
@@ -264,6 +283,37 @@ class _Assembler:
             "title": token.title, "body": token.body, "line": token.block.line,
             "line_end": token.block.line, "page": token.block.page,
         })
+        self.keep_open(self.items[-1], "body", token)
+
+    def keep_open(self, record: dict[str, Any], key: str, token: Token) -> None:
+        self.open_text = (record, key)
+        self.gap = set()
+
+    def continue_text(self, open_text: tuple[dict[str, Any], str], token: Token) -> bool:
+        """Join a line to the item or paragraph it continues (a wrap, or across a page break).
+
+        An item whose body does not end a sentence continues on the next plain line, directly
+        below it or after page furniture; a paragraph only when it stops mid-sentence (on a
+        comma).  A blank line or any other content between them ends both, so the record's
+        span ``line..line_end`` holds nothing but its own lines and page furniture (owned by
+        ``residue``).
+        """
+        record, key = open_text
+        if token.kind != PARAGRAPH or token.block.cells is not None or token.pipe or \
+                token.numbering:
+            return False
+        text = record[key]
+        if not text or text[-1] in TERMINAL_PUNCT:
+            return False
+        if key == "text" and text[-1] not in _MID_SENTENCE:
+            return False
+        gap = self.gap
+        if any(n not in gap for n in range(record["line_end"] + 1, token.block.line)):
+            return False
+        record[key] = join_wrapped((text, token.text))
+        record["line_end"] = token.block.line
+        self.keep_open(record, key, token)
+        return True
 
     def paragraph(self, token: Token, kind: str | None) -> None:
         self.close_table()
@@ -275,6 +325,7 @@ class _Assembler:
             last["text"] = join_wrapped((last["text"], text))
             last["line_end"] = line
             self.last_paragraph_line = line
+            self.keep_open(last, "text", token)
             return
         section = self.current
         if kind is None:
@@ -287,6 +338,7 @@ class _Assembler:
         self.paragraphs.append({"_section": section, "kind": kind, "text": text, "line": line,
                                 "line_end": line, "page": token.block.page})
         self.last_paragraph_line = line
+        self.keep_open(self.paragraphs[-1], "text", token)
 
     # -- tables ---------------------------------------------------------------------------
     def caption(self, token: Token, index: int) -> None:
@@ -296,7 +348,12 @@ class _Assembler:
         self.content_started = True
         if token.continued:
             target = next((t for t in reversed(self.tables) if t.table_id == token.table_id),
-                          self.tables[-1] if self.tables and not token.table_id else None)
+                          None)
+            if target is None and self.tables and (not token.table_id or
+                                                   self.continues_table(self.tables[-1], index)):
+                # 续表 without a number, or with one that matches no table (a typo, or a
+                # table renumbered in one place only): the table above, if the lines agree
+                target = self.tables[-1]
             if target is not None:
                 self.add_residue(token.block.line, token.block.text.strip(),
                                  "continuation_caption", token.block.page)
@@ -310,6 +367,16 @@ class _Assembler:
                        line=token.block.line, page=token.block.page)
         self.tables.append(table)
         self.expect_header = table
+
+    def continues_table(self, table: _Table, index: int) -> bool:
+        """Whether the line after a caption repeats ``table``'s header or fits its rows."""
+        nxt = next((t for t in self.tokens[index + 1:] if t.kind not in FURNITURE), None)
+        if nxt is None or not table.header:
+            return False
+        cells = self.cells_of(nxt)
+        if tuple(norm_key(c) for c in cells) == table.header_key:
+            return True
+        return len(cells) == len(table.header) and not any(header_roles(cells, self.options))
 
     def attach_caption_below(self, token: Token, index: int) -> bool:
         """Word puts some captions under their table: attach one to the table just closed."""
@@ -390,7 +457,7 @@ class _Assembler:
         assert table is not None
         block = token.block
         if token.kind == HEADING and (token.style in _INTRINSIC or
-                                      len(self.cells_of(token)) != len(table.header)):
+                                      not self.numbered_row(table, self.cells_of(token))):
             return False
         if block.cells is not None:
             if block.table != table.source_table:
@@ -410,7 +477,8 @@ class _Assembler:
             merged = list(self.partial[0])
             merged[-1] = join_wrapped((merged[-1], cells[0]))
             merged.extend(cells[1:])
-            if len(merged) <= n and self.may_continue(token, cells, text):
+            if (len(merged) <= n and self.may_continue(token, cells, text)
+                    and self.adjacent(self.partial[2], block.line)):
                 self.partial[0], self.partial[2] = merged, block.line
                 self.partial_tokens.append(token)
                 if len(merged) == n:
@@ -422,7 +490,7 @@ class _Assembler:
             rows = table.rows
             if rows and not cells[0] and block.cells is None:
                 previous = rows[-1][0]
-                if any(not c for c in cells[1:]):
+                if any(not c for c in cells[1:]) and self.adjacent(rows[-1][2], block.line):
                     # a tab-separated wrap: the text continues under its own columns
                     rows[-1][0] = [join_wrapped(pair) for pair in zip(previous, cells, strict=True)]
                     rows[-1][2] = block.line
@@ -434,7 +502,8 @@ class _Assembler:
             return True
         if len(cells) == 1:
             rows = table.rows
-            if rows and self.may_continue(token, cells, text):
+            if (rows and self.may_continue(token, cells, text)
+                    and self.adjacent(rows[-1][2], block.line)):
                 last = rows[-1]
                 last[0][-1] = join_wrapped((last[0][-1], text))
                 last[2] = block.line
@@ -449,6 +518,26 @@ class _Assembler:
         self.problem(token, f"table {table.table_id}: row has {len(cells)} cells, header has {n}",
                      "table_row_cells")
         return True
+
+    @staticmethod
+    def numbered_row(table: _Table, cells: tuple[str, ...]) -> bool:
+        """Whether a line that looks like a numbered heading ("（2） 公交互联 …") is a row.
+
+        It is when it has the header's cells, or, under an index column (序号), when its number
+        fills that column and the rest of the row wraps onto the next line.
+        """
+        n = len(table.header)
+        if len(cells) == n:
+            return True
+        return bool(table.roles) and table.roles[0] == "index" and 2 <= len(cells) < n
+
+    def adjacent(self, last_line: int, line: int) -> bool:
+        """No blank line between ``last_line`` and ``line`` (page furniture may lie between).
+
+        A wrapped row never crosses a blank line, and so its span ``line..line_end`` holds
+        only its own lines and residue.
+        """
+        return all(n in self.block_lines for n in range(last_line + 1, line))
 
     def may_continue(self, token: Token, cells: tuple[str, ...], text: str) -> bool:
         """Whether a line can be the wrapped rest of a table row rather than new content."""

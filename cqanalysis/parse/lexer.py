@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from .blocks import Block
 from .options import ParseOptions
@@ -24,6 +25,7 @@ __all__ = ["Token", "column_role", "lex"]
 PAGE_NUMBER = "page_number"
 RUNNING_HEADER = "running_header"
 VIEWER = "viewer_artifact"
+TOC = "toc"
 UNRECOGNISED = "unrecognised"
 MARKUP = "markup"
 CAPTION = "caption"
@@ -31,7 +33,7 @@ HEADING = "heading"
 ITEM = "item"
 PARAGRAPH = "paragraph"
 NOTE = "note"
-FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP})
+FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC})
 
 _CN = "一二三四五六七八九十"
 _CN_BIG = _CN + "百零〇两"
@@ -54,6 +56,9 @@ _SHI = re.compile(rf"([{_CN}]{{1,3}})是\s*(.+)")
 _CAPTION_RE = re.compile(
     r"(续)?\s*表\s*([A-Za-z]?\d{1,3}(?:\s*[.．\-－–—]\s*\d{1,3}){0,3})(?![\d])\s*[:：.、]?\s*(.*)"
 )
+# 续表 with no number continues the table just before it; 表3.1（续） marks a continuation too.
+_CAPTION_CONT_BARE = re.compile(r"续\s*表\s*[:：.、]?\s*(.{0,40})")
+_CAPTION_CONT_MARK = re.compile(r"\s*[(（]\s*续\s*表?\s*[)）]")
 _CAPTION_EN = re.compile(
     r"(?i:table)\s+([A-Za-z]?\d{1,3}(?:[.\-]\d{1,3}){0,3})\s*[.:]?\s*(.*?)\s*(\((?i:continued)\))?"
 )
@@ -98,15 +103,39 @@ class Token:
     rule: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    page: re.Pattern[str]
+    page_tail: re.Pattern[str]
+    page_head: re.Pattern[str]
+    viewers: tuple[str, ...]
+    notes: frozenset[str]
+    bare: frozenset[str]
+    conclusion: frozenset[str]
+    toc_titles: frozenset[str]
+    toc_first: frozenset[str]
+    toc_leader: re.Pattern[str]
+
+
 @lru_cache(maxsize=16)
-def _compiled(options: ParseOptions) -> tuple[re.Pattern[str], tuple[str, ...], frozenset[str],
-                                                frozenset[str], frozenset[str]]:
-    page = re.compile("|".join(f"(?:{p})" for p in options.page_number_patterns))
-    viewers = tuple(sorted(options.viewer_words, key=len, reverse=True))
-    notes = frozenset(norm_key(t) for t in options.note_titles)
-    bare = frozenset(norm_key(t) for t in options.bare_headings)
-    conclusion = frozenset(norm_key(t) for t in options.conclusion_words)
-    return page, viewers, notes, bare, conclusion
+def _compiled(options: ParseOptions) -> _Compiled:
+    toc_titles = frozenset(norm_key(t) for t in options.toc_titles)
+    page = "|".join(f"(?:{p})" for p in options.page_number_patterns)
+    return _Compiled(
+        page=re.compile(page),
+        # a running title and a page number on one line, either way round; the title ends in
+        # a character that cannot start a page number, so "研究第12页" splits too
+        page_tail=re.compile(rf"(?P<label>.*?[^\s\d])\s*(?P<page>{page})"),
+        page_head=re.compile(rf"(?P<page>{page})\s+(?P<label>\S.*)"),
+        viewers=tuple(sorted(options.viewer_words, key=len, reverse=True)),
+        notes=frozenset(norm_key(t) for t in options.note_titles),
+        bare=frozenset(norm_key(t) for t in options.bare_headings),
+        conclusion=frozenset(norm_key(t) for t in options.conclusion_words),
+        toc_titles=toc_titles,
+        toc_first=frozenset(c for t in options.toc_titles for c in (t[:1].lower(), t[:1].upper())
+                            if c),
+        toc_leader=re.compile(rf"(?:{options.toc_leader})\s*"),
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -118,8 +147,10 @@ def _role_cached(key: str, options: ParseOptions) -> str | None:
             if not w:
                 continue
             if w.isascii():
-                # ASCII keywords ("no", "id", "area") must be whole words, not substrings.
-                ends = [m.end() for m in re.finditer(rf"(?<![a-z]){re.escape(w)}(?![a-z])", key)]
+                # ASCII keywords ("no", "id", "area") must be whole words, not substrings;
+                # a plural is the same word ("Measures", "Expected outcomes")
+                pattern = rf"(?<![a-z]){re.escape(w)}(?:s|es)?(?![a-z])"
+                ends = [m.end() for m in re.finditer(pattern, key)]
                 end = ends[-1] if ends else -1
             else:
                 pos = key.rfind(w)
@@ -150,13 +181,23 @@ def header_roles(cells: Sequence[str], options: ParseOptions) -> list[str | None
 
 def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = False) -> list[Token]:
     """Classify blocks into tokens, marking page furniture using page boundaries."""
-    page_re, viewers, notes, bare, _ = _compiled(options)
+    compiled = _compiled(options)
+    page_re, viewers, notes, bare = compiled.page, compiled.viewers, compiled.notes, compiled.bare
     n = len(blocks)
     texts = [b.text.strip() for b in blocks]
     is_page_number = [
         b.cells is None and len(t) <= 24 and page_re.fullmatch(t) is not None
         for b, t in zip(blocks, texts, strict=True)
     ]
+    # "书名  第 12 页": a running header or footer sharing its line with the page number
+    # one scan for the lines that can hold a page number or belong to a table of contents
+    edge, toc_first = _PAGE_EDGE, compiled.toc_first
+    candidates = [i for i, t in enumerate(texts)
+                  if t and (t[-1] in edge or t[0] in edge or t[0] in toc_first)]
+    paged = _paged_headers(blocks, texts, candidates, is_page_number, compiled, options)
+    for i in paged:
+        is_page_number[i] = True
+    toc = _contents(blocks, texts, candidates, compiled, options)
     # A boundary lies between i-1 and i when either is a page number or the page changes.
     after_boundary = [False] * n
     before_boundary = [False] * n
@@ -168,14 +209,17 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
         after_boundary[i] = prev_pn
         before_boundary[i] = next_pn
     running = _running_headers(blocks, texts, is_page_number, after_boundary, before_boundary,
-                               options)
+                               notes, options)
 
     tokens: list[Token] = []
     append = tokens.append
     for i, block in enumerate(blocks):
         text = texts[i]
         if is_page_number[i]:
-            append(Token(PAGE_NUMBER, block, text))
+            append(Token(RUNNING_HEADER if i in paged else PAGE_NUMBER, block, text))
+            continue
+        if i in toc:
+            append(Token(TOC, block, text))
             continue
         if i in running:
             append(Token(RUNNING_HEADER, block, text))
@@ -198,12 +242,111 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
     return tokens
 
 
+_DIGITS = re.compile(r"\d+")
+# characters an Arabic page number starts or ends with (44, - 45 -, ·46·, 第47页)
+_PAGE_EDGE = frozenset("0123456789页-–—−·•")
+
+
+def _split_page_number(text: str, compiled: _Compiled) -> tuple[str, int] | None:
+    """``"书名  第 12 页"`` → ``("书名", 12)``: a label and a page number at either end."""
+    m = compiled.page_tail.fullmatch(text) if text[-1] in _PAGE_EDGE else None
+    if m is None and text[0] in _PAGE_EDGE:
+        m = compiled.page_head.fullmatch(text)
+    if m is None:
+        return None
+    label = m.group("label").strip()
+    digits = _DIGITS.search(text, *(m.span("page")))
+    if digits is None or _WORD_CHAR.search(label) is None or _SEP_GAP.search(label):
+        return None
+    return label, int(digits.group())
+
+
+_SEP_GAP = re.compile(r"\t|[ \u3000\xa0]{2,}")
+
+
+def _paged_headers(
+    blocks: Sequence[Block],
+    texts: list[str],
+    candidates: list[int],
+    is_page_number: list[bool],
+    compiled: _Compiled,
+    options: ParseOptions,
+) -> set[int]:
+    """Lines that are a running header/footer and a page number in one ("书名  第 12 页").
+
+    The label, a title of at least four characters, must repeat on two or more lines whose page
+    numbers strictly increase, which table rows such as "合计  12" practically never do.
+    """
+    places: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    limit = options.running_header_max_chars + 16
+    for i in candidates:
+        text = texts[i]
+        if is_page_number[i] or blocks[i].cells is not None or len(text) > limit:
+            continue
+        split = _split_page_number(text, compiled)
+        if split is not None:
+            places[norm_key(split[0])].append((i, split[1]))
+    found: set[int] = set()
+    for key, occurrences in places.items():
+        numbers = [number for _, number in occurrences]
+        if len(key) >= 4 and len(occurrences) >= 2 and \
+                all(a < b for a, b in pairwise(numbers)):
+            found.update(i for i, _ in occurrences)
+    return found
+
+
+def _contents(
+    blocks: Sequence[Block],
+    texts: list[str],
+    candidates: list[int],
+    compiled: _Compiled,
+    options: ParseOptions,
+) -> set[int]:
+    """Lines of a table of contents: its title, the entries after it, dot-leader entries."""
+    found: set[int] = set()
+    in_toc = False
+    limit = options.max_heading_chars + 24
+    first = compiled.toc_first
+    previous = -2
+    for i in candidates:  # a contents title or a line ending in a digit
+        text = texts[i]
+        if not (text[-1].isdigit() or text[0] in first):
+            continue  # previous is not updated: this line ends the contents
+        if i != previous + 1:
+            in_toc = False  # a line in between that could not be an entry ended the contents
+        previous = i
+        if blocks[i].cells is not None:
+            in_toc = False
+            continue
+        if text[0] in first and len(text) <= _BARE_MAX and \
+                norm_key(text) in compiled.toc_titles:
+            found.add(i)
+            in_toc = True
+            continue
+        last = text[-1]
+        if not last.isdigit() or len(text) > limit:
+            in_toc = False
+            continue
+        leader = None if in_toc else compiled.toc_leader.search(text)
+        if (in_toc and _TOC_ENTRY.fullmatch(text)) or (leader is not None and
+                                                        leader.end() == len(text)):
+            found.add(i)
+        else:
+            in_toc = False
+    return found
+
+
+# An entry under a contents title: text, a gap or dot leader, a page number.
+_TOC_ENTRY = re.compile(r".*?\S(?:\s+|[.．·…⋯_\s]{2,})(?:第\s*)?\d{1,4}(?:\s*页)?")
+
+
 def _running_headers(
     blocks: Sequence[Block],
     texts: list[str],
     is_page_number: list[bool],
     after_boundary: list[bool],
     before_boundary: list[bool],
+    notes: frozenset[str],
     options: ParseOptions,
 ) -> set[int]:
     """Indices of running headers/footers: a short line repeated next to page boundaries.
@@ -233,8 +376,8 @@ def _running_headers(
                               if not (after_boundary[i] or before_boundary[i] or i == 0
                                       or i == n - 1)
                               and len(t) <= options.running_header_max_chars}
-        if key in keys_elsewhere:
-            continue
+        if key in keys_elsewhere or key.partition(":")[0] in notes:
+            continue  # a note ("注:", "资料来源:…") under tables that end pages is no header
         cells = split_cells(blocks[idx[0]].text)
         if len(cells) >= 2 and sum(r is not None for r in header_roles(cells, options)) >= 2:
             continue
@@ -302,8 +445,14 @@ def _caption(block: Block, text: str, options: ParseOptions) -> Token | None:
     if m:
         table_id = re.sub(r"\s+", "", m.group(2)).replace("．", ".")
         table_id = re.sub(r"[－–—]", "-", table_id)
-        return Token(CAPTION, block, text, table_id=table_id, title=m.group(3).strip(),
-                     continued=bool(m.group(1)))
+        title, continued = m.group(3).strip(), bool(m.group(1))
+        mark = _CAPTION_CONT_MARK.search(title)
+        if mark is not None and mark.end() == len(title):
+            title, continued = title[: mark.start()].strip(), True
+        return Token(CAPTION, block, text, table_id=table_id, title=title, continued=continued)
+    m = _CAPTION_CONT_BARE.fullmatch(text)
+    if m:
+        return Token(CAPTION, block, text, title=m.group(1).strip(), continued=True)
     m = _CAPTION_EN.fullmatch(text)
     if m:
         return Token(CAPTION, block, text, table_id=m.group(1), title=m.group(2).strip(),
@@ -372,13 +521,18 @@ def _numbered(block: Block, text: str, options: ParseOptions) -> Token | None:
         if item is not None:
             item.text = text
             return item
+    # a tab inside the text separates cells (a table row such as "（2）\t公交互联\t…"), which
+    # no heading has
     if len(rest) <= options.max_heading_chars and rest[-1] not in TERMINAL_PUNCT and \
-            rest[-1] not in "，,、":
+            rest[-1] not in "，,、" and "\t" not in rest:
         title, subtitle = _split_subtitle(rest)
         level = number.count(".") + 1 if style == "decimal" else 0
         return Token(HEADING, block, text, style=style, numbering=numbering, number=number,
                      level=level, title=title, subtitle=subtitle)
-    return Token(PARAGRAPH, block, text, cells=(text,), numbering=numbering)
+    # numbered prose stays one cell, but a tab or a wide gap after the number separates the
+    # cells of a table row whose first column is a 序号 ("1.  Authority  Set up …")
+    cells = split_cells(text) if _SEP_GAP.search(rest) else (text,)
+    return Token(PARAGRAPH, block, text, cells=cells, numbering=numbering)
 
 
 def _heading_from_markdown(
@@ -425,10 +579,11 @@ def _colon_item(
     if cut <= 0:
         return None
     title, body = rest[:cut].strip(), rest[cut + sep_len:].strip()
+    is_note = len(title) <= _NOTE_MAX and norm_key(title) in notes
+    if is_note:  # also a bare "注：" whose text follows on the next lines
+        return Token(NOTE, block, rest, title=title, body=body)
     if not body:
         return None
-    if len(title) <= _NOTE_MAX and norm_key(title) in notes:
-        return Token(NOTE, block, rest, title=title, body=body)
     if len(title) > options.max_title_chars or len(title) < 2 or _TITLE_BREAKER.search(title):
         return None
     if numbered and body[-1] not in TERMINAL_PUNCT and len(body) <= 20:
@@ -439,4 +594,4 @@ def _colon_item(
 def is_conclusion_title(title: str, options: ParseOptions) -> bool:
     """Whether a section title names a conclusion chapter (结论, 结语 …)."""
     key = norm_key(title)
-    return any(word in key for word in _compiled(options)[4])
+    return any(word in key for word in _compiled(options).conclusion)

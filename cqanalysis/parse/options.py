@@ -57,6 +57,11 @@ _BARE_HEADINGS = (
 
 _CONCLUSION_WORDS = ("结论", "结语", "总结", "conclusion")
 
+# Titles of a table of contents; the entries below one (and any line with a dot leader
+# running into a page number, "5.2 区域协调机构建设……12") go to residue.
+_TOC_TITLES = ("目录", "目次", "contents", "table of contents")
+_TOC_LEADER = r"(?:\.{3,}|…{3,}|⋯{3,}|·{3,}|．{3,}|_{3,}|(?:\.\s){3,})\s*\d{1,4}"
+
 # Caption suffixes dropped to name a section inferred from a caption (表5.1.1政府职能转变对策建议).
 _CAPTION_SUFFIXES = (
     "对策建议汇总表", "对策建议一览表", "对策建议表", "对策建议", "政策建议", "建议汇总",
@@ -89,6 +94,11 @@ class ParseOptions:
         Longest heading text after its number.
     running_header_max_chars
         Longest line considered as a running header or footer.
+    toc_titles
+        Headings of a table of contents ("目录"); the entries that follow, each ending in a page
+        number, are residue, not headings.
+    toc_leader
+        Regular expression for a dot leader and page number ending a contents entry anywhere.
     """
 
     page_number_patterns: tuple[str, ...] = _PAGE_NUMBER_PATTERNS
@@ -101,6 +111,8 @@ class ParseOptions:
     max_title_chars: int = 30
     max_heading_chars: int = 40
     running_header_max_chars: int = 50
+    toc_titles: tuple[str, ...] = _TOC_TITLES
+    toc_leader: str = _TOC_LEADER
 
     def with_(self, **changes: Any) -> ParseOptions:
         """A copy with some options changed."""
@@ -112,7 +124,7 @@ class ParseOptions:
                tuple(sorted((k, tuple(v)) for k, v in self.role_keywords.items())),
                self.note_titles, self.bare_headings, self.conclusion_words,
                self.caption_suffixes, self.max_title_chars, self.max_heading_chars,
-               self.running_header_max_chars)
+               self.running_header_max_chars, self.toc_titles, self.toc_leader)
         object.__setattr__(self, "_key", key)
         object.__setattr__(self, "_hash", hash(key))
 

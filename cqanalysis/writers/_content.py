@@ -444,20 +444,34 @@ def paper_tables(
     originals = source_tables(tables, rows, lang=lang)
     several = len({t.doc_id for t in originals}) > 1
     for t in originals:
-        out.append(PaperTable(
-            stem=f"{t.doc_id}_{t.caption}" if several else t.caption, caption=t.caption,
-            title=t.title or t.caption,
-            key=(str(t.doc_id), str(t.table_id)) if several else (str(t.table_id),),
-            header=list(t.header), body=[list(r) for r in t.body], numeric_from=None,
-            note=t.source_note(lang), doc_id=str(t.doc_id)))
+        out.append(
+            PaperTable(
+                stem=f"{t.doc_id}_{t.caption}" if several else t.caption,
+                caption=t.caption,
+                title=t.title or t.caption,
+                key=(str(t.doc_id), str(t.table_id)) if several else (str(t.table_id),),
+                header=list(t.header),
+                body=[list(r) for r in t.body],
+                numeric_from=None,
+                note=t.source_note(lang),
+                doc_id=str(t.doc_id),
+            )
+        )
     stats = crosstab_stats or {}
     for name, frame in (crosstabs or {}).items():
         layout = crosstab_layout(name, frame, percent=percent, lang=lang)
         caption = crosstab_caption(name, crosstab_titles, lang)
-        out.append(PaperTable(
-            stem=caption, caption=caption, title=caption, key=(f"ct-{name}",),
-            header=[*(n or "" for n in layout.index_names), *layout.col_labels],
-            body=crosstab_cells(layout), numeric_from=len(layout.index_names),
-            note=crosstab_note(layout, stats.get(name), lang),
-            layer_starts=tuple(layout.layer_starts())))
+        out.append(
+            PaperTable(
+                stem=caption,
+                caption=caption,
+                title=caption,
+                key=(f"ct-{name}",),
+                header=[*(n or "" for n in layout.index_names), *layout.col_labels],
+                body=crosstab_cells(layout),
+                numeric_from=len(layout.index_names),
+                note=crosstab_note(layout, stats.get(name), lang),
+                layer_starts=tuple(layout.layer_starts()),
+            )
+        )
     return out

@@ -32,8 +32,6 @@ _ERROR_CODES = frozenset(ERROR_CODES)
 _EXACT_INT = 2**53
 
 
-
-
 # --------------------------------------------------------------------------- inert cells
 
 

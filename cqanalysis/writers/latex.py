@@ -31,13 +31,15 @@ _ESCAPES = str.maketrans(
         "<": r"\textless{}",
         ">": r"\textgreater{}",
         "|": r"\textbar{}",
-        # Straight quotes, which fonts under TeX ligatures print as curly ones.
+        # Straight quotes and the backquote, which fonts under TeX ligatures print as curly
+        # ones (` as ‘); escaping ` also stops the ligatures ``, ?` and !`.
         '"': r"\textquotedbl{}",
         "'": r"\textquotesingle{}",
+        "`": r"\textasciigrave{}",
     }
 )
-# TeX ligatures that would change the text: -- ---, ``, ?` !`.
-_LIGATURES = re.compile(r"(?<=[-`?!])(?=[-`])")
+# TeX ligatures that would change the text: -- and --- (dashes), ,, (low quotes „).
+_LIGATURES = re.compile(r"(?<=-)(?=-)|(?<=,)(?=,)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A cell this wide (half-width characters, about eight Chinese characters) or wider wraps.
 _WRAP_WIDTH = 16
@@ -56,13 +58,15 @@ _PREAMBLE = r"""\documentclass[UTF8,zihao=5]{ctexart}
 def latex_escape(text: str, *, newline: str = r"\newline ") -> str:
     """``text`` as LaTeX source that prints it literally.
 
-    Escapes ``& % $ # _ { } ~ ^ \\`` (and ``< > | " '``, which some fonts print as other
-    glyphs), keeps TeX ligatures from merging ``--`` or doubled backquotes, protects a
+    Escapes ``& % $ # _ { } ~ ^ \\`` (and ``< > | " ' ```, which some fonts print as other
+    glyphs), keeps TeX ligatures from merging ``--`` or ``,,``, protects a
     leading ``[`` or ``*`` (read as options of the ``\\\\`` ending the previous row), drops
     control characters, and turns line breaks into ``newline`` (``\\newline`` in a
     paragraph column).
     """
-    text = _CONTROL.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
+    # Line breaks first: a lone \r (old Mac files) is a control character too.
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text)
     text = _LIGATURES.sub("{}", text.translate(_ESCAPES)).replace("\t", " ")
     if text[:1] in ("[", "*"):
         text = "{" + text[0] + "}" + text[1:]
@@ -204,13 +208,25 @@ def write_latex_tables(
     used: set[str] = {"standalone.tex"}
     labels: set[str] = set()
     outputs: list[tuple[Path, str]] = []
-    for t in paper_tables(frames=frames, tables=tables, rows=rows, crosstabs=crosstabs,
-                          crosstab_stats=crosstab_stats, crosstab_titles=crosstab_titles,
-                          lang=lang, percent=percent):
+    for t in paper_tables(
+        frames=frames,
+        tables=tables,
+        rows=rows,
+        crosstabs=crosstabs,
+        crosstab_stats=crosstab_stats,
+        crosstab_titles=crosstab_titles,
+        lang=lang,
+        percent=percent,
+    ):
         origin = f"{t.caption} ({t.doc_id})" if t.doc_id is not None else t.caption
         tex = _table_tex(
-            t.title, _label(list(t.key), labels), t.header, t.body,
-            numeric_from=t.numeric_from, note=t.note, layer_starts=t.layer_starts,
+            t.title,
+            _label(list(t.key), labels),
+            t.header,
+            t.body,
+            numeric_from=t.numeric_from,
+            note=t.note,
+            layer_starts=t.layer_starts,
             comment=f"cqanalysis {__version__}: {origin}",
         )
         outputs.append((folder / safe_filename(t.stem, used, suffix=".tex"), tex))

@@ -283,9 +283,16 @@ def write_word_tables(
     folder.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
     written = []
-    for t in paper_tables(frames=frames, tables=tables, rows=rows, crosstabs=crosstabs,
-                          crosstab_stats=crosstab_stats, crosstab_titles=crosstab_titles,
-                          lang=lang, percent=percent):
+    for t in paper_tables(
+        frames=frames,
+        tables=tables,
+        rows=rows,
+        crosstabs=crosstabs,
+        crosstab_stats=crosstab_stats,
+        crosstab_titles=crosstab_titles,
+        lang=lang,
+        percent=percent,
+    ):
         doc = _new_document(t.caption, _landscape(t.header, t.body, t.numeric_from))
         _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note)
         written.append(_save(doc, folder / safe_filename(t.stem, used, suffix=".docx")))
