@@ -56,28 +56,47 @@ DOCUMENT_VARIABLES = {
 }
 
 
-def corpus_crosstabs(corpus: Corpus) -> dict[str, tuple[dict[str, object], str, str]]:
-    """:data:`CROSSTABS`, plus document and manifest-variable crosstabs for a corpus.
+#: Built-in crosstab variables and the shipped codebook each one needs.
+_NEEDS = {"instrument": "instruments", "outcome": "outcomes", "level": "levels"}
 
-    With two or more documents: ``document_x_instrument``, and ``year_x_instrument``,
-    ``region_x_instrument``, ``doc_type_x_instrument`` for manifest variables that vary.
+
+def corpus_crosstabs(
+    corpus: Corpus, codebooks: Iterable[object] = ()
+) -> dict[str, tuple[dict[str, object], str, str]]:
+    """The crosstabs to compute for ``corpus`` coded with ``codebooks``.
+
+    :data:`CROSSTABS` whose codebooks are present; ``domain_x_<name>`` for every other
+    codebook (a user's own); and with two or more documents ``document_x_…`` plus
+    ``year_x_…``, ``region_x_…``, ``doc_type_x_…`` for manifest variables that vary, against
+    instrument types (or the first user codebook when the instruments codebook is not used).
     """
-    plan = dict(CROSSTABS)
+    books = {getattr(b, "name", ""): b for b in codebooks}
+    plan = {name: spec for name, spec in CROSSTABS.items()
+            if all(_NEEDS[v] in books for v in (spec[0]["index"], spec[0]["columns"])
+                   if v in _NEEDS)}
+    own = [b for name, b in books.items() if name not in _NEEDS.values()]
+    for book in own:
+        name = book.name  # type: ignore[attr-defined]
+        plan[f"domain_x_{name}"] = (
+            {"index": "domain", "columns": name, "depth": 1},
+            f"领域×{book.zh}", f"Domain × {book.en}")  # type: ignore[attr-defined]
+    if "instruments" in books:
+        column, zh, en = "instrument", "政策工具类型", "policy instrument type"
+    elif own:
+        column, zh, en = own[0].name, own[0].zh, own[0].en  # type: ignore[attr-defined]
+    else:
+        return plan
     docs = corpus.documents
     if "doc_id" not in docs.columns or docs["doc_id"].nunique() < 2:
         return plan
-    plan["document_x_instrument"] = (
-        {"index": "document", "columns": "instrument", "depth": 1},
-        "文档×政策工具类型",
-        "Document × policy instrument type",
-    )
-    for var, (zh, en) in DOCUMENT_VARIABLES.items():
+    short = "instrument" if column == "instrument" else column
+    plan[f"document_x_{short}"] = (
+        {"index": "document", "columns": column, "depth": 1}, f"文档×{zh}", f"Document × {en}")
+    for var, (var_zh, var_en) in DOCUMENT_VARIABLES.items():
         if var in docs.columns and docs[var].nunique(dropna=True) > 1:
-            plan[f"{var}_x_instrument"] = (
-                {"index": var, "columns": "instrument", "depth": 1},
-                f"{zh}×政策工具类型",
-                f"{en} × policy instrument type",
-            )
+            plan[f"{var}_x_{short}"] = (
+                {"index": var, "columns": column, "depth": 1},
+                f"{var_zh}×{zh}", f"{var_en} × {en}")
     return plan
 
 
@@ -98,6 +117,8 @@ class Analysis:
         expected count and a note when expected counts are small.
     codebooks
         The codebooks used.
+    titles
+        Crosstab name → (Chinese title, English title).
     """
 
     corpus: Corpus
@@ -107,6 +128,7 @@ class Analysis:
     crosstabs: dict[str, pd.DataFrame]
     tests: pd.DataFrame
     codebooks: tuple[object, ...] = field(default=())
+    titles: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """All tidy frames by name: the parse frames, clauses, coded, links, errors."""
@@ -168,7 +190,8 @@ def analyse(
     documents = corpus.documents if len(corpus.documents.columns) > 2 else None
     tables: dict[str, pd.DataFrame] = {}
     tests: list[dict[str, object]] = []
-    for name, (options, _, _) in (crosstabs or corpus_crosstabs(corpus)).items():
+    plan = crosstabs or corpus_crosstabs(corpus, books)
+    for name, (options, _, _) in plan.items():
         table = crosstab(coded, codebooks=books, documents=documents, **options)  # type: ignore[arg-type]
         tables[name] = table
         body = table.drop(index=["合计", "Total"], columns=["合计", "Total"], errors="ignore")
@@ -191,6 +214,7 @@ def analyse(
         crosstabs=tables,
         tests=pd.DataFrame(tests),
         codebooks=books,
+        titles={name: (zh, en) for name, (_, zh, en) in plan.items()},
     )
 
 

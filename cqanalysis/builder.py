@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ._io import atomic_write, write_csv
-from .analysis import Analysis, analyse, code_network, corpus_crosstabs, flows
+from .analysis import Analysis, analyse, code_network, flows
 from .errors import InputError
 
 __all__ = ["BuildResult", "build", "draw_figures"]
@@ -159,8 +159,7 @@ def _write_all(analysis: Analysis, root: Path, *, lang: str,
     written.extend(figures)
 
     steps("appendix")
-    titles = {name: (zh if lang != "en" else en)
-              for name, (_, zh, en) in corpus_crosstabs(analysis.corpus).items()}
+    titles = {name: (zh if lang != "en" else en) for name, (zh, en) in analysis.titles.items()}
     stats = {name: analysis.tests[analysis.tests["crosstab"] == name].drop(columns="crosstab")
              for name in analysis.crosstabs}
     tidy = {name: frames[name] for name in ("rows", "items", "clauses", "coded", "links",
@@ -210,52 +209,9 @@ def draw_figures(analysis: Analysis, folder: str | os.PathLike[str], *,
     and font subsetting dominate a build); the files are the same either way.
     """
     from . import figures as cqf
-    from .coding import rollup
 
     folder = Path(folder)
-    # Data stay in Chinese; the figures translate them for lang="en"/"both" with the glossary
-    # and the codebooks' own English labels.
-    labels = cqf.codebook_labels(analysis.codebooks)
-    coded1 = rollup(analysis.coded, depth=1, codebooks=analysis.codebooks)
-    measures = coded1[(coded1["codebook"] == "instruments") & (coded1["field"] == "measure")]
-    measures = measures.dropna(subset=["code"])
-    names = {"domain": "领域", "instrument": "政策工具类型", "outcome": "预期成效维度"}
-    labels.update({"领域": "Domain", "政策工具类型": "Instrument type",
-                   "预期成效维度": "Outcome dimension"})
-    type_order = [c.zh for b in analysis.codebooks  # type: ignore[attr-defined]
-                  if getattr(b, "name", "") == "instruments" for c in b if c.depth == 1]
-    present = set(measures["label_zh"])
-    network = code_network(analysis, depth=1)
-    kinds = {label: names["instrument"] if label in present else names["outcome"]
-             for label in network.index}
-    common = {"lang": lang, "labels": labels}
-    title = {key: cqf.translate(zh, lang=lang, labels=labels) for key, zh in names.items()}
-    # long English labels around a circle crowd it: wrap them when English is shown
-    wrap = None if lang == "zh" else 12
-    plan: list[tuple[str, dict[str, Any], Callable[[Any], Any]]] = [
-        ("图1_领域_政策工具热力图", {"width": "double", "aspect": 0.55},
-         lambda ax: cqf.heatmap(analysis.crosstabs["domain_x_instrument_detail"],
-                                annot="count", ax=ax, **common)),
-        ("图2_领域_政策工具类型构成", {"width": "double", "aspect": 0.45},
-         lambda ax: cqf.stacked_bars(measures, x="section_title", hue="label_zh",
-                                     hue_order=[t for t in type_order if t in present],
-                                     legend_title=title["instrument"], ylabel=title["domain"],
-                                     ax=ax, **common)),
-        # flows weigh each recommendation 1 over its code pairs: node values are fractional,
-        # so they are not printed
-        ("图3_领域_工具_成效流向", {"width": "double", "aspect": 0.7},
-         lambda ax: cqf.alluvial(flows(analysis), stages=["domain", "instrument", "outcome"],
-                                 weight="weight", stage_labels=list(title.values()),
-                                 values=False, orders={"instrument": type_order}, ax=ax,
-                                 **common)),
-        ("图4_编码共现网络", {"width": "double", "aspect": 0.8},
-         lambda ax: cqf.cooccurrence_network(network, groups=kinds, wrap=wrap, ax=ax,
-                                             **common)),
-    ]
-    if analysis.corpus.documents["doc_id"].nunique() > 1:
-        plan.append(("图5_文档比较", {"width": "double", "aspect": 0.6},
-                     lambda ax: cqf.compare_documents(measures, doc="doc_id",
-                                                      category="label_zh", ax=ax, **common)))
+    plan = _figure_plan(analysis, lang)
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if sys.platform.startswith("linux") else 1
     # fork copies the drawing closures; only safe while this process runs no other thread
@@ -275,6 +231,74 @@ def draw_figures(analysis: Analysis, folder: str | os.PathLike[str], *,
         return [path for i in range(len(plan)) for path in _draw_one(i, folder)]
     finally:
         _PENDING.clear()
+
+
+def _figure_plan(
+    analysis: Analysis, lang: str
+) -> list[tuple[str, dict[str, Any], Callable[[Any], Any]]]:
+    """The figures a build draws: (file stem, size, drawing function of an Axes).
+
+    The instrument figures need the shipped ``instruments`` codebook, the flow and network
+    figures ``outcomes`` too; a user's own codebook gets a heatmap against the domains.
+    """
+    from . import figures as cqf
+    from .coding import rollup
+
+    books = {getattr(b, "name", ""): b for b in analysis.codebooks}
+    # Data stay in Chinese; the figures translate them for lang="en"/"both" with the glossary
+    # and the codebooks' own English labels.
+    labels = cqf.codebook_labels(analysis.codebooks)
+    names = {"domain": "领域", "instrument": "政策工具类型", "outcome": "预期成效维度"}
+    labels.update({"领域": "Domain", "政策工具类型": "Instrument type",
+                   "预期成效维度": "Outcome dimension"})
+    common = {"lang": lang, "labels": labels}
+    title = {key: cqf.translate(zh, lang=lang, labels=labels) for key, zh in names.items()}
+    plan: list[tuple[str, dict[str, Any], Callable[[Any], Any]]] = []
+    for name, book in books.items():
+        if name not in ("instruments", "outcomes", "levels"):
+            table = analysis.crosstabs[f"domain_x_{name}"]
+            plan.append((f"图1_领域_{book.zh}热力图", {"width": "double", "aspect": 0.55},  # type: ignore[attr-defined]
+                         lambda ax, t=table: cqf.heatmap(t, annot="count", ax=ax, **common)))
+    if "instruments" not in books:
+        return plan
+    coded1 = rollup(analysis.coded, depth=1, codebooks=analysis.codebooks)
+    measures = coded1[(coded1["codebook"] == "instruments") & (coded1["field"] == "measure")]
+    measures = measures.dropna(subset=["code"])
+    type_order = [c.zh for c in books["instruments"] if c.depth == 1]  # type: ignore[attr-defined]
+    present = set(measures["label_zh"])
+    plan += [
+        ("图1_领域_政策工具热力图", {"width": "double", "aspect": 0.55},
+         lambda ax: cqf.heatmap(analysis.crosstabs["domain_x_instrument_detail"],
+                                annot="count", ax=ax, **common)),
+        ("图2_领域_政策工具类型构成", {"width": "double", "aspect": 0.45},
+         lambda ax: cqf.stacked_bars(measures, x="section_title", hue="label_zh",
+                                     hue_order=[t for t in type_order if t in present],
+                                     legend_title=title["instrument"], ylabel=title["domain"],
+                                     ax=ax, **common)),
+    ]
+    if "outcomes" in books:
+        network = code_network(analysis, depth=1)
+        kinds = {label: names["instrument"] if label in present else names["outcome"]
+                 for label in network.index}
+        # long English labels around a circle crowd it: wrap them when English is shown
+        wrap = None if lang == "zh" else 12
+        plan += [
+            # flows weigh each recommendation 1 over its code pairs: node values are
+            # fractional, so they are not printed
+            ("图3_领域_工具_成效流向", {"width": "double", "aspect": 0.7},
+             lambda ax: cqf.alluvial(flows(analysis), stages=["domain", "instrument", "outcome"],
+                                     weight="weight", stage_labels=list(title.values()),
+                                     values=False, orders={"instrument": type_order}, ax=ax,
+                                     **common)),
+            ("图4_编码共现网络", {"width": "double", "aspect": 0.8},
+             lambda ax: cqf.cooccurrence_network(network, groups=kinds, wrap=wrap, ax=ax,
+                                                 **common)),
+        ]
+    if analysis.corpus.documents["doc_id"].nunique() > 1:
+        plan.append(("图5_文档比较", {"width": "double", "aspect": 0.6},
+                     lambda ax: cqf.compare_documents(measures, doc="doc_id",
+                                                      category="label_zh", ax=ax, **common)))
+    return plan
 
 
 def _draw_one(index: int, folder: Path) -> list[Path]:

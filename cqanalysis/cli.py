@@ -51,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"files or directories (default: {DEFAULT_INPUT})")
     b.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                    help=f"output folder (default: {DEFAULT_OUT})")
-    b.add_argument("--codebook", type=Path, action="append", default=None,
-                   help="a codebook YAML (repeatable; default: the shipped codebooks)")
+    b.add_argument("--codebook", action="append", default=None, metavar="YAML_OR_NAME",
+                   help="a codebook YAML file or a shipped name (instruments, outcomes, "
+                   "levels); repeatable; default: the three shipped codebooks")
     b.add_argument("--lang", choices=("zh", "en", "both"), default="zh",
                    help="label language of figures and tables")
     b.add_argument("--quiet", action="store_true", help="no progress display")

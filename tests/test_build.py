@@ -137,3 +137,28 @@ def test_english_figures_translate_codes_and_titles(tmp_path, seed_path):
                   "Building the talent pool"):
         assert words.replace(" ", "") in text.replace(" ", ""), words
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_build_with_a_users_own_codebook(tmp_path, seed_path):
+    from .conftest import FIXTURES
+
+    out = tmp_path / "toy"
+    build([seed_path], out=out, codebooks=[FIXTURES / "codebooks" / "good.yaml"],
+          progress=False)
+    assert sorted(p.name for p in (out / "crosstabs").iterdir()) == [
+        "domain_x_toy.csv", "tests.csv"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "图1_领域_玩具编码表热力图.pdf", "图1_领域_玩具编码表热力图.png",
+        "图1_领域_玩具编码表热力图.svg"]
+    table = pd.read_csv(out / "crosstabs" / "domain_x_toy.csv", encoding="utf-8-sig",
+                        index_col=0)
+    # By hand from the seed: 数据/…平台 clauses (技术) and 人才/干部 measures (人员):
+    # 5.1 运用大数据; 5.5 大数据平台, 各类数据, 数据共享交换机制, 政务平台, 数据互联互通,
+    # 数据安全; 5.6 人才引进平台 (技术) and 复合型人才, 干部交流, 人才引进平台, 高层次人才,
+    # 干部绩效考核 (人员).
+    assert table.to_dict("index") == {
+        "政府职能转变": {"技术": 1, "人员": 0, "合计": 1},
+        "信息共享与智慧协同": {"技术": 6, "人员": 0, "合计": 6},
+        "人才队伍建设": {"技术": 1, "人员": 5, "合计": 6},
+        "合计": {"技术": 8, "人员": 5, "合计": 13},
+    }
