@@ -194,3 +194,18 @@ def test_column_widths_fit_the_page_even_when_too_many_columns():
     widths = _column_widths(natural, least, total)
     assert sum(widths) == total
     assert min(widths) > 0
+
+
+def test_presence_crosstab_without_margins_gets_no_summed_totals():
+    import pandas as pd
+
+    from cqanalysis.writers._content import crosstab_layout
+
+    # two units: u1 coded A and B, u2 coded A. Presence cells A=2, B=1; the units total is 2,
+    # not the cell sum 3, so the writer must not invent a 合计.
+    table = pd.DataFrame({"A": [2], "B": [1]}, index=pd.Index(["领域甲"], name="领域"))
+    table.attrs = {"values": "presence", "normalize": None, "margins": None}
+    layout = crosstab_layout("t", table, percent="row", lang="zh")
+    assert layout.col_labels == ("A", "B")
+    assert layout.values.tolist() == [[2, 1]]
+    assert layout.percent is None

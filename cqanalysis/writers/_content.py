@@ -256,7 +256,10 @@ def crosstab_layout(
     )
     total = label("total", lang)
     pct = None
-    if is_count:
+    # A presence table counts distinct units: a sum of its cells is not its total, so one
+    # without margins is shown as it is, with neither margins nor percentages added.
+    summable = not (table.attrs.get("values") == "presence" and not table.attrs.get("margins"))
+    if is_count and summable:
         if not (columns and is_margin(columns[-1])):
             values = np.column_stack([values, values.sum(axis=1)])
             columns.append(total)
