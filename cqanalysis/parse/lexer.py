@@ -100,7 +100,6 @@ class Token:
     continued: bool = False
     stripped: str = ""
     pipe: bool = False
-    rule: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,7 +399,7 @@ def _classify(
     if markdown:
         if first == "|":
             if _MD_TABLE_RULE.fullmatch(text):
-                return Token(MARKUP, block, text, rule=True)
+                return Token(MARKUP, block, text)
             return Token(PARAGRAPH, block, text, cells=split_cells(text, pipe=True), pipe=True)
         if first == "#":
             m = _MD_HEADING.fullmatch(text)
