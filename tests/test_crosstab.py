@@ -19,14 +19,9 @@ from cqanalysis.crosstabs import (
     crosstab,
 )
 
-DOMAINS = [
-    "政府职能转变",
-    "区域协调机构建设",
-    "法律法规与政策体系完善",
-    "推动要素自由流动与公共服务共建共享",
-    "信息共享与智慧协同",
-    "人才队伍建设",
-]
+from .conftest import SEED_SECTION_TITLES
+
+DOMAINS = SEED_SECTION_TITLES
 
 # Top-level instruments of the measure clauses per domain, counted by hand from the hand coding
 # in test_coding.MEASURES (a clause with two codes under one top-level type counts once):

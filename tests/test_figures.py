@@ -31,16 +31,11 @@ import cqanalysis.figures as cqf
 from cqanalysis.figures import fonts
 from cqanalysis.figures.network import spring_layout
 
+from .conftest import SEED_SECTION_TITLES
+
 ROOT = Path(__file__).resolve().parents[1]
 
-SECTIONS = [
-    "政府职能转变",
-    "区域协调机构建设",
-    "法律法规与政策体系完善",
-    "推动要素自由流动与公共服务共建共享",
-    "信息共享与智慧协同",
-    "人才队伍建设",
-]
+SECTIONS = SEED_SECTION_TITLES
 
 # A hand coding of the seed's 29 directions (read from tables 5.1.1-5.6.1): policy instrument
 # type (supply / environment / demand side) and the outcome dimension the 预期成效 cell names.

@@ -20,16 +20,11 @@ from cqanalysis.figures import (
     wrap_label,
 )
 
+from .conftest import SEED_SECTION_TITLES
+
 # Read from the seed chapter: the six section titles (5.1 inferred from its table caption)
 # and the 29 optimisation directions of tables 5.1.1-5.6.1.
-SEED_SECTIONS = [
-    "政府职能转变",
-    "区域协调机构建设",
-    "法律法规与政策体系完善",
-    "推动要素自由流动与公共服务共建共享",
-    "信息共享与智慧协同",
-    "人才队伍建设",
-]
+SEED_SECTIONS = SEED_SECTION_TITLES
 SEED_DIRECTIONS = [
     "区域观念强化", "职能定位优化", "清单管理", "创新监管",
     "提升权威性", "明确权限", "常态化协商", "专业化机构", "区域发展基金",
