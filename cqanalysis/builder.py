@@ -21,7 +21,6 @@ from typing import Any
 
 from ._io import atomic_write, write_csv
 from .analysis import Analysis, analyse, code_network, flows
-from .errors import InputError
 
 __all__ = ["BuildResult", "build", "draw_figures"]
 
@@ -94,7 +93,7 @@ def build(
     ParseError
         With ``strict=True``, the first structural problem.
     """
-    from .corpus import parse_corpus
+    from .corpus import parse_corpus, require_readable
 
     out = Path(out)
     show = sys.stderr.isatty() if progress is None else progress
@@ -102,10 +101,7 @@ def build(
     steps("parse")
     corpus = parse_corpus(list(inputs) if inputs else None, manifest=manifest, jobs=jobs,
                           strict=strict, progress=False)
-    if len(corpus.documents) == len(corpus.errors):
-        first = corpus.errors.iloc[0] if len(corpus.errors) else None
-        raise InputError(first["path"] if first is not None else inputs,
-                         first["error"] if first is not None else "no documents")
+    require_readable(corpus)
     documents = corpus.documents.assign(path=[_display_path(p) for p in corpus.documents["path"]])
     errors = corpus.errors.assign(path=[_display_path(p) for p in corpus.errors["path"]])
     corpus = type(corpus)(**{**corpus.frames(), "errors": errors}, warnings=corpus.warnings,

@@ -69,15 +69,13 @@ def _version() -> str:
 
 def _cmd_parse(args: argparse.Namespace) -> int:
     from ._io import write_csv
-    from .corpus import parse_corpus
+    from .corpus import parse_corpus, require_readable
 
     if not args.inputs and args.manifest is None:
-        raise _AllFailed("parse: give INPUT files or directories, or --manifest")
+        raise _UsageError("parse: give INPUT files or directories, or --manifest")
     corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
                           strict=args.strict)
-    if len(corpus.errors) and len(corpus.errors) == len(corpus.documents):
-        first = corpus.errors.iloc[0]
-        raise _AllFailed(f"{first['path']}: {first['error']}")
+    require_readable(corpus)
     for name, frame in {**corpus.frames(), "documents": corpus.documents}.items():
         write_csv(frame, args.out / f"{name}.csv")
     _report(corpus)
@@ -96,8 +94,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _AllFailed(Exception):
-    pass
+class _UsageError(Exception):
+    """A command line that cannot run (exit status 2), beyond what argparse checks."""
 
 
 def _report(corpus: Any) -> None:
@@ -118,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always", ParseWarning)
         try:
             status = command(args)
-        except (CqError, _AllFailed) as exc:
+        except (CqError, _UsageError) as exc:
             print(f"cqanalysis: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:

@@ -21,7 +21,7 @@ import pandas as pd
 from .document import Corpus
 from .errors import CqError, InputError, ParseError
 
-__all__ = ["parse_corpus", "read_manifest"]
+__all__ = ["parse_corpus", "read_manifest", "require_readable"]
 
 # Below this many documents a process pool costs more (worker start-up, pandas import)
 # than it saves: a seed-sized document parses in about a millisecond.
@@ -199,6 +199,18 @@ def _assign_ids(docs: list[_Doc]) -> None:
             candidate = f"{base}-{k}"
         d.doc_id = candidate
         taken.add(candidate)
+
+
+def require_readable(corpus: Corpus) -> Corpus:
+    """Return ``corpus``, or raise the first document's :class:`InputError` if none was read.
+
+    A lenient corpus run lists unreadable documents in ``errors``; when that is every
+    document there is nothing to report on, and the commands stop with that error.
+    """
+    if len(corpus.errors) and len(corpus.errors) == len(corpus.documents):
+        first = corpus.errors.iloc[0]
+        raise InputError(first["path"], first["error"])
+    return corpus
 
 
 def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
