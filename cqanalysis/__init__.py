@@ -14,14 +14,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .document import Corpus, Document
-from .errors import CodebookError, CqError, InputError, ParseError
+from .core.document import Corpus, Document
+from .core.errors import CodebookError, CqError, InputError, ParseError
+from .core.version import __version__
 
 # Imported eagerly, and after the subpackage, so that the name ``cqanalysis.parse`` is the
 # function: Python binds a subpackage to its parent's attribute only when first loading it.
 from .parse import ParseOptions, ParseWarning, parse, parse_blocks, parse_text
-
-__version__ = "0.1.0"
 
 # name -> module that defines it; resolved on first attribute access (PEP 562) so that the
 # heavy dependencies of analysis and output modules load only when used.

@@ -24,6 +24,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .core.constants import NO_CODE
+
 __all__ = [
     "LEVELS",
     "agreement_report",
@@ -343,7 +345,6 @@ def _code_sets(
     data: pd.DataFrame, unit: list[str], coder: str
 ) -> tuple[pd.DataFrame, list[Hashable], dict[tuple[int, Hashable], frozenset]]:
     """Units (first-appearance order), coders (first appearance) and each unit×coder code set."""
-    from .codingsheet import NO_CODE
 
     # Keys are built by hand rather than with groupby so that missing key values (an item has
     # no table_id) form their own unit and the order is plainly that of first appearance.
@@ -446,7 +447,7 @@ def _codebook_labels(
     if not codebooks:
         return {}
     # codingsheet imports openpyxl only inside its writer and reader, so this stays light.
-    from .codingsheet import codebook_frames
+    from .codebook import codebook_frames
 
     return codebook_frames(codebooks)
 
@@ -487,7 +488,7 @@ def agreement_report(
     data : DataFrame
         Tidy coding frame as for :func:`coding_matrix` (e.g. from ``read_coding_sheets``).
     codebooks : mapping or iterable, optional
-        The codebooks in any form :func:`cqanalysis.codingsheet.codebook_frames` accepts.
+        The codebooks in any form :func:`cqanalysis.codebook.codebook_frames` accepts.
         Adds labels, reports codes nobody used (α undefined, agreement 1), and orders
         codebooks and codes as in the codebooks; codes found only in the data follow, in
         order of first appearance.
@@ -507,7 +508,6 @@ def agreement_report(
         percent_agreement, kappa (Cohen's κ, only with exactly two coders, else NaN), alpha
         (nominal Krippendorff's α), alpha_ci_low, alpha_ci_high.
     """
-    from .codingsheet import NO_CODE
 
     cols = _unit_columns(data, unit, coder)
     books = _codebook_labels(codebooks)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .document import Corpus, Document
+from .core.constants import MARGIN_NAMES
+from .core.document import Corpus, Document
 
 __all__ = ["CROSSTABS", "Analysis", "analyse", "code_network", "corpus_crosstabs", "flows"]
 
@@ -109,7 +110,7 @@ class Analysis:
     corpus
         The parsed documents (a :class:`~cqanalysis.Corpus`, also for a single document).
     clauses, coded, links
-        The contract frames (see :mod:`cqanalysis.schema`).
+        The contract frames (see :mod:`cqanalysis.core.schema`).
     crosstabs
         Name → crosstab with margins (see :data:`CROSSTABS`).
     tests
@@ -194,7 +195,7 @@ def analyse(
     for name, (options, _, _) in plan.items():
         table = crosstab(coded, codebooks=books, documents=documents, **options)  # type: ignore[arg-type]
         tables[name] = table
-        body = table.drop(index=["合计", "Total"], columns=["合计", "Total"], errors="ignore")
+        body = table.drop(index=list(MARGIN_NAMES), columns=list(MARGIN_NAMES), errors="ignore")
         record: dict[str, object] = {"crosstab": name}
         if body.shape[0] < 2 or body.shape[1] < 2 or body.to_numpy().sum() == 0:
             record["note"] = "not tested: fewer than two rows or columns"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._io import atomic_write, write_csv
 from .analysis import Analysis, analyse, code_network, flows
+from .core.io import atomic_write, write_csv
 
 __all__ = ["BuildResult", "build", "draw_figures"]
 
@@ -160,7 +160,7 @@ def _write_all(analysis: Analysis, root: Path, *, lang: str,
              for name in analysis.crosstabs}
     tidy = {name: frames[name] for name in ("rows", "items", "clauses", "coded", "links",
                                             "sections", "paragraphs", "residue")}
-    from .codingsheet import codebook_frames
+    from .codebook import codebook_frames
 
     books = codebook_frames(analysis.codebooks)
     pngs = {p.stem: p for p in figures if p.suffix == ".png"}
@@ -327,7 +327,7 @@ def _publish(staging: Path, out: Path, files: list[str]) -> None:
 
 
 def _write_readme(path: Path, analysis: Analysis, files: list[str]) -> None:
-    from . import __version__
+    from .core.version import __version__
 
     corpus = analysis.corpus
     lines = [

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from .schema import FRAME_COLUMNS
+from .core.schema import FRAME_COLUMNS
 
 __all__ = ["CLAUSE_SEPARATORS", "QUOTE_PAIRS", "explode_clauses", "split_clauses"]
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import CqError
+from .core.errors import CqError
 
 __all__ = ["main"]
 
@@ -62,13 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from . import __version__
+    from .core.version import __version__
 
     return __version__
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    from ._io import write_csv
+    from .core.io import write_csv
     from .corpus import parse_corpus, require_readable
 
     if not args.inputs and args.manifest is None:

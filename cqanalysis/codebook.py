@@ -6,7 +6,7 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -14,13 +14,16 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import CodebookError
+from .core.constants import NO_CODE
+from .core.errors import CodebookError
 
 __all__ = [
     "KNOWN_FIELDS",
     "SHIPPED_CODEBOOKS",
     "Code",
     "Codebook",
+    "codebook_frame",
+    "codebook_frames",
     "default_codebooks",
     "load_codebook",
     "match_key",
@@ -446,3 +449,114 @@ def _build(data: Any, path: str) -> Codebook:
         version=str(data.get("version") or ""),
         path=path,
     )
+
+
+# -------------------------------------------------- codebooks of any shape as frames
+
+
+def _text(value: Any) -> str:
+    """A cell value as stripped text: missing → "", 3.0 → "3"."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def codebook_frame(name: str, codes: Any) -> pd.DataFrame:
+    """Normalise one codebook to a DataFrame with columns id, label_zh, label_en, description.
+
+    Parameters
+    ----------
+    name : str
+        The codebook's name (a coding column of the sheet is named after it).
+    codes : DataFrame, sequence of tuples, or object with a ``codes`` DataFrame
+        Codes with ``id``, ``label_zh``, ``label_en`` and optionally ``description``.
+
+    Returns
+    -------
+    DataFrame
+        A new frame, codes in the given order, all values strings.
+
+    Raises
+    ------
+    CodebookError
+        No codes, an empty or duplicate id, or the reserved id ``"none"``.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise CodebookError(repr(name), "a codebook name must be a non-empty string")
+    frame = codes if isinstance(codes, pd.DataFrame) else getattr(codes, "codes", codes)
+    if isinstance(frame, pd.DataFrame):
+        if "id" not in frame.columns and "code" in frame.columns:
+            frame = frame.rename(columns={"code": "id"})
+        absent = [c for c in ("id", "label_zh", "label_en") if c not in frame.columns]
+        if absent:
+            raise CodebookError(name, f"codes lack column(s) {absent}")
+        records = frame.to_dict("records")
+    else:
+        records = []
+        for entry in frame:
+            if hasattr(entry, "id"):  # a cqanalysis.codebook.Code or any object like it
+                records.append(
+                    {
+                        "id": entry.id,
+                        "label_zh": getattr(entry, "zh", getattr(entry, "label_zh", "")),
+                        "label_en": getattr(entry, "en", getattr(entry, "label_en", "")),
+                        "description": getattr(entry, "description", ""),
+                    }
+                )
+                continue
+            entry = tuple(entry)
+            if len(entry) not in (3, 4):
+                raise CodebookError(
+                    name, f"a code must be (id, label_zh, label_en[, description]): {entry!r}"
+                )
+            fields = ("id", "label_zh", "label_en", "description")[: len(entry)]
+            records.append(dict(zip(fields, entry, strict=True)))
+    if not records:
+        raise CodebookError(name, "the codebook has no codes")
+    out = pd.DataFrame(
+        {
+            col: [_text(rec.get(col)) for rec in records]
+            for col in ("id", "label_zh", "label_en", "description")
+        }
+    )
+    for code in out["id"]:
+        if not code:
+            raise CodebookError(name, "a code has an empty id")
+        if code == NO_CODE:
+            raise CodebookError(name, f"the id {NO_CODE!r} is reserved for 'no code applies'", code)
+    dup = out["id"][out["id"].duplicated()]
+    if len(dup):
+        raise CodebookError(name, "duplicate code id", dup.iloc[0])
+    return out
+
+
+def _named(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, Any]:
+    if isinstance(codebooks, Mapping):
+        named = dict(codebooks)
+    else:
+        named = {}
+        for book in codebooks:
+            name = getattr(book, "name", None)
+            if not isinstance(name, str):
+                raise TypeError(f"a codebook given without a name needs a .name: {book!r}")
+            named[name] = book
+    if not named:
+        raise ValueError("at least one codebook is needed")
+    return named
+
+
+def codebook_frames(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, pd.DataFrame]:
+    """:func:`codebook_frame` of every codebook: ``{name: codes}`` or objects with a ``name``."""
+    return {name: codebook_frame(name, codes) for name, codes in _named(codebooks).items()}
+
+
+def _fields(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, frozenset[str] | None]:
+    """Unit fields each codebook applies to (its ``fields`` attribute), or None for all."""
+    out: dict[str, frozenset[str] | None] = {}
+    for name, book in _named(codebooks).items():
+        fields = getattr(book, "fields", None)
+        ok = isinstance(fields, list | tuple | frozenset | set) and fields
+        out[name] = frozenset(map(str, fields)) if ok else None
+    return out

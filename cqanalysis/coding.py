@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Code, Codebook, default_codebooks, load_codebook, match_key
-from .schema import FRAME_COLUMNS
+from .core.schema import FRAME_COLUMNS
 
 __all__ = ["code_units", "coding_units", "resolve_codebooks", "rollup", "uncoded", "unit_codes"]
 

@@ -18,8 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from .document import Corpus
-from .errors import CqError, InputError, ParseError
+from .core.document import Corpus
+from .core.errors import CqError, InputError, ParseError
+from .parse.options import ParseOptions
 
 __all__ = ["parse_corpus", "read_manifest", "require_readable"]
 
@@ -44,6 +45,7 @@ def parse_corpus(
     jobs: int | None = None,
     strict: bool = False,
     progress: bool | None = None,
+    options: ParseOptions | None = None,
 ) -> Corpus:
     """Parse many documents into one set of stacked frames.
 
@@ -68,6 +70,8 @@ def parse_corpus(
         such a document is listed in ``errors`` and the run goes on.
     progress
         Show a progress bar on stderr.  ``None``: only when stderr is a terminal.
+    options
+        Parser settings (:class:`~cqanalysis.ParseOptions`) for every document.
 
     Returns
     -------
@@ -96,7 +100,7 @@ def parse_corpus(
     docs, table = _collect(inputs, manifest)
     workers = _workers(jobs, len(docs))
     show = _is_terminal(sys.stderr) if progress is None else progress
-    results = _run(docs, workers=workers, strict=strict, show=show)
+    results = _run(docs, workers=workers, strict=strict, show=show, options=options)
     return _corpus(docs, results, table)
 
 
@@ -369,34 +373,34 @@ def _thaw(error: tuple[str, str, int | None, str, str]) -> CqError:
     return CqError(reason)
 
 
-def _parse_one(doc_id: str, path: Path, strict: bool) -> _Result:
-    from .parse import ParseWarning, parse_records
-    from .sources import MARKDOWN_SUFFIXES, read_blocks
+def _parse_one(doc_id: str, path: Path, strict: bool,
+               options: ParseOptions | None = None) -> _Result:
+    from .parse import ParseWarning, parse_source
+    from .sources import read
 
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         digest = None
     try:
-        blocks = read_blocks(path)
+        source = read(path)
         with warnings.catch_warnings():
             # recorded in the result; a corpus of thousands must not print each one
             warnings.simplefilter("ignore", ParseWarning)
-            records = parse_records(blocks, doc_id=doc_id, path=str(path), strict=strict,
-                                    markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)  # fmt: skip
+            records = parse_source(source, doc_id=doc_id, strict=strict, options=options)
     except CqError as exc:
         if strict:
             raise
         return _Result(digest, error=_freeze(exc))
-    records.warnings.extend(getattr(blocks, "notes", ()))
     return _Result(digest, records=records)
 
 
-def _parse_chunk(chunk: Sequence[tuple[str, str]], strict: bool) -> list[_Result]:
+def _parse_chunk(chunk: Sequence[tuple[str, str]], strict: bool,
+                 options: ParseOptions | None = None) -> list[_Result]:
     out = []
     for doc_id, path in chunk:
         try:
-            out.append(_parse_one(doc_id, Path(path), strict))
+            out.append(_parse_one(doc_id, Path(path), strict, options))
         except CqError as exc:  # strict: hand the first error back, stop this chunk
             out.append(_Result(None, error=_freeze(exc)))
             break
@@ -440,19 +444,20 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _run(docs: list[_Doc], *, workers: int, strict: bool, show: bool) -> list[_Result]:
+def _run(docs: list[_Doc], *, workers: int, strict: bool, show: bool,
+         options: ParseOptions | None = None) -> list[_Result]:
     jobs = [(d.doc_id, str(d.path)) for d in docs]
     results: list[_Result] = []
     if workers == 1:
         with _bar(len(jobs), show) as bar:
             for doc_id, path in jobs:
-                results.append(_parse_one(doc_id, Path(path), strict))
+                results.append(_parse_one(doc_id, Path(path), strict, options))
                 bar.update(1)
         return results
     size = max(1, min(500, math.ceil(len(jobs) / (workers * 8))))
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        futures = [pool.submit(_parse_chunk, chunk, strict) for chunk in chunks]
+        futures = [pool.submit(_parse_chunk, chunk, strict, options) for chunk in chunks]
         with _bar(len(jobs), show) as bar:
             for fut in futures:  # in submission order: the output order never varies
                 part = fut.result()

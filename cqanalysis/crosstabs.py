@@ -14,6 +14,7 @@ import pandas as pd
 
 from .codebook import Codebook
 from .coding import CodebookLike, resolve_codebooks, rollup
+from .core.constants import MARGIN_LABEL
 
 __all__ = [
     "VARIABLES",
@@ -54,7 +55,6 @@ _BY_KEYS = {
     "section": ("doc_id", "section_no"),
     "document": ("doc_id",),
 }
-_MARGIN = {"zh": "合计", "en": "Total", "id": "Total"}
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def crosstab(
 
     row_var, col_var = variables[0], variables[1]
     layer_var = variables[2] if layer is not None else None
-    margin = _MARGIN[labels]
+    margin = MARGIN_LABEL[labels]
     col_order = [c for c in col_var.order if c in set(merged[names[1]])]
     col_labels = [col_var.labels[c] for c in col_order]
 
@@ -485,7 +485,7 @@ def chi2_test(
     else:
         # A table read back from CSV has lost its attrs; its margins would be tested as data
         # (doubling n), so a trailing 合计/Total row and column are taken for margins.
-        labels = set(_MARGIN.values())
+        labels = set(MARGIN_LABEL.values())
         if len(table.index) and table.index[-1] in labels:
             table = table.iloc[:-1]
         if len(table.columns) and table.columns[-1] in labels:

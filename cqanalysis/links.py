@@ -10,7 +10,7 @@ import pandas as pd
 
 from .clauses import split_clauses
 from .codebook import match_key
-from .schema import FRAME_COLUMNS
+from .core.schema import FRAME_COLUMNS
 
 __all__ = ["bigrams", "link_items", "normalize_text"]
 

@@ -604,7 +604,7 @@ NB04: list[Cell] = [
 
     import cqanalysis as cq
     from cqanalysis.analysis import CROSSTABS
-    from cqanalysis.codingsheet import codebook_frames
+    from cqanalysis.codebook import codebook_frames
 
     doc = cq.parse("{SEED}")
     analysis = cq.analyse(doc)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cqanalysis.clauses import CLAUSE_SEPARATORS, explode_clauses, split_clauses
-from cqanalysis.schema import FRAME_COLUMNS
+from cqanalysis.core.schema import FRAME_COLUMNS
 
 
 @pytest.mark.parametrize(

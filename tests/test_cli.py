@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from cqanalysis.cli import main
-from cqanalysis.schema import PARSE_FRAMES
+from cqanalysis.core.schema import PARSE_FRAMES
 
 
 def test_parse_writes_every_frame_as_bom_csv(tmp_path, seed_path):

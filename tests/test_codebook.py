@@ -15,7 +15,7 @@ from cqanalysis.codebook import (
     load_codebook,
     match_key,
 )
-from cqanalysis.errors import CodebookError
+from cqanalysis.core.errors import CodebookError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "codebooks"
 PACKAGE = Path(__file__).resolve().parents[1] / "cqanalysis"

@@ -11,7 +11,7 @@ import pytest
 from cqanalysis.clauses import explode_clauses
 from cqanalysis.codebook import Codebook, load_codebook
 from cqanalysis.coding import code_units, coding_units, rollup, uncoded, unit_codes
-from cqanalysis.schema import FRAME_COLUMNS
+from cqanalysis.core.schema import FRAME_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = ROOT / "tests" / "fixtures" / "codebooks" / "good.yaml"

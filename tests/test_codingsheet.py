@@ -12,17 +12,17 @@ import pytest
 
 import cqanalysis as cq
 from cqanalysis.agreement import agreement_report, coding_matrix, krippendorff_alpha
+from cqanalysis.codebook import codebook_frame
 from cqanalysis.codingsheet import (
     SHEET_CODEBOOK,
     SHEET_CODING,
     SHEET_INSTRUCTIONS,
     CodingSheetError,
-    codebook_frame,
     normalize_xlsx,
     read_coding_sheets,
     write_coding_sheet,
 )
-from cqanalysis.errors import CodebookError, CqError, InputError
+from cqanalysis.core.errors import CodebookError, CqError, InputError
 
 SEED = (
     Path(__file__).resolve().parents[1] / "data" / "raw" / "城市群跨区域行政体制协同_对策建议.txt"

@@ -8,8 +8,8 @@ import shutil
 import pandas as pd
 import pytest
 
+from cqanalysis.core.errors import InputError, ParseError
 from cqanalysis.corpus import parse_corpus, read_manifest
-from cqanalysis.errors import InputError, ParseError
 from tests import _make_sources as make
 
 CAPTION_WITHOUT_TABLE = "5.1测试\n表5.1.1测试表\n正文段落没有表格。\n"

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from cqanalysis._io import atomic_write, build_timestamp
+from cqanalysis.core.io import atomic_write, build_timestamp
 
 
 def test_atomic_write_gives_umask_permissions(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cqanalysis.core.schema import FRAME_COLUMNS
 from cqanalysis.links import bigrams, link_items, normalize_text
-from cqanalysis.schema import FRAME_COLUMNS
 
 # Hand-made gold standard, from reading chapter 5 of the seed: which narrative items each table
 # row summarises, as (table_id, row_no, item_no within the row's section).  29 rows, 30 items.

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import cqanalysis as cq
+from cqanalysis.core.schema import FRAME_COLUMNS
 from cqanalysis.parse import ParseWarning
-from cqanalysis.schema import FRAME_COLUMNS
 
 
 def test_seed_counts_read_off_the_chapter(seed):

@@ -6,10 +6,10 @@ import zipfile
 
 import pytest
 
-from cqanalysis.errors import InputError
+from cqanalysis.core.blocks import Block
+from cqanalysis.core.errors import InputError
+from cqanalysis.core.text import join_wrapped
 from cqanalysis.parse import parse
-from cqanalysis.parse.blocks import Block
-from cqanalysis.parse.text_utils import join_wrapped
 from cqanalysis.sources.docx import read_docx_blocks
 from tests import _make_sources as make
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cqanalysis.errors import InputError
+from cqanalysis.core.errors import InputError
 from cqanalysis.parse import parse
 from cqanalysis.sources.html import read_html_blocks
 

@@ -11,8 +11,6 @@ from .labels import Lang, column_title, display_width, label, text_width_em
 
 __all__: list[str] = []
 
-#: Names of crosstab margin rows/columns (pandas uses "All"; cqanalysis writes 合计).
-MARGIN_NAMES = frozenset({"合计", "总计", "Total", "All", "total", "all"})
 
 
 def require_frame(data: Any, what: str) -> pd.DataFrame:

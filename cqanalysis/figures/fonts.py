@@ -30,7 +30,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_path
+from ..core.io import atomic_path
 
 __all__ = [
     "FONT_STYLES",

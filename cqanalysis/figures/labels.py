@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import yaml
 
+from ..core.text import display_width
+
 __all__ = [
     "LANGS",
     "codebook_labels",
@@ -161,11 +163,6 @@ def codebook_labels(codebooks: Iterable[Any] | None = None) -> dict[str, str]:
         for code in book.codes:
             mapping.setdefault(code.zh, code.en)
     return mapping
-
-
-def display_width(text: str) -> int:
-    """Width in columns: wide and full-width characters (hanzi, 全角 punctuation) count 2."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _units(text: str) -> list[str]:

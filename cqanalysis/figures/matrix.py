@@ -8,8 +8,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..core.constants import MARGIN_NAMES
 from ._common import (
-    MARGIN_NAMES,
     axes_size_pt,
     cell_size_pt,
     fit_column_labels,

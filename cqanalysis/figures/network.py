@@ -8,7 +8,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._common import LINE_SPACING, MARGIN_NAMES, cell_size_pt, n_lines, render, require_frame
+from ..core.constants import MARGIN_NAMES
+from ._common import LINE_SPACING, cell_size_pt, n_lines, render, require_frame
 from .labels import Lang, text_width_em, translate
 from .style import _ensure_text, _plotting, _prepare_axes, palette
 

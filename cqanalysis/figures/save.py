@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_path, build_timestamp
+from ..core.io import atomic_path, build_timestamp
 from . import fonts
 from .style import MIN_FONT_PT
 
@@ -191,7 +191,7 @@ def save_figure(
     PDF fonts are embedded as TrueType (Type 42, ``CID TrueType`` in ``pdffonts``) with a
     ToUnicode map, so the Chinese text is extractable; SVG text is drawn as paths; PNG is
     rendered at ``dpi``.  Metadata is fixed and dated with
-    :func:`cqanalysis._io.build_timestamp` (``SOURCE_DATE_EPOCH``), so the same figure gives
+    :func:`cqanalysis.core.io.build_timestamp` (``SOURCE_DATE_EPOCH``), so the same figure gives
     byte-identical files.  Characters missing from the cached font subset are added before
     drawing (see :func:`cqanalysis.figures.fonts.ensure_glyphs`).  The figure keeps its size:
     nothing is cropped (make figures with constrained layout, as :func:`paper_style` does).

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..document import Document
-from ..schema import FRAME_COLUMNS, PARSE_FRAMES
+from ..core.blocks import Block, Source
+from ..core.document import Document
+from ..core.schema import FRAME_COLUMNS, PARSE_FRAMES
+from ..sources import read
 from .assemble import Assembled, ParseWarning, assemble
-from .blocks import Block
 from .lexer import lex
 from .options import DEFAULT_OPTIONS, ParseOptions
 
@@ -25,6 +25,7 @@ __all__ = [
     "parse",
     "parse_blocks",
     "parse_records",
+    "parse_source",
     "parse_text",
 ]
 
@@ -67,14 +68,25 @@ def parse(
     ParseError
         With ``strict=True``, a structural problem; it names the file, line and text.
     """
-    from ..sources import MARKDOWN_SUFFIXES, read_blocks
+    source = read(path)
+    doc_id = doc_id or Path(path).stem
+    records = parse_source(source, doc_id=doc_id, strict=strict, options=options)
+    frames = frames_from_records([records])
+    return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=source.path)
 
-    path = Path(path)
-    blocks = read_blocks(path)
-    doc = parse_blocks(blocks, doc_id=doc_id or path.stem, path=str(path), strict=strict,
-                       options=options, markdown=path.suffix.lower() in MARKDOWN_SUFFIXES)
-    notes = tuple(getattr(blocks, "notes", ()))  # what a reader skipped, e.g. empty table rows
-    return replace(doc, warnings=doc.warnings + notes) if notes else doc
+
+def parse_source(
+    source: Source,
+    *,
+    doc_id: str,
+    strict: bool = False,
+    options: ParseOptions | None = None,
+) -> Assembled:
+    """Parse a read source into plain records, its reader's notes added to the warnings."""
+    records = parse_records(source.blocks, doc_id=doc_id, path=source.path, strict=strict,
+                            options=options, markdown=source.markdown)
+    records.warnings.extend(source.notes)
+    return records
 
 
 def parse_text(

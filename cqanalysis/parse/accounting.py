@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..document import Document
+from ..core.document import Document
 
 __all__ = ["line_owners"]
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ParseError
+from ..core.errors import ParseError
+from ..core.text import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
 from .lexer import (
     CAPTION,
     FURNITURE,
@@ -30,7 +31,6 @@ from .lexer import (
     is_conclusion_title,
 )
 from .options import ParseOptions
-from .text_utils import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
 
 __all__ = ["ParseWarning", "assemble"]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from .blocks import Block
+from ..core.blocks import Block
+from ..core.text import TERMINAL_PUNCT, cn_numeral, norm_key, split_cells
 from .options import ParseOptions
-from .text_utils import TERMINAL_PUNCT, cn_numeral, norm_key, split_cells
 
 __all__ = ["Token", "column_role", "lex"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from ..errors import InputError
-from ..parse.blocks import Block
+from ..core.blocks import Block, Source
+from ..core.errors import InputError
 
-__all__ = ["MAX_BYTES", "SUFFIXES", "read_blocks"]
+__all__ = ["MARKDOWN_SUFFIXES", "MAX_BYTES", "SUFFIXES", "read", "read_blocks"]
 
 #: suffix -> (module, function); modules import their heavy dependency only when used.
 _READERS: dict[str, tuple[str, str]] = {
@@ -67,3 +67,20 @@ def read_blocks(path: str | Path) -> list[Block]:
         raise
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot read: {exc}") from None
+
+
+def read(path: str | Path) -> Source:
+    """Read ``path`` into a :class:`~cqanalysis.core.blocks.Source`: blocks, kind and notes.
+
+    The one way in for :func:`cqanalysis.parse` and :func:`cqanalysis.parse_corpus`.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_blocks`.
+    """
+    path = Path(path)
+    blocks = read_blocks(path)
+    return Source(path=str(path), blocks=blocks,
+                  markdown=path.suffix.lower() in MARKDOWN_SUFFIXES,
+                  notes=tuple(getattr(blocks, "notes", ())))

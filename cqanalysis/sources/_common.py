@@ -6,9 +6,9 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import InputError
-from ..parse.blocks import Block
-from ..parse.text_utils import is_wide, join_wrapped
+from ..core.blocks import Block
+from ..core.errors import InputError
+from ..core.text import is_wide, join_wrapped
 
 __all__ = [
     "SourceBlocks",

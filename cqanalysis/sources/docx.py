@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..parse.blocks import Block
+from ..core.blocks import Block
+from ..core.errors import InputError
 from ._common import SourceBlocks, check_package, check_source, zip_reason
 
 __all__ = ["read_docx_blocks"]

@@ -7,8 +7,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..errors import InputError
-from ..parse.blocks import Block
+from ..core.blocks import Block
+from ..core.errors import InputError
 from ._common import SourceBlocks, check_source, is_wide
 
 __all__ = ["read_html_blocks"]

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..parse.blocks import Block
+from ..core.blocks import Block
+from ..core.errors import InputError
 from ._common import SourceBlocks, check_source, is_wide, join_wrapped, looks_like_text
 
 __all__ = ["read_pdf_blocks"]

@@ -20,8 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..parse.blocks import Block
+from ..core.blocks import Block
+from ..core.errors import InputError
 from ._common import SourceBlocks, check_package, check_source, zip_reason
 
 __all__ = ["read_sheet_blocks"]

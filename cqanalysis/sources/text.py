@@ -5,8 +5,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from ..errors import InputError
-from ..parse.blocks import Block
+from ..core.blocks import Block
+from ..core.errors import InputError
 
 __all__ = ["decode_text", "read_text_blocks", "text_blocks"]
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..schema import FRAME_COLUMNS
+from ..core.constants import MARGIN_NAMES
+from ..core.schema import FRAME_COLUMNS
 
 __all__ = [
-    "MARGIN_LABELS",
     "CrosstabLayout",
     "PaperTable",
     "SourceTable",
@@ -29,7 +29,6 @@ __all__ = [
 
 _ROLE_COLUMNS = ("direction", "measure", "outcome")
 #: Labels pandas and cqanalysis give a crosstab's margin row/column.
-MARGIN_LABELS = frozenset({"合计", "总计", "总和", "All", "Total", "total", "Sum", "Margin"})
 
 _LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -218,7 +217,7 @@ def _margin_matcher(table: pd.DataFrame) -> Callable[[object], bool]:
     if "margins" in table.attrs:  # cqanalysis.crosstabs records its margin label
         known = table.attrs["margins"]
         return lambda lab: known is not None and lab == known
-    return lambda lab: isinstance(lab, str) and lab in MARGIN_LABELS
+    return lambda lab: isinstance(lab, str) and lab in MARGIN_NAMES
 
 
 def crosstab_layout(

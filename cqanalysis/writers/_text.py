@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from ..core.text import display_width
 
 __all__ = [
     "clip_utf16",
@@ -24,24 +25,6 @@ _WINDOWS_RESERVED = {
     *(f"LPT{i}" for i in range(1, 10)),
 }  # fmt: skip
 _SHEET_MAX = 31
-
-
-def _char_width(ch: str) -> int:
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-
-
-def display_width(text: str) -> int:
-    """Width of ``text`` in half-width columns: wide (W) and full-width (F) characters count 2.
-
-    Multi-line text measures its widest line, as a wrapped cell or a table column needs.
-    """
-    widest = 0
-    for line in str(text).split("\n"):
-        width = len(line) if line.isascii() else sum(_char_width(ch) for ch in line)
-        widest = max(widest, width)
-    return widest
 
 
 def clip_utf16(text: str, limit: int) -> str:

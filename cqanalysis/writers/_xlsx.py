@@ -11,7 +11,7 @@ import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
-from .._io import normalize_ooxml
+from ..core.io import normalize_ooxml
 
 __all__ = [
     "column_values",

@@ -21,8 +21,8 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from .._io import atomic_path, build_timestamp
-from ..errors import InputError
+from ..core.errors import InputError
+from ..core.io import atomic_path, build_timestamp
 from ._content import (
     CrosstabLayout,
     SourceTable,
@@ -452,7 +452,7 @@ class _Writer:
         n_warnings: int,
         warnings_sheet: str | None,
     ) -> None:
-        from .. import __version__
+        from ..core.version import __version__
 
         w = _WORDS[self.lang]
         _set_widths(ws, [14, 36, 66, 10])
@@ -571,7 +571,7 @@ def write_appendix(
 
     Text is always written as text: a cell starting with ``=``, ``+``, ``-`` or ``@`` stays inert
     text, never a formula. The file is byte-identical for identical input (document
-    properties and zip entry times come from :func:`cqanalysis._io.build_timestamp`) and is
+    properties and zip entry times come from :func:`cqanalysis.core.io.build_timestamp`) and is
     written atomically.
 
     Parameters

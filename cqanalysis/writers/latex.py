@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._io import atomic_write
+from ..core.io import atomic_write
 from ._content import paper_tables
 from ._text import display_width, safe_filename
 
@@ -201,7 +201,7 @@ def write_latex_tables(
         The snippet files written (source tables in ``tables`` order, then crosstabs), then
         ``standalone.tex`` when written. Identical input gives byte-identical files.
     """
-    from .. import __version__
+    from ..core.version import __version__
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)

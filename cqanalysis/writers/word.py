@@ -16,7 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from .._io import atomic_path, build_timestamp, normalize_ooxml
+from ..core.io import atomic_path, build_timestamp, normalize_ooxml
 from ._content import paper_tables
 from ._text import display_width, safe_filename
 

@@ -51,9 +51,23 @@ def cn_numeral(text: str) -> int | None:
     return total + current
 
 
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def display_width(text: str) -> int:
-    """Width in terminal/Excel columns: East-Asian wide and full-width characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Width of ``text`` in half-width columns: wide (W) and full-width (F) characters count 2.
+
+    Combining marks count 0. Multi-line text measures its widest line, as a wrapped cell or a
+    table column needs.
+    """
+    widest = 0
+    for line in str(text).split("\n"):
+        width = len(line) if line.isascii() else sum(_char_width(ch) for ch in line)
+        widest = max(widest, width)
+    return widest
 
 
 def split_cells(raw: str, *, pipe: bool = False) -> tuple[str, ...]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Block"]
+__all__ = ["Block", "Source"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +41,26 @@ class Block:
     cells: tuple[str, ...] | None = None
     table: int | None = None
     style: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A whole source as the parser receives it: its blocks and what the reader knew.
+
+    Attributes
+    ----------
+    path
+        The file the blocks came from.
+    blocks
+        The blocks in source order.
+    markdown
+        The text is Markdown (``#`` headings, pipe tables, emphasis to strip).
+    notes
+        What the reader skipped (an empty table row, a repeated header on a continuation
+        page), one ``"path:line: what"`` string each; the parser adds them to the warnings.
+    """
+
+    path: str
+    blocks: Sequence[Block]
+    markdown: bool = False
+    notes: tuple[str, ...] = ()

@@ -86,7 +86,7 @@ def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None 
 
     openpyxl and python-docx stamp the document's creation/modification properties and every
     zip entry with the current time. This rewrites ``docProps/core.xml``'s ``dcterms:created``
-    and ``dcterms:modified`` to ``timestamp`` (default :func:`cqanalysis._io.build_timestamp`,
+    and ``dcterms:modified`` to ``timestamp`` (default :func:`cqanalysis.core.io.build_timestamp`,
     which honours ``SOURCE_DATE_EPOCH``) and repacks the zip with entries in a fixed order, each
     with that date, fixed permissions and the same compression.
 

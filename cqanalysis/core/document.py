@@ -41,7 +41,7 @@ class Document(_Frames):
     Attributes
     ----------
     sections, tables, rows, items, paragraphs, residue
-        The tidy frames of the data contract (see ``cqanalysis.schema.FRAME_COLUMNS``).
+        The tidy frames of the data contract (see ``cqanalysis.core.schema.FRAME_COLUMNS``).
     warnings
         Structural problems met in lenient mode, each ``"path:line: reason"``.
     doc_id, path
