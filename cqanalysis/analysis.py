@@ -114,8 +114,10 @@ class Analysis:
     crosstabs
         Name → crosstab with margins (see :data:`CROSSTABS`).
     tests
-        One row per crosstab: chi-square (or Fisher's exact for 2×2) statistics, the smallest
-        expected count and a note when expected counts are small.
+        Every row :func:`~cqanalysis.chi2_test` gives for each crosstab (``pearson``; for 2×2
+        ``yates`` and ``fisher``; for sparse larger tables a seeded ``monte_carlo`` p-value),
+        with the smallest expected count and, when expected counts are small, a note in
+        English (``note``) and Chinese (``note_zh``).
     codebooks
         The codebooks used.
     titles
@@ -180,7 +182,7 @@ def analyse(
     """
     from .clauses import explode_clauses
     from .coding import code_units, coding_units, resolve_codebooks
-    from .crosstabs import SmallExpectedWarning, chi2_test, crosstab
+    from .crosstabs import crosstab
     from .links import link_items
 
     corpus = _as_corpus(data)
@@ -195,18 +197,7 @@ def analyse(
     for name, (options, _, _) in plan.items():
         table = crosstab(coded, codebooks=books, documents=documents, **options)  # type: ignore[arg-type]
         tables[name] = table
-        body = table.drop(index=list(MARGIN_NAMES), columns=list(MARGIN_NAMES), errors="ignore")
-        record: dict[str, object] = {"crosstab": name}
-        if body.shape[0] < 2 or body.shape[1] < 2 or body.to_numpy().sum() == 0:
-            record["note"] = "not tested: fewer than two rows or columns"
-            tests.append(record)
-            continue
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SmallExpectedWarning)
-            result = chi2_test(table)
-        record.update(result.stats.iloc[0].to_dict())
-        record["note"] = "; ".join(str(w.message) for w in caught)
-        tests.append(record)
+        tests += _test_records(name, table)
     return Analysis(
         corpus=corpus,
         clauses=clauses,
@@ -217,6 +208,32 @@ def analyse(
         codebooks=books,
         titles={name: (zh, en) for name, (_, zh, en) in plan.items()},
     )
+
+
+def _test_records(name: str, table: pd.DataFrame) -> list[dict[str, object]]:
+    """Every row :func:`chi2_test` gives for one crosstab, each with a zh and an en note."""
+    from .crosstabs import SmallExpectedWarning, chi2_test, sparse_note
+
+    body = table.drop(index=list(MARGIN_NAMES), columns=list(MARGIN_NAMES), errors="ignore")
+    if body.shape[0] < 2 or body.shape[1] < 2 or body.to_numpy().sum() == 0:
+        return [{"crosstab": name, "note": "not tested: fewer than two rows or columns",
+                 "note_zh": "未检验：行或列少于两类"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallExpectedWarning)  # the notes below say it
+        result = chi2_test(table)
+    stats = result.stats
+    first = stats.iloc[0]
+    notes = {"note": "", "note_zh": ""}
+    if first["min_expected"] < 1 or first["share_expected_lt5"] > 0.2:
+        tests = set(stats["test"])
+        exact = "fisher" if "fisher" in tests else "monte_carlo" if "monte_carlo" in tests else ""
+        sims = stats["simulations"].dropna()
+        args = (int(first["cells_lt5"]), int(result.expected.size), float(first["min_expected"]),
+                exact)
+        kw = {"simulations": int(sims.iloc[0])} if len(sims) else {}
+        notes = {"note": sparse_note(*args, lang="en", **kw),
+                 "note_zh": sparse_note(*args, lang="zh", **kw)}
+    return [{"crosstab": name, **rec, **notes} for rec in stats.to_dict("records")]
 
 
 def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFrame:

@@ -23,6 +23,7 @@ __all__ = [
     "chi2_test",
     "cooccurrence",
     "crosstab",
+    "sparse_note",
 ]
 
 
@@ -413,8 +414,11 @@ class Chi2Result(NamedTuple):
         independence at the 5% level.
     stats
         One row per test: ``pearson`` (always); ``yates`` (continuity-corrected) and
-        ``fisher`` (exact, two-sided; ``statistic`` is the odds ratio) for 2×2 tables.
-        Columns: test, statistic, dof, pval, cramer_v, n, min_expected, share_expected_lt5.
+        ``fisher`` (exact, two-sided; ``statistic`` is the odds ratio) for 2×2 tables;
+        ``monte_carlo`` (``statistic`` is X², ``pval`` the simulated p-value
+        (1 + #{X²_sim ≥ X²}) / (B + 1), ``simulations`` B) for sparse larger tables.
+        Columns: test, statistic, dof, pval, cramer_v, n, min_expected, share_expected_lt5,
+        cells_lt5, simulations.
     """
 
     observed: pd.DataFrame
@@ -428,6 +432,8 @@ def chi2_test(
     *,
     index: str | tuple[str, str] | None = None,
     columns: str | tuple[str, str] | None = None,
+    simulate: int | None = None,
+    seed: int = 0,
     **crosstab_options: object,
 ) -> Chi2Result:
     """Chi-square test of independence, with expected counts, residuals and Fisher's exact test.
@@ -441,6 +447,13 @@ def chi2_test(
         a ``coded`` frame to cross-tabulate first.
     index, columns
         Variables, as in :func:`crosstab`.
+    simulate
+        Number of random tables for a Monte Carlo p-value (tables with the observed margins
+        drawn under independence; Patefield's algorithm).  ``None`` decides: 10,000 when the
+        table is larger than 2×2, holds whole counts and its expected counts are small (see
+        Warns), else none.  ``0`` never simulates.
+    seed
+        Seed of the simulation, so that a rebuild gives the same p-value.
     **crosstab_options
         Passed to :func:`crosstab` (``values``, ``by``, ``depth``, ``labels``, ``codebooks``,
         ``documents``).
@@ -500,6 +513,7 @@ def chi2_test(
         raise ValueError(f"chi2_test: need at least 2×2 non-empty categories, got {r}×{c}")
 
     obs = observed.to_numpy(dtype="float64")
+    whole = bool(np.equal(np.round(obs), obs).all())
     n = obs.sum()
     row = obs.sum(axis=1, keepdims=True)
     col = obs.sum(axis=0, keepdims=True)
@@ -510,28 +524,29 @@ def chi2_test(
     min_exp = float(exp.min())
     share_lt5 = float((exp < 5).mean())
     cramer = math.sqrt(chi2 / (n * (min(r, c) - 1)))
-    rows = [("pearson", float(chi2), int(dof), float(pval), cramer, n, min_exp, share_lt5)]
+    lt5 = int((exp < 5).sum())
+    common = (cramer, n, min_exp, share_lt5, lt5)
+    rows: list[tuple[object, ...]] = [("pearson", float(chi2), int(dof), float(pval), *common,
+                                       None)]
     if (r, c) == (2, 2):
         # Yates: move each observed count up to 0.5 towards its expected count
         diff = exp - obs
         shifted = obs + np.sign(diff) * np.minimum(0.5, np.abs(diff))
         y_chi2, y_p = _pearson(shifted, exp, dof)
-        rows.append(("yates", y_chi2, dof, y_p, cramer, n, min_exp, share_lt5))
-        if np.equal(np.round(obs), obs).all():
+        rows.append(("yates", y_chi2, dof, y_p, *common, None))
+        if whole:
             odds, f_p = _fisher_2x2(obs.astype("int64"))
-            rows.append(("fisher", odds, None, f_p, cramer, n, min_exp, share_lt5))
-    if min_exp < 1 or share_lt5 > 0.2:
-        advice = (
-            "see the Fisher exact test row"
-            if (r, c) == (2, 2)
-            else ("merge sparse categories (e.g. depth=1) or use an exact test")
-        )
-        warnings.warn(
-            f"{int((exp < 5).sum())} of {exp.size} expected counts are below 5 (smallest "
-            f"{min_exp:.2f}); the chi-square approximation may be poor: {advice}",
-            SmallExpectedWarning,
-            stacklevel=2,
-        )
+            rows.append(("fisher", odds, None, f_p, *common, None))
+    sparse = min_exp < 1 or share_lt5 > 0.2
+    if simulate is None:
+        simulate = SIMULATIONS if sparse and whole and (r, c) != (2, 2) else 0
+    if simulate and whole:
+        rows.append(("monte_carlo", float(chi2), None, _monte_carlo_p(obs, exp, chi2, simulate,
+                                                                      seed), *common, simulate))
+    if sparse:
+        warnings.warn(sparse_note(lt5, exp.size, min_exp, _exact_test(rows),
+                                  simulations=simulate or SIMULATIONS, lang="en"),
+                      SmallExpectedWarning, stacklevel=2)
     stats = pd.DataFrame.from_records(
         rows,
         columns=[
@@ -543,9 +558,12 @@ def chi2_test(
             "n",
             "min_expected",
             "share_expected_lt5",
+            "cells_lt5",
+            "simulations",
         ],
     )
     stats["dof"] = stats["dof"].astype("Int64")
+    stats["simulations"] = stats["simulations"].astype("Int64")
     if float(n).is_integer():
         stats["n"] = stats["n"].astype("int64")
     frame = dict(index=observed.index, columns=observed.columns)
@@ -555,6 +573,52 @@ def chi2_test(
         residuals=pd.DataFrame(adj, **frame),
         stats=stats,
     )
+
+
+#: Random tables drawn for a Monte Carlo p-value when a sparse table is tested.
+SIMULATIONS = 10_000
+
+
+def _monte_carlo_p(obs: np.ndarray, exp: np.ndarray, chi2: float, simulations: int,
+                   seed: int) -> float:
+    """P-value of X² from tables drawn with the observed margins (Hope 1968; R's
+    ``chisq.test(simulate.p.value=TRUE)`` rule: (1 + #{X²_sim ≥ X²}) / (B + 1))."""
+    from scipy.stats import random_table
+
+    rows = obs.sum(axis=1).round().astype("int64")
+    cols = obs.sum(axis=0).round().astype("int64")
+    draws = random_table(rows, cols).rvs(size=simulations, random_state=np.random.default_rng(seed))
+    simulated = ((draws - exp) ** 2 / exp).sum(axis=(1, 2))
+    # a tolerance so that floating-point noise does not decide ties with the observed table
+    hits = int((simulated >= chi2 * (1 - 1e-9)).sum())
+    return (1 + hits) / (simulations + 1)
+
+
+def _exact_test(rows: list[tuple[object, ...]]) -> str:
+    tests = [str(r[0]) for r in rows]
+    return "fisher" if "fisher" in tests else "monte_carlo" if "monte_carlo" in tests else ""
+
+
+def sparse_note(cells_lt5: int, cells: int, min_expected: float, exact: str, *,
+                simulations: int = SIMULATIONS, lang: str = "zh") -> str:
+    """The sentence that warns of small expected counts, in Chinese or English.
+
+    ``exact`` names the row that carries a p-value to use instead (``"fisher"`` or
+    ``"monte_carlo"``; empty when there is none).
+    """
+    if lang == "zh":
+        text = (f"{cells}个期望频数中有{cells_lt5}个小于5（最小为{min_expected:.2f}），"
+                "卡方近似可能不准确")
+        advice = {"fisher": "请以Fisher精确检验的p值为准",
+                  "monte_carlo": f"请以蒙特卡洛模拟（{simulations}次）的p值为准"}.get(
+                      exact, "可合并稀疏类别（如depth=1）或使用精确检验")
+        return f"{text}；{advice}"
+    text = (f"{cells_lt5} of {cells} expected counts are below 5 (smallest {min_expected:.2f}); "
+            "the chi-square approximation may be poor")
+    advice = {"fisher": "use the Fisher exact test's p-value",
+              "monte_carlo": f"use the Monte Carlo p-value ({simulations:,} simulations)"}.get(
+                  exact, "merge sparse categories (e.g. depth=1) or use an exact test")
+    return f"{text}: {advice}"
 
 
 def _pearson(obs: np.ndarray, exp: np.ndarray, dof: int) -> tuple[float, float]:

@@ -35,13 +35,14 @@ _LABELS: dict[str, dict[str, str]] = {
         "table": "表", "direction": "方向", "measure": "具体建议", "outcome": "预期成效",
         "total": "合计", "note": "注：", "source": "资料来源：", "line": "第{}行", "page": "第{}页",
         "count": "频数", "row": "行百分比", "column": "列百分比", "all": "总百分比",
-        "crosstab": "交叉表", "sep": "，", "p_small": "< 0.001",
+        "crosstab": "交叉表", "sep": "，", "p_small": "< 0.001", "mc_p": "蒙特卡洛模拟p",
     },
     "en": {
         "table": "Table ", "direction": "Direction", "measure": "Measure", "outcome": "Outcome",
         "total": "Total", "note": "Note: ", "source": "Source: ", "line": "line {}",
         "page": "page {}", "count": "Count", "row": "Row %", "column": "Column %",
         "all": "Total %", "crosstab": "Crosstab", "sep": ", ", "p_small": "< 0.001",
+        "mc_p": "Monte Carlo p",
     },
 }  # fmt: skip
 
@@ -326,7 +327,8 @@ def _is_p(column: str) -> bool:
 # (min_expected, share_expected_lt5) stay in the Excel sheet, out of the printed note.
 _STAT_NAMES = {"dof": "df", "pval": "p", "p_value": "p", "cramer_v": "Cramér's V", "n": "N"}
 _TEST_STATISTIC = {"pearson": "χ²", "yates": "χ² (Yates)", "fisher": "Fisher OR"}
-_NOTE_HIDDEN = {"min_expected", "share_expected_lt5"}
+_NOTE_HIDDEN = {"min_expected", "share_expected_lt5", "cells_lt5", "simulations", "note",
+                "note_zh"}
 
 
 def stats_note(stats: pd.DataFrame | None, *, lang: str = "zh", prefix: bool = True) -> str:
@@ -343,6 +345,9 @@ def stats_note(stats: pd.DataFrame | None, *, lang: str = "zh", prefix: bool = T
     sep = label("sep", lang)
     parts = []
     for rec in stats.to_dict("records"):
+        if rec.get("test") == "monte_carlo":  # only its p-value differs from the X² row
+            parts.append(_p_item(label("mc_p", lang), rec.get("pval"), lang))
+            continue
         items = []
         statistic = _TEST_STATISTIC.get(str(rec.get("test")), str(rec.get("test") or ""))
         for col, val in rec.items():
@@ -350,8 +355,8 @@ def stats_note(stats: pd.DataFrame | None, *, lang: str = "zh", prefix: bool = T
                 continue
             name = statistic if col == "statistic" and statistic else _STAT_NAMES.get(col, col)
             if isinstance(val, (int, float, np.integer, np.floating)) and not isinstance(val, bool):
-                if _is_p(str(col)) and 0 <= float(val) < 0.001:
-                    items.append(f"{name} {label('p_small', lang)}")
+                if _is_p(str(col)):
+                    items.append(_p_item(name, val, lang))
                     continue
                 text = format_number(val)
             else:
@@ -364,12 +369,32 @@ def stats_note(stats: pd.DataFrame | None, *, lang: str = "zh", prefix: bool = T
     return (label("note", lang) + text) if prefix and text else text
 
 
+def _p_item(name: str, value: object, lang: str) -> str:
+    """``p = 0.034`` or ``p < 0.001``."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and 0 <= float(value) < 0.001:
+        return f"{name} {label('p_small', lang)}"
+    text = _text(value) if not isinstance(value, (float, np.floating)) else format_number(value)
+    return f"{name} = {text}"
+
+
+def sparse_note(stats: pd.DataFrame | None, lang: str) -> str:
+    """The warning about small expected counts that :func:`cqanalysis.analyse` recorded."""
+    column = "note_zh" if lang == "zh" else "note"
+    if stats is None or column not in stats.columns:
+        return ""
+    notes = [_text(v) for v in stats[column] if _text(v)]
+    return notes[0] if notes else ""
+
+
 def crosstab_note(layout: CrosstabLayout, stats: pd.DataFrame | None, lang: str) -> str:
     """The note under a crosstab: its test statistics and what the parentheses hold."""
     parts = []
     text = stats_note(stats, lang=lang, prefix=False)
     if text:
         parts.append(text + ("。" if lang == "zh" else "."))
+    warning = sparse_note(stats, lang)
+    if warning:
+        parts.append(warning + ("。" if lang == "zh" else "."))
     if layout.percent is not None:
         kind = label(layout.percent_kind, lang)
         parts.append(f"括号内为{kind}。" if lang == "zh" else f"{kind} in parentheses.")
