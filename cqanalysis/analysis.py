@@ -204,10 +204,17 @@ def analyse(
         coded=coded,
         links=links,
         crosstabs=tables,
-        tests=pd.DataFrame(tests),
+        tests=_typed_tests(pd.DataFrame(tests)),
         codebooks=books,
         titles={name: (zh, en) for name, (_, zh, en) in plan.items()},
     )
+
+
+def _typed_tests(tests: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number columns as nullable integers: rows without them (no test) leave gaps."""
+    counts = [c for c in ("dof", "n", "cells_lt5", "simulations") if c in tests.columns]
+    whole = [c for c in counts if tests[c].dropna().map(float).map(float.is_integer).all()]
+    return tests.astype({c: "Int64" for c in whole})
 
 
 def _test_records(name: str, table: pd.DataFrame) -> list[dict[str, object]]:

@@ -28,7 +28,17 @@ def test_the_six_numbered_notebooks_exist() -> None:
     ]
 
 
+def test_jupyterlab_is_installed_beside_the_package() -> None:
+    """The README's set-up installs JupyterLab, so `jupyter lab` opens the notebooks."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    result = subprocess.run([str(jupyter), "lab", "--version"], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().split(".")[0].isdigit()
+
+
 def test_notebooks_reproduce_their_stored_outputs() -> None:
+    """nbval starts each notebook's own kernel (python3, the installed ipykernel)."""
     env = {**os.environ, "MPLBACKEND": "Agg"}
     # The child must not inherit the outer run's per-test state.
     env.pop("PYTEST_ADDOPTS", None)
@@ -42,7 +52,6 @@ def test_notebooks_reproduce_their_stored_outputs() -> None:
             "no:cacheprovider",
             "-q",
             "--nbval",
-            "--nbval-current-env",
             "--nbval-sanitize-with",
             "notebooks/nbval_sanitize.cfg",
             "notebooks/",
