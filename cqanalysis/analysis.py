@@ -9,43 +9,60 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .core.constants import MARGIN_NAMES
 from .core.document import Corpus, Document
 
+if TYPE_CHECKING:
+    from .codebook import Codebook
+    from .coding import CodebookLike
+
 __all__ = ["CROSSTABS", "Analysis", "analyse", "code_network", "corpus_crosstabs", "flows"]
 
-#: The crosstabs every build writes: name → (crosstab options, title zh, title en).
-#: Names follow DESIGN.md (``domain_x_instrument`` …); ``depth=1`` rolls instruments up to
-#: Rothwell & Zegveld's supply / environment / demand types.
-CROSSTABS: dict[str, tuple[dict[str, object], str, str]] = {
-    "domain_x_instrument": (
-        {"index": "domain", "columns": "instrument", "depth": 1},
-        "领域×政策工具类型",
-        "Domain × policy instrument type",
-    ),
-    "domain_x_instrument_detail": (
-        {"index": "domain", "columns": "instrument"},
-        "领域×政策工具",
-        "Domain × policy instrument",
-    ),
-    "domain_x_outcome": (
-        {"index": "domain", "columns": "outcome", "depth": 1},
-        "领域×预期成效维度",
-        "Domain × outcome dimension",
-    ),
-    "domain_x_level": (
-        {"index": "domain", "columns": "level", "depth": 1},
-        "领域×治理层级与主体",
-        "Domain × governance level and actor",
-    ),
-    "instrument_x_outcome": (
-        {"index": "instrument", "columns": "outcome", "depth": 1},
-        "政策工具类型×预期成效维度",
-        "Instrument type × outcome dimension",
-    ),
+@dataclass(frozen=True)
+class CrosstabSpec:
+    """One crosstab of the standard analysis: what to cross and its titles.
+
+    Attributes
+    ----------
+    index, columns
+        Variables, as in :func:`cqanalysis.crosstab` (``domain``, ``instrument``, a codebook
+        name, ``document``, a manifest variable …).
+    zh, en
+        Titles of the table in Chinese and English.
+    depth
+        Code depth (``1`` rolls codes up to their top-level types); ``None`` keeps leaves.
+    """
+
+    index: str
+    columns: str
+    zh: str
+    en: str
+    depth: int | None = 1
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`cqanalysis.crosstab`."""
+        depth = {} if self.depth is None else {"depth": self.depth}
+        return {"index": self.index, "columns": self.columns, **depth}
+
+
+#: The crosstabs every build writes, by name (the file ``crosstabs/<name>.csv``).  ``depth=1``
+#: rolls instruments up to Rothwell & Zegveld's supply / environment / demand types.
+CROSSTABS: dict[str, CrosstabSpec] = {
+    "domain_x_instrument": CrosstabSpec("domain", "instrument", "领域×政策工具类型",
+                                        "Domain × policy instrument type"),
+    "domain_x_instrument_detail": CrosstabSpec("domain", "instrument", "领域×政策工具",
+                                               "Domain × policy instrument", depth=None),
+    "domain_x_outcome": CrosstabSpec("domain", "outcome", "领域×预期成效维度",
+                                     "Domain × outcome dimension"),
+    "domain_x_level": CrosstabSpec("domain", "level", "领域×治理层级与主体",
+                                   "Domain × governance level and actor"),
+    "instrument_x_outcome": CrosstabSpec("instrument", "outcome", "政策工具类型×预期成效维度",
+                                         "Instrument type × outcome dimension"),
 }
 
 
@@ -62,8 +79,8 @@ _NEEDS = {"instrument": "instruments", "outcome": "outcomes", "level": "levels"}
 
 
 def corpus_crosstabs(
-    corpus: Corpus, codebooks: Iterable[object] = ()
-) -> dict[str, tuple[dict[str, object], str, str]]:
+    corpus: Corpus, codebooks: Iterable[Codebook] = ()
+) -> dict[str, CrosstabSpec]:
     """The crosstabs to compute for ``corpus`` coded with ``codebooks``.
 
     :data:`CROSSTABS` whose codebooks are present; ``domain_x_<name>`` for every other
@@ -71,33 +88,28 @@ def corpus_crosstabs(
     ``year_x_…``, ``region_x_…``, ``doc_type_x_…`` for manifest variables that vary, against
     instrument types (or the first user codebook when the instruments codebook is not used).
     """
-    books = {getattr(b, "name", ""): b for b in codebooks}
+    books = {b.name: b for b in codebooks}
     plan = {name: spec for name, spec in CROSSTABS.items()
-            if all(_NEEDS[v] in books for v in (spec[0]["index"], spec[0]["columns"])
-                   if v in _NEEDS)}
+            if all(_NEEDS[v] in books for v in (spec.index, spec.columns) if v in _NEEDS)}
     own = [b for name, b in books.items() if name not in _NEEDS.values()]
     for book in own:
-        name = book.name  # type: ignore[attr-defined]
-        plan[f"domain_x_{name}"] = (
-            {"index": "domain", "columns": name, "depth": 1},
-            f"领域×{book.zh}", f"Domain × {book.en}")  # type: ignore[attr-defined]
+        plan[f"domain_x_{book.name}"] = CrosstabSpec("domain", book.name, f"领域×{book.zh}",
+                                                     f"Domain × {book.en}")
     if "instruments" in books:
         column, zh, en = "instrument", "政策工具类型", "policy instrument type"
     elif own:
-        column, zh, en = own[0].name, own[0].zh, own[0].en  # type: ignore[attr-defined]
+        column, zh, en = own[0].name, own[0].zh, own[0].en
     else:
         return plan
     docs = corpus.documents
     if "doc_id" not in docs.columns or docs["doc_id"].nunique() < 2:
         return plan
-    short = "instrument" if column == "instrument" else column
-    plan[f"document_x_{short}"] = (
-        {"index": "document", "columns": column, "depth": 1}, f"文档×{zh}", f"Document × {en}")
+    plan[f"document_x_{column}"] = CrosstabSpec("document", column, f"文档×{zh}",
+                                                f"Document × {en}")
     for var, (var_zh, var_en) in DOCUMENT_VARIABLES.items():
         if var in docs.columns and docs[var].nunique(dropna=True) > 1:
-            plan[f"{var}_x_{short}"] = (
-                {"index": var, "columns": column, "depth": 1},
-                f"{var_zh}×{zh}", f"{var_en} × {en}")
+            plan[f"{var}_x_{column}"] = CrosstabSpec(var, column, f"{var_zh}×{zh}",
+                                                     f"{var_en} × {en}")
     return plan
 
 
@@ -130,7 +142,7 @@ class Analysis:
     links: pd.DataFrame
     crosstabs: dict[str, pd.DataFrame]
     tests: pd.DataFrame
-    codebooks: tuple[object, ...] = field(default=())
+    codebooks: tuple[Codebook, ...] = field(default=())
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -160,8 +172,8 @@ def _as_corpus(data: Document | Corpus) -> Corpus:
 def analyse(
     data: Document | Corpus,
     *,
-    codebooks: object | Iterable[object] | None = None,
-    crosstabs: dict[str, tuple[dict[str, object], str, str]] | None = None,
+    codebooks: CodebookLike | Iterable[CodebookLike] | None = None,
+    crosstabs: dict[str, CrosstabSpec] | None = None,
 ) -> Analysis:
     """Run the standard analysis on a parsed document or corpus.
 
@@ -194,8 +206,8 @@ def analyse(
     tables: dict[str, pd.DataFrame] = {}
     tests: list[dict[str, object]] = []
     plan = crosstabs or corpus_crosstabs(corpus, books)
-    for name, (options, _, _) in plan.items():
-        table = crosstab(coded, codebooks=books, documents=documents, **options)  # type: ignore[arg-type]
+    for name, spec in plan.items():
+        table = crosstab(coded, codebooks=books, documents=documents, **spec.options)
         tables[name] = table
         tests += _test_records(name, table)
     return Analysis(
@@ -206,7 +218,7 @@ def analyse(
         crosstabs=tables,
         tests=_typed_tests(pd.DataFrame(tests)),
         codebooks=books,
-        titles={name: (zh, en) for name, (_, zh, en) in plan.items()},
+        titles={name: (spec.zh, spec.en) for name, spec in plan.items()},
     )
 
 
@@ -219,7 +231,7 @@ def _typed_tests(tests: pd.DataFrame) -> pd.DataFrame:
 
 def _test_records(name: str, table: pd.DataFrame) -> list[dict[str, object]]:
     """Every row :func:`chi2_test` gives for one crosstab, each with a zh and an en note."""
-    from .crosstabs import SmallExpectedWarning, chi2_test, sparse_note
+    from .crosstabs import SIMULATIONS, SmallExpectedWarning, chi2_test, sparse_note
 
     body = table.drop(index=list(MARGIN_NAMES), columns=list(MARGIN_NAMES), errors="ignore")
     if body.shape[0] < 2 or body.shape[1] < 2 or body.to_numpy().sum() == 0:
@@ -235,12 +247,13 @@ def _test_records(name: str, table: pd.DataFrame) -> list[dict[str, object]]:
         tests = set(stats["test"])
         exact = "fisher" if "fisher" in tests else "monte_carlo" if "monte_carlo" in tests else ""
         sims = stats["simulations"].dropna()
-        args = (int(first["cells_lt5"]), int(result.expected.size), float(first["min_expected"]),
-                exact)
-        kw = {"simulations": int(sims.iloc[0])} if len(sims) else {}
-        notes = {"note": sparse_note(*args, lang="en", **kw),
-                 "note_zh": sparse_note(*args, lang="zh", **kw)}
-    return [{"crosstab": name, **rec, **notes} for rec in stats.to_dict("records")]
+        simulations = int(sims.iloc[0]) if len(sims) else SIMULATIONS
+        notes = {lang_column: sparse_note(int(first["cells_lt5"]), int(result.expected.size),
+                                          float(first["min_expected"]), exact,
+                                          simulations=simulations, lang=lang)
+                 for lang_column, lang in (("note", "en"), ("note_zh", "zh"))}
+    return [{"crosstab": name, **{str(k): v for k, v in rec.items()}, **notes}
+            for rec in stats.to_dict("records")]
 
 
 def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFrame:
@@ -293,9 +306,9 @@ def code_network(analysis: Analysis, *, depth: int | None = None) -> pd.DataFram
         code.zh
         for name in ("instruments", "outcomes")
         for book in analysis.codebooks
-        if getattr(book, "name", None) == name
+        if book.name == name
         for code in book
-    ]  # type: ignore[attr-defined]
+    ]
     present = set(rows["label_zh"])
     order = [label for label in dict.fromkeys(file_order) if label in present]
     order += sorted(present - set(order))

@@ -17,6 +17,7 @@ from .coding import CodebookLike, resolve_codebooks, rollup
 from .core.constants import MARGIN_LABEL
 
 __all__ = [
+    "SIMULATIONS",
     "VARIABLES",
     "Chi2Result",
     "SmallExpectedWarning",

@@ -84,9 +84,9 @@ NB01: list[Cell] = [
     doc
     """),
     md("""
-    六个数据框构成数据契约（见 `DESIGN.md`）：每个框都有 `doc_id` 和来源行号 `line`，可以回溯到原
+    六个数据框构成数据契约（见 `docs/data-contract.md`）：每个框都有 `doc_id` 和来源行号 `line`，可以回溯到原
     文。
-    The six frames are the data contract (see `DESIGN.md`); every frame carries `doc_id` and the
+    The six frames are the data contract (see `docs/data-contract.md`); every frame carries `doc_id` and the
     source `line`, so each value can be traced back to the text.
     """),
     code("""
