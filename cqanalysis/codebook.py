@@ -552,7 +552,7 @@ def codebook_frames(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, p
     return {name: codebook_frame(name, codes) for name, codes in _named(codebooks).items()}
 
 
-def _fields(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, frozenset[str] | None]:
+def _book_fields(codebooks: Mapping[str, Any] | Iterable[Any]) -> dict[str, frozenset[str] | None]:
     """Unit fields each codebook applies to (its ``fields`` attribute), or None for all."""
     out: dict[str, frozenset[str] | None] = {}
     for name, book in _named(codebooks).items():
