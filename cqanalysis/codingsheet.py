@@ -35,7 +35,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .codebook import _book_fields as _fields, _text, codebook_frames
+from .codebook import _book_fields as _fields
+from .codebook import _text, codebook_frames
 from .core.constants import NO_CODE
 from .core.errors import CqError, InputError
 from .core.io import atomic_path, build_timestamp
