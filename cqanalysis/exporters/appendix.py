@@ -1,0 +1,37 @@
+"""Exporter ``appendix``: the Excel appendix ``appendix.xlsx`` (cqanalysis.writers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import register_exporter
+from ._common import crosstab_parts, table_lang
+from .figures import figure_plan
+
+__all__ = ["export_appendix"]
+
+#: The tidy frames given a sheet each, in this order.
+APPENDIX_FRAMES = ("rows", "items", "clauses", "coded", "links", "sections", "paragraphs",
+                   "residue")
+
+
+@register_exporter("appendix")
+def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
+    """Write ``folder/appendix.xlsx`` with the frames, crosstabs, codebooks and figures.
+
+    The figures are the PNGs the ``figures`` exporter wrote into ``folder/figures``.
+    """
+    from ..codebook import codebook_frames
+    from ..writers import write_appendix
+
+    frames = analysis.frames()
+    pngs = {spec.stem(lang): folder / "figures" / f"{spec.stem(lang)}.png"
+            for spec in figure_plan(analysis)}
+    return [write_appendix(
+        folder / "appendix.xlsx", frames={name: frames[name] for name in APPENDIX_FRAMES},
+        tables=frames["tables"], rows=frames["rows"], **crosstab_parts(analysis, lang),
+        codebooks=codebook_frames(analysis.codebooks), sources=analysis.corpus.documents,
+        warnings=list(analysis.corpus.warnings),
+        figures={stem: png for stem, png in pngs.items() if png.is_file()},
+        lang=table_lang(lang))]

@@ -1,0 +1,191 @@
+"""The built-in figures of a build: heatmaps, instrument types, flows, network, documents.
+
+Each figure is a top-level draw function ``(analysis, ax, lang, labels)`` and a predicate
+saying whether the analysis has data for it, registered as a :class:`FigureSpec`.  The data
+stay in Chinese; the figures translate them for ``lang="en"``/``"both"`` with the glossary
+and the codebooks' English labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+import pandas as pd
+
+from ._common import crosstab_problem
+from .figures import FigureSpec, register_figure
+
+__all__ = [
+    "codebook_heatmaps",
+    "draw_code_network",
+    "draw_crosstab_heatmap",
+    "draw_document_comparison",
+    "draw_flows",
+    "draw_instrument_types",
+]
+
+#: Axis titles: the data's Chinese names of the three dimensions.
+AXES = {"domain": "领域", "instrument": "政策工具类型", "outcome": "预期成效维度"}
+
+
+def _axis_titles(lang: str, labels: dict[str, str]) -> dict[str, str]:
+    from ..figures import translate
+
+    return {key: translate(zh, lang=lang, labels=labels) for key, zh in AXES.items()}
+
+
+def _measures(analysis: Any) -> pd.DataFrame:
+    """Instrument codings of table-row measures, rolled up to instrument types."""
+    from ..coding import rollup
+
+    coded = rollup(analysis.coded, depth=1, codebooks=analysis.codebooks)
+    measures = coded[(coded["codebook"] == "instruments") & (coded["field"] == "measure")]
+    return measures.dropna(subset=["code"])
+
+
+def _type_order(analysis: Any) -> list[str]:
+    book = next(b for b in analysis.codebooks if getattr(b, "name", "") == "instruments")
+    return [code.zh for code in book if code.depth == 1]
+
+
+# --- predicates: True, False (does not apply) or the reason the data do not suffice ---------
+
+def crosstab_drawable(analysis: Any, *, crosstab: str) -> bool | str:
+    """A heatmap needs its crosstab to count something."""
+    table = analysis.crosstabs.get(crosstab)
+    if table is None:
+        return f"no crosstab {crosstab}"
+    return crosstab_problem(table) or True
+
+
+def has_measures(analysis: Any) -> bool | str:
+    return True if len(_measures(analysis)) else "no table row is coded with a policy instrument"
+
+
+def has_flows(analysis: Any) -> bool | str:
+    from ..analysis import flows
+
+    if len(flows(analysis)):
+        return True
+    return "no table row is coded with both a policy instrument and an expected outcome"
+
+
+def has_network(analysis: Any) -> bool | str:
+    coded = analysis.coded.dropna(subset=["code"])
+    instruments = coded[(coded["codebook"] == "instruments") & (coded["field"] == "measure")]
+    outcomes = coded[(coded["codebook"] == "outcomes") & (coded["field"] == "outcome")]
+    if len(instruments) or len(outcomes):
+        return True
+    return "no table row is coded with a policy instrument or an expected outcome"
+
+
+def several_documents(analysis: Any) -> bool | str:
+    if analysis.corpus.documents["doc_id"].nunique() < 2:
+        return False  # a comparison needs two documents: not a figure of this build
+    return has_measures(analysis)
+
+
+# --- draw functions ---------------------------------------------------------------------------
+
+def draw_crosstab_heatmap(analysis: Any, ax: Any, lang: str, labels: dict[str, str], *,
+                          crosstab: str) -> Any:
+    """Counts of a crosstab as a heatmap."""
+    from ..figures import heatmap
+
+    return heatmap(analysis.crosstabs[crosstab], annot="count", ax=ax, lang=lang, labels=labels)
+
+
+def draw_instrument_types(analysis: Any, ax: Any, lang: str, labels: dict[str, str]) -> Any:
+    """Stacked bars: the instrument types of the recommendations in each domain."""
+    from ..figures import stacked_bars
+
+    measures = _measures(analysis)
+    present = set(measures["label_zh"])
+    title = _axis_titles(lang, labels)
+    return stacked_bars(measures, x="section_title", hue="label_zh",
+                        hue_order=[t for t in _type_order(analysis) if t in present],
+                        legend_title=title["instrument"], ylabel=title["domain"], ax=ax,
+                        lang=lang, labels=labels)
+
+
+def draw_flows(analysis: Any, ax: Any, lang: str, labels: dict[str, str]) -> Any:
+    """Alluvial diagram domain → instrument → outcome."""
+    from ..analysis import flows
+    from ..figures import alluvial
+
+    # flows weigh each recommendation 1 over its code pairs: node values are fractional,
+    # so they are not printed
+    return alluvial(flows(analysis), stages=["domain", "instrument", "outcome"],
+                    weight="weight", stage_labels=list(_axis_titles(lang, labels).values()),
+                    values=False, orders={"instrument": _type_order(analysis)}, ax=ax,
+                    lang=lang, labels=labels)
+
+
+def draw_code_network(analysis: Any, ax: Any, lang: str, labels: dict[str, str]) -> Any:
+    """Co-occurrence network of instrument types and outcome dimensions."""
+    from ..analysis import code_network
+    from ..figures import cooccurrence_network
+
+    network = code_network(analysis, depth=1)
+    present = set(_measures(analysis)["label_zh"])
+    kinds = {label: AXES["instrument"] if label in present else AXES["outcome"]
+             for label in network.index}
+    # long English labels around a circle crowd it: wrap them when English is shown
+    wrap = None if lang == "zh" else 12
+    return cooccurrence_network(network, groups=kinds, wrap=wrap, ax=ax, lang=lang,
+                                labels=labels)
+
+
+def draw_document_comparison(analysis: Any, ax: Any, lang: str,
+                             labels: dict[str, str]) -> Any:
+    """Instrument types by document."""
+    from ..figures import compare_documents
+
+    return compare_documents(_measures(analysis), doc="doc_id", category="label_zh", ax=ax,
+                             lang=lang, labels=labels)
+
+
+# --- the plan -----------------------------------------------------------------------------------
+
+SHIPPED = ("instruments", "outcomes", "levels")
+
+
+@register_figure
+def codebook_heatmaps(analysis: Any) -> Iterator[FigureSpec]:
+    """A domain heatmap for each of the user's own codebooks (not the shipped ones)."""
+    for book in analysis.codebooks:
+        name = getattr(book, "name", "")
+        if name in SHIPPED:
+            continue
+        crosstab = f"domain_x_{name}"
+        yield FigureSpec(
+            f"图1_领域_{book.zh}热力图", f"Fig1_domain_{name}_heatmap",
+            f"领域×{book.zh}", f"Domain × {getattr(book, 'en', '') or name}",
+            draw=partial(draw_crosstab_heatmap, crosstab=crosstab), needs=(name,),
+            aspect=0.55, when=partial(crosstab_drawable, crosstab=crosstab))
+
+
+register_figure(FigureSpec(
+    "图1_领域_政策工具热力图", "Fig1_domain_instrument_heatmap",
+    "领域×政策工具", "Domain × policy instrument",
+    draw=partial(draw_crosstab_heatmap, crosstab="domain_x_instrument_detail"),
+    needs=("instruments",), aspect=0.55,
+    when=partial(crosstab_drawable, crosstab="domain_x_instrument_detail")))
+register_figure(FigureSpec(
+    "图2_领域_政策工具类型构成", "Fig2_instrument_types_by_domain",
+    "各领域政策工具类型构成", "Instrument types per domain",
+    draw=draw_instrument_types, needs=("instruments",), aspect=0.45, when=has_measures))
+register_figure(FigureSpec(
+    "图3_领域_工具_成效流向", "Fig3_domain_instrument_outcome_flows",
+    "领域→政策工具→预期成效", "Domain → instrument → outcome",
+    draw=draw_flows, needs=("instruments", "outcomes"), aspect=0.7, when=has_flows))
+register_figure(FigureSpec(
+    "图4_编码共现网络", "Fig4_code_cooccurrence_network",
+    "政策工具与预期成效共现网络", "Co-occurrence of codes",
+    draw=draw_code_network, needs=("instruments", "outcomes"), aspect=0.8, when=has_network))
+register_figure(FigureSpec(
+    "图5_文档比较", "Fig5_document_comparison",
+    "文档间政策工具构成比较", "Instrument types by document",
+    draw=draw_document_comparison, needs=("instruments",), aspect=0.6, when=several_documents))
