@@ -139,7 +139,7 @@ def _compiled(options: ParseOptions) -> _Compiled:
 
 @lru_cache(maxsize=4096)
 def _role_cached(key: str, options: ParseOptions) -> str | None:
-    best, best_end = None, -1
+    best, best_end, best_len = None, -1, 0
     for role, words in options.role_keywords.items():
         for word in words:
             w = _role_key(word)
@@ -154,9 +154,9 @@ def _role_cached(key: str, options: ParseOptions) -> str | None:
             else:
                 pos = key.rfind(w)
                 end = pos + len(w) if pos >= 0 else -1
-            if end > best_end:
-                best, best_end = role, end
-    return best
+            if end > best_end or (end == best_end >= 0 and len(w) > best_len):
+                best, best_end, best_len = role, end, len(w)
+    return None if best == "none" else best
 
 
 def _role_key(text: str) -> str:
@@ -169,6 +169,8 @@ def column_role(header: str, options: ParseOptions) -> str | None:
 
     When several role keywords occur, the one ending last wins: Chinese compounds are
     head-final (预期成效 is an outcome, 建议目标 is a goal), and so are English noun phrases.
+    At the same end the longer keyword wins (文件路径 is neutral, 路径 a measure).  A header
+    whose deciding keyword has the role ``none`` (影响程度, 目标值) has no role.
     """
     return _role_cached(_role_key(header), options)
 
