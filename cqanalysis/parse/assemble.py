@@ -26,6 +26,7 @@ from .lexer import (
     PAGE_NUMBER,
     PARAGRAPH,
     RUNNING_HEADER,
+    TABLE_RULE,
     VIEWER,
     Token,
     header_roles,
@@ -53,6 +54,8 @@ class _Section:
     title: str
     subtitle: str = ""
     numbering: str = ""
+    number: str = ""  # the heading's own number (4 for 四、), which decimal children extend
+    relative: bool = False  # numbered by a style whose level depends on the order (一、 (一))
     inferred: bool = False
     inferred_from: str = ""
     line: int | None = None
@@ -125,6 +128,7 @@ class _Assembler:
         # record counts at the last heading: what a section inferred later may take over
         self.mark = (0, 0, 0)
         self.table: _Table | None = None
+        self.index = 0  # position of the token being assembled
         self.expect_header: _Table | None = None
         self.partial: _Row | None = None  # a row with too few cells so far
         self.partial_tokens: list[Token] = []
@@ -155,6 +159,7 @@ class _Assembler:
     def run(self) -> Assembled:
         tokens = self.tokens
         for index, token in enumerate(tokens):
+            self.index = index
             if token.stripped:
                 self.add_residue(token.block.line, token.stripped, "viewer_artifact",
                                  token.block.page, partial=True)
@@ -201,6 +206,13 @@ class _Assembler:
                     token.number
             elif style == "decimal":
                 section_no = token.number
+                under = self.decimal_parent(token.number)
+                if under is not None:
+                    level = under.level + 1
+                    if under.relative:
+                        # 4.1 under 四、: the next 五、 is still a sibling of 四、
+                        self.add_section(token, section_no, level)
+                        return
             elif token.number:
                 parent = self.parent_of(level)
                 section_no = f"{parent.section_no}.{token.number}" if parent else token.number
@@ -217,15 +229,32 @@ class _Assembler:
             level = self.base_level + len(self.rel_stack)
             parent = self.parent_of(level)
             section_no = f"{parent.section_no}.{token.number}" if parent else token.number
+        self.add_section(token, section_no, level, relative=style not in _INTRINSIC)
+
+    def add_section(self, token: Token, section_no: str, level: int,
+                    relative: bool = False) -> None:
         parent = self.parent_of(level)
         section = _Section(
             section_no=section_no, level=level, title=token.title, subtitle=token.subtitle,
-            numbering=token.numbering, line=token.block.line, page=token.block.page,
+            numbering=token.numbering, number=token.number, relative=relative,
+            line=token.block.line, page=token.block.page,
             conclusion=is_conclusion_title(token.title, self.options)
             or bool(parent and parent.conclusion),
         )
         self.sections.append(section)
         self.enter(section)
+
+    def decimal_parent(self, number: str) -> _Section | None:
+        """The heading a decimal heading's number extends, which is then its parent.
+
+        ``## 2.`` then ``### 2.1``, or ``四、`` then ``4.1``: 2.1 is a child of the nearest
+        heading before it numbered 2, whatever level that heading has.
+        """
+        prefix = number.rpartition(".")[0]
+        for section in reversed(self.sections):
+            if section.number == prefix or section.section_no == prefix:
+                return section
+        return None
 
     def enter(self, section: _Section) -> None:
         self.current = section
@@ -435,7 +464,7 @@ class _Assembler:
             return False
         self.expect_header = None
         roles = header_roles(cells, self.options)
-        if not any(roles):
+        if not any(roles) and not self.header_marked(token):
             self.problem(token, f"table {table.table_id} has no header (no column role in "
                          f"{' | '.join(cells)})", None)
         table.header, table.roles = tuple(cells), roles
@@ -445,6 +474,17 @@ class _Assembler:
         table.source_table = token.block.table
         self.table = table
         return True
+
+    def header_marked(self, token: Token) -> bool:
+        """Whether the source marks the line as a header (a Markdown table's rule follows it).
+
+        Such a table has a header even when no column has a role: it is an ``other`` table,
+        not a table whose header is missing.
+        """
+        if token.pipe:
+            return True
+        nxt = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+        return nxt is not None and nxt.block.style == TABLE_RULE
 
     def start_table_without_caption(self, token: Token) -> bool:
         cells = self.cells_of(token)
@@ -476,6 +516,8 @@ class _Assembler:
             cells: tuple[str, ...] = block.cells
         elif table.source_table is not None or table.pipe != token.pipe:
             return False
+        elif token.pipe and not self.adjacent(self.last_table_line(table), block.line):
+            return False  # a blank line ends a Markdown table
         else:
             cells = self.cells_of(token)
         n = len(table.header)
@@ -530,6 +572,12 @@ class _Assembler:
         self.problem(token, f"table {table.table_id}: row has {len(cells)} cells, header has {n}",
                      "table_row_cells")
         return True
+
+    @staticmethod
+    def last_table_line(table: _Table) -> int:
+        if table.rows:
+            return table.rows[-1].line_end
+        return table.header_line if table.header_line is not None else 0
 
     @staticmethod
     def numbered_row(table: _Table, cells: tuple[str, ...]) -> bool:
@@ -704,11 +752,15 @@ def _total_pattern(options: ParseOptions) -> re.Pattern[str]:
 
 
 def _is_total(cells: Sequence[str], roles: Sequence[str | None], total: re.Pattern[str]) -> bool:
-    """Whether the first non-empty, non-index cell of a row is a total word (合计, Total)."""
+    """Whether a row is a total: a total word (合计, Total) in its index column (序号) or in
+    its first non-empty other column."""
     for cell, role in zip(cells, roles, strict=False):
-        if role == "index" or not cell.strip():
+        if not cell.strip():
             continue
-        return total.fullmatch(cell) is not None
+        if total.fullmatch(cell) is not None:
+            return True
+        if role != "index":
+            return False
     return False
 
 

@@ -33,7 +33,15 @@ HEADING = "heading"
 ITEM = "item"
 PARAGRAPH = "paragraph"
 NOTE = "note"
-FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC})
+# Kinds a source names through Block.style (a Markdown reader): not content, so residue
+# whose reason is the kind.
+CODE = "code"
+HTML = "html"
+FRONT_MATTER = "front_matter"
+TABLE_RULE = "table_rule"  # a pipe table's alignment row |---|:--:|, part of its table
+FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC, CODE,
+                       HTML, FRONT_MATTER})
+_STYLE_KINDS = {CODE: CODE, HTML: HTML, FRONT_MATTER: FRONT_MATTER, TABLE_RULE: MARKUP}
 
 _CN = "一二三四五六七八九十"
 _CN_BIG = _CN + "百零〇两"
@@ -225,6 +233,10 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
         if i in running:
             append(Token(RUNNING_HEADER, block, text))
             continue
+        style = block.style
+        if style is not None and style in _STYLE_KINDS:
+            append(Token(_STYLE_KINDS[style], block, text))
+            continue
         if block.cells is not None:
             append(Token(PARAGRAPH, block, text, cells=block.cells))
             continue
@@ -237,7 +249,11 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
                 if text.startswith(word) and len(text) > len(word):
                     stripped, text = word, text[len(word):].lstrip()
                     break
-        token = _classify(block, text, markdown, notes, bare, options)
+        level = _heading_style_level(style) if markdown else 0
+        if level:  # a Markdown reader that already took the hashes off: "heading 2"
+            token = _heading_from_markdown(block, text, level, text.lstrip("#").strip(), options)
+        else:
+            token = _classify(block, text, markdown, notes, bare, options)
         token.stripped = stripped
         append(token)
     return tokens
@@ -437,6 +453,13 @@ def _classify(
     if token is not None:
         return token
     return Token(PARAGRAPH, block, text, cells=split_cells(raw))
+
+
+def _heading_style_level(style: str | None) -> int:
+    if style is None or not style.startswith("heading "):
+        return 0
+    level = style[len("heading "):]
+    return int(level) if level.isdigit() else 0
 
 
 def _caption(block: Block, text: str, options: ParseOptions) -> Token | None:
