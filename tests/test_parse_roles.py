@@ -169,7 +169,8 @@ def test_table_kind_rule(roles, kind):
 
 
 def test_rating_column_loses_its_role_and_a_text_column_keeps_it():
-    risk = cq.parse_text("表1 风险\n风险 影响 应对措施\n资金不足 高 多渠道筹资\n人员流失 较低 完善激励")
+    risk = cq.parse_text("表1 风险\n风险 影响 应对措施\n"
+                         "资金不足 高 多渠道筹资\n人员流失 较低 完善激励")
     assert risk.tables[["roles", "kind"]].values.tolist() == [["- | - | measure", "other"]]
     assert risk.rows.empty
     assert risk.cells["text"].tolist() == ["资金不足", "高", "多渠道筹资",
