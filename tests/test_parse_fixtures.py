@@ -36,8 +36,18 @@ def _na(value: object) -> object:
                                                         pd.isna(value)) else value
 
 
-def _records(df: pd.DataFrame, columns: list[str]) -> list[list[object]]:
-    return [[_na(v) for v in row] for row in df[columns].itertuples(index=False)]
+# The keys every expected record must give; a record may add any other column of its frame
+# (numbering, body, text, page, line_end, responsible, an unknown header …), checked as well.
+REQUIRED = {
+    "sections": ("section_no", "level", "title", "subtitle", "inferred"),
+    "tables": ("table_id", "section_no", "title", "header", "kind", "n_rows", "line",
+               "header_line"),
+    "rows": ("table_id", "row_no", "direction", "measure", "outcome"),
+    "items": ("section_no", "item_no", "title", "line"),
+    "paragraphs": ("section_no", "kind", "line"),
+    "residue": ("line", "reason"),
+    "cells": ("table_id", "row_no", "col_no", "header", "text"),
+}
 
 
 @pytest.fixture(params=CASES, ids=[c.stem for c in CASES])
@@ -47,53 +57,18 @@ def case(request: pytest.FixtureRequest) -> tuple[dict, cq.Document, Path]:
     return spec, cq.parse(source, doc_id=request.param.stem), source
 
 
-def test_sections(case):
+@pytest.mark.parametrize("frame", list(REQUIRED))
+def test_frame(case, frame):
     spec, doc, _ = case
-    cols = ["section_no", "level", "title", "subtitle", "inferred"]
-    assert _records(doc.sections, cols) == spec["sections"]
-    if "section_numbering" in spec:
-        assert doc.sections["numbering"].tolist() == spec["section_numbering"]
-
-
-def test_tables(case):
-    spec, doc, _ = case
-    cols = ["table_id", "section_no", "title", "header", "n_rows", "line", "header_line"]
-    assert _records(doc.tables, cols) == spec["tables"]
-
-
-def test_rows(case):
-    spec, doc, _ = case
-    cols = ["table_id", "row_no", "direction", "measure", "outcome"]
-    assert _records(doc.rows, cols) == spec["rows"]
-    for column, values in spec.get("extra_columns", {}).items():
-        assert [_na(v) for v in doc.rows[column]] == values
-    if "row_pages" in spec:
-        assert doc.rows["page"].tolist() == spec["row_pages"]
-    if "row_lines" in spec:
-        assert _records(doc.rows, ["line", "line_end"]) == spec["row_lines"]
-
-
-def test_items(case):
-    spec, doc, _ = case
-    assert _records(doc.items, ["section_no", "item_no", "title", "line"]) == spec["items"]
-    if "item_numbering" in spec:
-        assert doc.items["numbering"].tolist() == spec["item_numbering"]
-    if "item_bodies" in spec:
-        assert doc.items["body"].tolist() == spec["item_bodies"]
-
-
-def test_paragraphs(case):
-    spec, doc, _ = case
-    assert _records(doc.paragraphs, ["section_no", "kind", "line"]) == spec["paragraphs"]
-    if "paragraph_texts" in spec:
-        assert doc.paragraphs["text"].tolist() == spec["paragraph_texts"]
-
-
-def test_residue(case):
-    spec, doc, _ = case
-    assert _records(doc.residue, ["line", "reason"]) == spec["residue"]
-    if "residue_texts" in spec:
-        assert doc.residue["text"].tolist() == spec["residue_texts"]
+    expected = spec.get(frame) or []
+    actual = getattr(doc, frame)
+    for record in expected:
+        missing = [k for k in REQUIRED[frame] if k not in record]
+        assert not missing, f"{frame} record {record} lacks {missing}"
+    got = [{key: _na(row.get(key)) for key in want}
+           for want, row in zip(expected, actual.to_dict("records"), strict=False)]
+    assert got == expected
+    assert len(actual) == len(expected)
 
 
 def test_every_nonblank_line_is_accounted_for_exactly_once(case):

@@ -24,6 +24,7 @@ class _Frames:
     items: pd.DataFrame
     paragraphs: pd.DataFrame
     residue: pd.DataFrame
+    cells: pd.DataFrame = field(default_factory=lambda: empty_frame("cells"))
     warnings: tuple[str, ...] = ()
 
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -40,7 +41,7 @@ class Document(_Frames):
 
     Attributes
     ----------
-    sections, tables, rows, items, paragraphs, residue
+    sections, tables, rows, items, paragraphs, residue, cells
         The tidy frames of the data contract (see ``cqanalysis.core.schema.FRAME_COLUMNS``).
     warnings
         Structural problems met in lenient mode, each ``"path:line: reason"``.

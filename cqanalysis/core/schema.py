@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["FRAME_COLUMNS", "PARSE_FRAMES"]
 
 #: Frames produced by parsing, in the order the CLI writes them.
-PARSE_FRAMES = ("sections", "tables", "rows", "items", "paragraphs", "residue")
+PARSE_FRAMES = ("sections", "tables", "rows", "items", "paragraphs", "residue", "cells")
 
 #: Columns each frame always has, in this order.  Rows may carry extra columns after these:
 #: a table's unknown header columns are kept under their original names.
@@ -15,7 +15,7 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
         "inferred", "inferred_from", "line", "page",
     ),
     "tables": (
-        "doc_id", "table_id", "title", "section_no", "header", "roles", "n_rows",
+        "doc_id", "table_id", "title", "section_no", "header", "roles", "kind", "n_rows",
         "line", "header_line", "page",
     ),
     "rows": (
@@ -28,6 +28,9 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "paragraphs": ("doc_id", "section_no", "kind", "text", "line", "line_end", "page"),
     "residue": ("doc_id", "line", "text", "reason", "partial", "page"),
+    # the text of tables that are not recommendation tables (kind "other"), one cell a row
+    "cells": ("doc_id", "table_id", "row_no", "col_no", "header", "text", "line", "line_end",
+              "page"),
     "errors": ("doc_id", "path", "error"),
     "clauses": ("doc_id", "table_id", "row_no", "field", "clause_no", "text"),
     "coded": (

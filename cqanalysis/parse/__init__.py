@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 _INT_COLUMNS = frozenset({"level", "line", "line_end", "page", "header_line", "n_rows",
-                          "row_no", "item_no"})
+                          "row_no", "item_no", "col_no"})
 _BOOL_COLUMNS = frozenset({"inferred", "partial"})
 
 
@@ -59,7 +59,8 @@ def parse(
     Returns
     -------
     Document
-        ``.sections``, ``.tables``, ``.rows``, ``.items``, ``.paragraphs``, ``.residue``.
+        ``.sections``, ``.tables``, ``.rows``, ``.items``, ``.paragraphs``, ``.residue`` and
+        ``.cells`` (the text of tables that are not recommendation tables).
 
     Raises
     ------
@@ -140,7 +141,7 @@ def parse_blocks(
 
 
 def frames_from_records(parts: Sequence[Assembled]) -> dict[str, pd.DataFrame]:
-    """Stack the records of one or more documents into the six parse frames."""
+    """Stack the records of one or more documents into the parse frames (``PARSE_FRAMES``)."""
     return {name: _frame(name, [r for part in parts for r in getattr(part, name)])
             for name in PARSE_FRAMES}
 

@@ -10,7 +10,7 @@ __all__ = ["line_owners"]
 
 # frame -> columns holding a single line it owns, or a (first, last) span.
 _SINGLE = (("sections", "line"), ("tables", "line"), ("tables", "header_line"))
-_SPANS = ("rows", "items", "paragraphs")
+_SPANS = ("rows", "items", "paragraphs", "cells")
 
 
 def line_owners(doc: Document) -> pd.DataFrame:
@@ -33,6 +33,8 @@ def line_owners(doc: Document) -> pd.DataFrame:
                 claims.append((d, int(n), frame))
     for frame in _SPANS:
         df = getattr(doc, frame)
+        if frame == "cells":  # every cell of a row carries the row's span: claim it once
+            df = df.drop_duplicates(["doc_id", "table_id", "row_no"])
         for d, a, b in zip(df["doc_id"], df["line"], df["line_end"], strict=True):
             claims.extend((d, n, frame) for n in range(int(a), int(b) + 1)
                           if n in (a, b) or (d, n) not in residue_lines)

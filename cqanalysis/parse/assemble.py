@@ -12,6 +12,7 @@ import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..core.errors import ParseError
@@ -25,6 +26,7 @@ from .lexer import (
     PAGE_NUMBER,
     PARAGRAPH,
     RUNNING_HEADER,
+    TABLE_RULE,
     VIEWER,
     Token,
     header_roles,
@@ -35,7 +37,7 @@ from .options import ParseOptions
 __all__ = ["ParseWarning", "assemble"]
 
 _INTRINSIC = frozenset({"chapter", "section", "decimal", "markdown", "bare"})
-_CONTENT_ROLES = frozenset({"direction", "measure", "outcome"})
+_CONTENT_ROLES = frozenset({"direction", "measure", "outcome", "problem"})
 _PAGE_FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER})
 # A paragraph ending in one of these stops mid-sentence: the next line continues it.
 _MID_SENTENCE = frozenset("，,、")
@@ -52,6 +54,8 @@ class _Section:
     title: str
     subtitle: str = ""
     numbering: str = ""
+    number: str = ""  # the heading's own number (4 for 四、), which decimal children extend
+    relative: bool = False  # numbered by a style whose level depends on the order (一、 (一))
     inferred: bool = False
     inferred_from: str = ""
     line: int | None = None
@@ -72,8 +76,17 @@ class _Table:
     header_key: tuple[str, ...] = ()
     roles: list[str | None] = field(default_factory=list)
     header_line: int | None = None
-    # each row: [cells (list), first line, last line, page]
-    rows: list[list[Any]] = field(default_factory=list)
+    rows: list[_Row] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Row:
+    """One table row as assembled: its cells and the lines it spans."""
+
+    cells: list[str]
+    line: int
+    line_end: int
+    page: int | None
 
 
 @dataclass
@@ -86,6 +99,7 @@ class Assembled:
     items: list[dict[str, Any]]
     paragraphs: list[dict[str, Any]]
     residue: list[dict[str, Any]]
+    cells: list[dict[str, Any]]
     warnings: list[str]
 
 
@@ -114,8 +128,9 @@ class _Assembler:
         # record counts at the last heading: what a section inferred later may take over
         self.mark = (0, 0, 0)
         self.table: _Table | None = None
+        self.index = 0  # position of the token being assembled
         self.expect_header: _Table | None = None
-        self.partial: list[Any] | None = None  # [cells, line, line_end, page] of a short row
+        self.partial: _Row | None = None  # a row with too few cells so far
         self.partial_tokens: list[Token] = []
         self.last_closed: _Table | None = None
         self.last_paragraph_line = -1
@@ -144,6 +159,7 @@ class _Assembler:
     def run(self) -> Assembled:
         tokens = self.tokens
         for index, token in enumerate(tokens):
+            self.index = index
             if token.stripped:
                 self.add_residue(token.block.line, token.stripped, "viewer_artifact",
                                  token.block.page, partial=True)
@@ -190,6 +206,13 @@ class _Assembler:
                     token.number
             elif style == "decimal":
                 section_no = token.number
+                under = self.decimal_parent(token.number)
+                if under is not None:
+                    level = under.level + 1
+                    if under.relative:
+                        # 4.1 under 四、: the next 五、 is still a sibling of 四、
+                        self.add_section(token, section_no, level)
+                        return
             elif token.number:
                 parent = self.parent_of(level)
                 section_no = f"{parent.section_no}.{token.number}" if parent else token.number
@@ -206,15 +229,32 @@ class _Assembler:
             level = self.base_level + len(self.rel_stack)
             parent = self.parent_of(level)
             section_no = f"{parent.section_no}.{token.number}" if parent else token.number
+        self.add_section(token, section_no, level, relative=style not in _INTRINSIC)
+
+    def add_section(self, token: Token, section_no: str, level: int,
+                    relative: bool = False) -> None:
         parent = self.parent_of(level)
         section = _Section(
             section_no=section_no, level=level, title=token.title, subtitle=token.subtitle,
-            numbering=token.numbering, line=token.block.line, page=token.block.page,
+            numbering=token.numbering, number=token.number, relative=relative,
+            line=token.block.line, page=token.block.page,
             conclusion=is_conclusion_title(token.title, self.options)
             or bool(parent and parent.conclusion),
         )
         self.sections.append(section)
         self.enter(section)
+
+    def decimal_parent(self, number: str) -> _Section | None:
+        """The heading a decimal heading's number extends, which is then its parent.
+
+        ``## 2.`` then ``### 2.1``, or ``四、`` then ``4.1``: 2.1 is a child of the nearest
+        heading before it numbered 2, whatever level that heading has.
+        """
+        prefix = number.rpartition(".")[0]
+        for section in reversed(self.sections):
+            if section.number == prefix or section.section_no == prefix:
+                return section
+        return None
 
     def enter(self, section: _Section) -> None:
         self.current = section
@@ -424,7 +464,7 @@ class _Assembler:
             return False
         self.expect_header = None
         roles = header_roles(cells, self.options)
-        if not any(roles):
+        if not any(roles) and not self.header_marked(token):
             self.problem(token, f"table {table.table_id} has no header (no column role in "
                          f"{' | '.join(cells)})", None)
         table.header, table.roles = tuple(cells), roles
@@ -434,6 +474,17 @@ class _Assembler:
         table.source_table = token.block.table
         self.table = table
         return True
+
+    def header_marked(self, token: Token) -> bool:
+        """Whether the source marks the line as a header (a Markdown table's rule follows it).
+
+        Such a table has a header even when no column has a role: it is an ``other`` table,
+        not a table whose header is missing.
+        """
+        if token.pipe:
+            return True
+        nxt = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+        return nxt is not None and nxt.block.style == TABLE_RULE
 
     def start_table_without_caption(self, token: Token) -> bool:
         cells = self.cells_of(token)
@@ -465,6 +516,8 @@ class _Assembler:
             cells: tuple[str, ...] = block.cells
         elif table.source_table is not None or table.pipe != token.pipe:
             return False
+        elif token.pipe and not self.adjacent(self.last_table_line(table), block.line):
+            return False  # a blank line ends a Markdown table
         else:
             cells = self.cells_of(token)
         n = len(table.header)
@@ -474,12 +527,12 @@ class _Assembler:
             return True
         text = block.text.strip()
         if self.partial is not None:
-            merged = list(self.partial[0])
+            merged = list(self.partial.cells)
             merged[-1] = join_wrapped((merged[-1], cells[0]))
             merged.extend(cells[1:])
             if (len(merged) <= n and self.may_continue(token, cells, text)
-                    and self.adjacent(self.partial[2], block.line)):
-                self.partial[0], self.partial[2] = merged, block.line
+                    and self.adjacent(self.partial.line_end, block.line)):
+                self.partial.cells, self.partial.line_end = merged, block.line
                 self.partial_tokens.append(token)
                 if len(merged) == n:
                     table.rows.append(self.partial)
@@ -489,28 +542,29 @@ class _Assembler:
         if len(cells) == n:
             rows = table.rows
             if rows and not cells[0] and block.cells is None:
-                previous = rows[-1][0]
-                if any(not c for c in cells[1:]) and self.adjacent(rows[-1][2], block.line):
+                previous = rows[-1].cells
+                if any(not c for c in cells[1:]) and self.adjacent(rows[-1].line_end, block.line):
                     # a tab-separated wrap: the text continues under its own columns
-                    rows[-1][0] = [join_wrapped(pair) for pair in zip(previous, cells, strict=True)]
-                    rows[-1][2] = block.line
+                    rows[-1].cells = [join_wrapped(pair)
+                                      for pair in zip(previous, cells, strict=True)]
+                    rows[-1].line_end = block.line
                     return True
                 # an empty leading cell under a vertically merged cell: fill it down
                 cells = tuple(previous[j] if not c and all(not x for x in cells[:j + 1]) else c
                               for j, c in enumerate(cells))
-            rows.append([list(cells), block.line, block.line, block.page])
+            rows.append(_Row(list(cells), block.line, block.line, block.page))
             return True
         if len(cells) == 1:
             rows = table.rows
             if (rows and self.may_continue(token, cells, text)
-                    and self.adjacent(rows[-1][2], block.line)):
+                    and self.adjacent(rows[-1].line_end, block.line)):
                 last = rows[-1]
-                last[0][-1] = join_wrapped((last[0][-1], text))
-                last[2] = block.line
+                last.cells[-1] = join_wrapped((last.cells[-1], text))
+                last.line_end = block.line
                 return True
             return False
         if len(cells) < n:
-            self.partial = [list(cells), block.line, block.line, block.page]
+            self.partial = _Row(list(cells), block.line, block.line, block.page)
             self.partial_tokens = [token]
             return True
         if token.kind in (ITEM, NOTE) or (text[-1] in TERMINAL_PUNCT and block.cells is None):
@@ -518,6 +572,12 @@ class _Assembler:
         self.problem(token, f"table {table.table_id}: row has {len(cells)} cells, header has {n}",
                      "table_row_cells")
         return True
+
+    @staticmethod
+    def last_table_line(table: _Table) -> int:
+        if table.rows:
+            return table.rows[-1].line_end
+        return table.header_line if table.header_line is not None else 0
 
     @staticmethod
     def numbered_row(table: _Table, cells: tuple[str, ...]) -> bool:
@@ -551,7 +611,7 @@ class _Assembler:
         """A row left with too few cells: report it; its lines go to residue."""
         if self.partial is None:
             return
-        cells = self.partial[0]
+        cells = self.partial.cells
         tokens, self.partial, self.partial_tokens = self.partial_tokens, None, []
         table = self.table
         assert table is not None
@@ -591,32 +651,129 @@ class _Assembler:
             "inferred": s.inferred, "inferred_from": s.inferred_from, "line": s.line,
             "page": s.page,
         } for s in self.sections]
-        tables, rows = [], []
+        tables: list[dict[str, Any]] = []
+        rows: list[dict[str, Any]] = []
+        cells: list[dict[str, Any]] = []
         for t in self.tables:
-            sec_no = t.section.section_no if t.section else None
-            sec_title = t.section.title if t.section else None
+            roles = _final_roles(t, self.options)
+            kind = table_kind(roles, self.options)
+            if kind == "recommendation":
+                n_rows = self.recommendation_rows(t, roles, rows)
+            else:
+                n_rows = len(t.rows)
+                cells.extend(_cell_records(doc_id, t))
             tables.append({
-                "doc_id": doc_id, "table_id": t.table_id, "title": t.title, "section_no": sec_no,
-                "header": " | ".join(t.header), "roles": " | ".join(r or "-" for r in t.roles),
-                "n_rows": len(t.rows), "line": t.line, "header_line": t.header_line,
-                "page": t.page,
+                "doc_id": doc_id, "table_id": t.table_id, "title": t.title,
+                "section_no": _no(t.section), "header": " | ".join(t.header),
+                "roles": " | ".join(r or "-" for r in roles), "kind": kind, "n_rows": n_rows,
+                "line": t.line, "header_line": t.header_line, "page": t.page,
             })
-            names = _column_names(t.header, t.roles)
-            for row_no, (cells, line, line_end, page) in enumerate(t.rows, start=1):
-                record = {"doc_id": doc_id, "table_id": t.table_id, "row_no": row_no,
-                          "section_no": sec_no, "section_title": sec_title, "direction": None,
-                          "measure": None, "outcome": None, "line": line,
-                          "line_end": line_end, "page": page}
-                for name, value in zip(names, cells, strict=False):
-                    if name is not None:
-                        record[name] = value
-                rows.append(record)
         items = [{"doc_id": doc_id, "section_no": _no(it.pop("_section")), **it}
                  for it in self.items]
         paragraphs = [{"doc_id": doc_id, "section_no": _no(p.pop("_section")), **p}
                       for p in self.paragraphs]
         residue = [{"doc_id": doc_id, **r} for r in sorted(self.residue, key=_residue_order)]
-        return Assembled(sections, tables, rows, items, paragraphs, residue, self.warnings)
+        return Assembled(sections, tables, rows, items, paragraphs, residue, cells,
+                         self.warnings)
+
+    def recommendation_rows(self, t: _Table, roles: list[str | None],
+                            out: list[dict[str, Any]]) -> int:
+        """Append the rows of a recommendation table; a total row goes to residue instead."""
+        names = _column_names(t.header, roles)
+        sec_no = _no(t.section)
+        sec_title = t.section.title if t.section else None
+        total_re = _total_pattern(self.options)
+        taken = {r["line"] for r in self.residue if not r["partial"]}
+        row_no = 0
+        for row in t.rows:
+            if _is_total(row.cells, roles, total_re):
+                for n in range(row.line, row.line_end + 1):
+                    if n in self.block_lines and n not in taken:
+                        text = next(tok.block.text.strip() for tok in self.tokens
+                                    if tok.block.line == n)
+                        self.add_residue(n, text, "total_row", row.page)
+                continue
+            row_no += 1
+            record: dict[str, Any] = {
+                "doc_id": self.doc_id, "table_id": t.table_id, "row_no": row_no,
+                "section_no": sec_no, "section_title": sec_title, "direction": None,
+                "measure": None, "outcome": None, "line": row.line,
+                "line_end": row.line_end, "page": row.page}
+            for name, value in zip(names, row.cells, strict=False):
+                if name is not None:
+                    record[name] = value
+            out.append(record)
+        return row_no
+
+
+def table_kind(roles: Sequence[str | None], options: ParseOptions) -> str:
+    """``"recommendation"`` when the roles hold a measure and a partner role, else ``"other"``.
+
+    The partners are ``options.recommendation_partners`` (direction, outcome, problem): a
+    recommendation says what to do and about what, to what end or against which problem.
+    """
+    if "measure" not in roles:
+        return "other"
+    return "recommendation" if any(r in roles for r in options.recommendation_partners) \
+        else "other"
+
+
+def _final_roles(table: _Table, options: ParseOptions) -> list[str | None]:
+    """The header's roles, corrected by what the columns hold.
+
+    A content column whose every non-empty cell is a rating (高/中/低, ★★, 80%) is a scale and
+    loses its role; of two measure columns with no direction column (重点任务 | 具体措施) the
+    first names the task and becomes the direction.
+    """
+    roles = list(table.roles)
+    rating = _rating_pattern(options)
+    for j, role in enumerate(roles):
+        if role not in _CONTENT_ROLES or not table.rows:
+            continue
+        values = [r.cells[j].strip() for r in table.rows if j < len(r.cells) and r.cells[j].strip()]
+        if values and all(rating.fullmatch(v) for v in values):
+            roles[j] = None
+    measures = [j for j, r in enumerate(roles) if r == "measure"]
+    if len(measures) >= 2 and "direction" not in roles:
+        roles[measures[0]] = "direction"
+    return roles
+
+
+@lru_cache(maxsize=16)
+def _rating_pattern(options: ParseOptions) -> re.Pattern[str]:
+    return re.compile(options.rating_pattern)
+
+
+@lru_cache(maxsize=16)
+def _total_pattern(options: ParseOptions) -> re.Pattern[str]:
+    words = "|".join(re.escape(w) for w in sorted(options.total_words, key=len, reverse=True))
+    # markup around the word (**合计**) and a trailing colon are not part of it
+    return re.compile(rf"[*_\s]*(?i:{words})[*_\s]*[:：]?[*_\s]*")
+
+
+def _is_total(cells: Sequence[str], roles: Sequence[str | None], total: re.Pattern[str]) -> bool:
+    """Whether a row is a total: a total word (合计, Total) in its index column (序号) or in
+    its first non-empty other column."""
+    for cell, role in zip(cells, roles, strict=False):
+        if not cell.strip():
+            continue
+        if total.fullmatch(cell) is not None:
+            return True
+        if role != "index":
+            return False
+    return False
+
+
+def _cell_records(doc_id: str, table: _Table) -> list[dict[str, Any]]:
+    """The tidy cells of an ``other`` table: one record per row and column, nothing dropped."""
+    records = []
+    for row_no, row in enumerate(table.rows, start=1):
+        for col_no, text in enumerate(row.cells, start=1):
+            header = table.header[col_no - 1] if col_no <= len(table.header) else ""
+            records.append({"doc_id": doc_id, "table_id": table.table_id, "row_no": row_no,
+                            "col_no": col_no, "header": header, "text": text,
+                            "line": row.line, "line_end": row.line_end, "page": row.page})
+    return records
 
 
 def _residue_order(record: dict[str, Any]) -> tuple[int, bool]:

@@ -33,7 +33,15 @@ HEADING = "heading"
 ITEM = "item"
 PARAGRAPH = "paragraph"
 NOTE = "note"
-FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC})
+# Kinds a source names through Block.style (a Markdown reader): not content, so residue
+# whose reason is the kind.
+CODE = "code"
+HTML = "html"
+FRONT_MATTER = "front_matter"
+TABLE_RULE = "table_rule"  # a pipe table's alignment row |---|:--:|, part of its table
+FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC, CODE,
+                       HTML, FRONT_MATTER})
+_STYLE_KINDS = {CODE: CODE, HTML: HTML, FRONT_MATTER: FRONT_MATTER, TABLE_RULE: MARKUP}
 
 _CN = "一二三四五六七八九十"
 _CN_BIG = _CN + "百零〇两"
@@ -139,7 +147,7 @@ def _compiled(options: ParseOptions) -> _Compiled:
 
 @lru_cache(maxsize=4096)
 def _role_cached(key: str, options: ParseOptions) -> str | None:
-    best, best_end = None, -1
+    best, best_end, best_len = None, -1, 0
     for role, words in options.role_keywords.items():
         for word in words:
             w = _role_key(word)
@@ -154,9 +162,9 @@ def _role_cached(key: str, options: ParseOptions) -> str | None:
             else:
                 pos = key.rfind(w)
                 end = pos + len(w) if pos >= 0 else -1
-            if end > best_end:
-                best, best_end = role, end
-    return best
+            if end > best_end or (end == best_end >= 0 and len(w) > best_len):
+                best, best_end, best_len = role, end, len(w)
+    return None if best == "none" else best
 
 
 def _role_key(text: str) -> str:
@@ -169,6 +177,8 @@ def column_role(header: str, options: ParseOptions) -> str | None:
 
     When several role keywords occur, the one ending last wins: Chinese compounds are
     head-final (预期成效 is an outcome, 建议目标 is a goal), and so are English noun phrases.
+    At the same end the longer keyword wins (文件路径 is neutral, 路径 a measure).  A header
+    whose deciding keyword has the role ``none`` (影响程度, 目标值) has no role.
     """
     return _role_cached(_role_key(header), options)
 
@@ -223,6 +233,10 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
         if i in running:
             append(Token(RUNNING_HEADER, block, text))
             continue
+        style = block.style
+        if style is not None and style in _STYLE_KINDS:
+            append(Token(_STYLE_KINDS[style], block, text))
+            continue
         if block.cells is not None:
             append(Token(PARAGRAPH, block, text, cells=block.cells))
             continue
@@ -235,7 +249,11 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
                 if text.startswith(word) and len(text) > len(word):
                     stripped, text = word, text[len(word):].lstrip()
                     break
-        token = _classify(block, text, markdown, notes, bare, options)
+        level = _heading_style_level(style) if markdown else 0
+        if level:  # a Markdown reader that already took the hashes off: "heading 2"
+            token = _heading_from_markdown(block, text, level, text.lstrip("#").strip(), options)
+        else:
+            token = _classify(block, text, markdown, notes, bare, options)
         token.stripped = stripped
         append(token)
     return tokens
@@ -435,6 +453,13 @@ def _classify(
     if token is not None:
         return token
     return Token(PARAGRAPH, block, text, cells=split_cells(raw))
+
+
+def _heading_style_level(style: str | None) -> int:
+    if style is None or not style.startswith("heading "):
+        return 0
+    level = style[len("heading "):]
+    return int(level) if level.isdigit() else 0
 
 
 def _caption(block: Block, text: str, options: ParseOptions) -> Token | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 __all__ = ["DEFAULT_OPTIONS", "ParseOptions"]
@@ -23,24 +23,64 @@ _VIEWER_WORDS = (
 )
 
 # Column roles from header text.  Chinese compounds are head-final (预期成效: the head is 成效),
-# so when several keywords occur in one header the one that ends last decides the role.
+# so when several keywords occur in one header the one that ends last decides the role; at the
+# same end the longer keyword wins (文件路径 is a neutral path, 实施路径 a measure).
+#
+# direction    what a recommendation is about (a domain, an area, a task heading)
+# measure      what is to be done
+# outcome      what it should achieve
+# problem      the problem it answers (问题 | 对策)
+# responsible  who carries it out (责任单位, 牵头部门)
+# deadline     by when (完成时限)
+# index        a running number (序号); dropped from ``rows``
+# none         neutral heads: a header ending in one has no role (影响程度, 目标值, 文件路径)
 _ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "direction": (
-        "方向", "维度", "领域", "层面", "类别", "类型", "主题", "板块", "重点", "方面",
+        "方向", "维度", "领域", "层面", "类别", "类型", "主题", "板块", "重点", "方面", "环节",
         "direction", "dimension", "domain", "area", "field", "category", "theme", "aspect",
     ),
     "measure": (
-        "建议", "措施", "对策", "举措", "路径", "做法", "策略", "内容", "行动",
+        "建议", "措施", "对策", "举措", "路径", "做法", "策略", "行动", "方案", "任务",
         "measure", "recommendation", "action", "policy", "instrument", "strategy",
-        "suggestion", "proposal",
+        "suggestion", "proposal", "solution", "task",
     ),
     "outcome": (
         "成效", "效果", "目标", "预期", "效益", "成果", "影响",
         "outcome", "effect", "result", "impact", "goal", "target", "objective", "benefit",
         "expected",
     ),
+    "problem": (
+        "问题", "短板", "痛点", "难点", "不足", "困境", "挑战", "症结",
+        "problem", "issue", "challenge", "weakness",
+    ),
+    "responsible": (
+        "责任单位", "牵头单位", "配合单位", "实施单位", "责任部门", "牵头部门", "配合部门",
+        "主管部门", "负责部门", "责任主体", "实施主体", "责任人", "负责人",
+        "responsible", "lead agency", "agency", "owner",
+    ),
+    "deadline": (
+        "时限", "期限", "完成时间", "时间节点", "时间安排", "进度安排", "时间表",
+        "deadline", "timeline", "timeframe", "schedule", "due",
+    ),
     "index": ("序号", "编号", "no.", "no", "#", "number", "id"),
+    "none": (
+        "程度", "等级", "级别", "评分", "得分", "分值", "权重", "概率", "可能性", "数量",
+        "文件", "字段", "值", "率", "比例", "金额", "文件路径", "路由路径", "存储路径",
+        "访问路径", "severity", "score", "weight", "probability", "likelihood", "file",
+        "value", "rate",
+    ),
 }
+
+# Roles that make a table a recommendation table: a measure and at least one of these.
+_RECOMMENDATION_PARTNERS = ("direction", "outcome", "problem")
+
+# A column holding only ratings (高/中/低, ★★★, 5, 80%) is a scale, not text of its role:
+# 影响 | 高 is a severity, not an outcome.
+_RATING = r"[高中低较偏很极强弱大小重轻等一般无有是否★☆●○◎✓✔✗✘√×\d.%％+\-－~～/／ ]{1,8}"
+
+# The first cell of a total row (after markup such as ** and a trailing colon is removed).
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总和", "总体", "total", "subtotal",
+                "grand total", "sum", "overall")
 
 # Title words that make "X:Y" a note, not a recommendation item.
 _NOTE_TITLES = (
@@ -84,8 +124,20 @@ class ParseOptions:
         lands in an extraction, so genuine text starting with the same characters elsewhere is
         left alone.
     role_keywords
-        Header keywords for the column roles ``direction``, ``measure``, ``outcome`` and
-        ``index`` (an index column is dropped).
+        Header keywords for the column roles ``direction``, ``measure``, ``outcome``,
+        ``problem``, ``responsible``, ``deadline``, ``index`` (dropped from ``rows``) and
+        ``none`` (neutral heads such as 程度 or 目标值 that leave a header without a role).
+        The keyword that ends last in a header decides (Chinese compounds are head-final).
+    recommendation_partners
+        A table is a recommendation table when its header has a ``measure`` column and a
+        column of at least one of these roles; every other table is ``other`` and its text goes
+        to the ``cells`` frame instead of ``rows``.
+    rating_pattern
+        A column whose every non-empty cell matches this (高, 中, 低, ★★★, 80%) is a rating
+        scale and loses a content role (影响 | 高 is a severity, not an outcome).
+    total_words
+        First cells of total and subtotal rows (合计, 总计, Total); such a row of a
+        recommendation table is never a recommendation: it goes to ``residue`` as ``total_row``.
     note_titles, bare_headings, conclusion_words, caption_suffixes
         Word lists described beside their defaults in ``cqanalysis/parse/options.py``.
     max_title_chars
@@ -104,6 +156,9 @@ class ParseOptions:
     page_number_patterns: tuple[str, ...] = _PAGE_NUMBER_PATTERNS
     viewer_words: tuple[str, ...] = _VIEWER_WORDS
     role_keywords: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(_ROLE_KEYWORDS))
+    recommendation_partners: tuple[str, ...] = _RECOMMENDATION_PARTNERS
+    rating_pattern: str = _RATING
+    total_words: tuple[str, ...] = _TOTAL_WORDS
     note_titles: tuple[str, ...] = _NOTE_TITLES
     bare_headings: tuple[str, ...] = _BARE_HEADINGS
     conclusion_words: tuple[str, ...] = _CONCLUSION_WORDS
@@ -114,27 +169,36 @@ class ParseOptions:
     toc_titles: tuple[str, ...] = _TOC_TITLES
     toc_leader: str = _TOC_LEADER
 
+    _key: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
+
     def with_(self, **changes: Any) -> ParseOptions:
         """A copy with some options changed."""
         return replace(self, **changes)
 
     def __post_init__(self) -> None:
-        # options key several caches; hash the (dict-holding) value once, not on every lookup
-        key = (self.page_number_patterns, self.viewer_words,
-               tuple(sorted((k, tuple(v)) for k, v in self.role_keywords.items())),
-               self.note_titles, self.bare_headings, self.conclusion_words,
-               self.caption_suffixes, self.max_title_chars, self.max_heading_chars,
-               self.running_header_max_chars, self.toc_titles, self.toc_leader)
+        # options key several caches; hash the (dict-holding) value once, not on every lookup.
+        # The key is every public field, so a new option can never be left out of it.
+        key = tuple(_hashable(getattr(self, f.name)) for f in fields(self)
+                    if not f.name.startswith("_"))
         object.__setattr__(self, "_key", key)
         object.__setattr__(self, "_hash", hash(key))
 
     def __hash__(self) -> int:
-        return self._hash  # type: ignore[attr-defined, no-any-return]
+        return self._hash
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ParseOptions):
             return NotImplemented
-        return self._key == other._key  # type: ignore[attr-defined, no-any-return]
+        return self._key == other._key
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 DEFAULT_OPTIONS = ParseOptions()
