@@ -11,9 +11,10 @@ from .figures import figure_plan
 
 __all__ = ["export_appendix"]
 
-#: The tidy frames given a sheet each, in this order.
+#: The tidy frames given a sheet each, in this order; ``cells`` (tables that are not
+#: recommendation tables) only when a document has such tables.
 APPENDIX_FRAMES = ("rows", "items", "clauses", "coded", "links", "sections", "paragraphs",
-                   "residue")
+                   "residue", "cells")
 
 
 @register_exporter("appendix")
@@ -29,7 +30,9 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     pngs = {spec.stem(lang): folder / "figures" / f"{spec.stem(lang)}.png"
             for spec in figure_plan(analysis)}
     return [write_appendix(
-        folder / "appendix.xlsx", frames={name: frames[name] for name in APPENDIX_FRAMES},
+        folder / "appendix.xlsx",
+        frames={name: frames[name] for name in APPENDIX_FRAMES
+                if name != "cells" or len(frames[name])},
         tables=frames["tables"], rows=frames["rows"], **crosstab_parts(analysis, lang),
         codebooks=codebook_frames(analysis.codebooks), sources=analysis.corpus.documents,
         warnings=list(analysis.corpus.warnings),
