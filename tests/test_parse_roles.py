@@ -28,7 +28,7 @@ CASES = {
         ("dimension", "Dimension", "Dimension weight", None),
         ("domain", "Domain", "Domain-level target", "outcome"),
         ("area", "Priority area", "Area (file)", None),
-        ("field", "Field", "Field value", None),
+        ("field", "Field", "Field weight", None),
         ("category", "Category", "Category score", None),
         ("theme", "Theme", "Theme strategy", "measure"),
         ("aspect", "Aspect", "Aspect weight", None),
@@ -37,6 +37,8 @@ CASES = {
         ("建议", "具体建议", "建议目标", "outcome"),
         ("措施", "保障措施", "措施效果", "outcome"),
         ("对策", "对策", "对策数量", None),
+        # a count of recommendations is no recommendation (建议数, 任务数)
+
         ("举措", "主要举措", "举措成效", "outcome"),
         ("路径", "实施路径", "文件路径", None),
         ("做法", "创新做法", "做法评分", None),
@@ -52,23 +54,24 @@ CASES = {
         ("strategy", "Strategy", "Strategy outcome", "outcome"),
         ("suggestion", "Suggestions", "Suggestion score", None),
         ("proposal", "Proposal", "Proposal timeline", "deadline"),
-        ("solution", "Solution", "Solution value", None),
+        ("solution", "Solution", "Solution score", None),
         ("task", "Key tasks", "Task owner", "responsible"),
     ],
     "outcome": [
         ("成效", "预期成效", "成效评分", None),
         ("效果", "预期效果", "效果等级", None),
-        ("目标", "发展目标", "目标值", None),
+        ("目标", "发展目标", "目标完成率", None),
         ("预期", "预期", "预期完成时间", "deadline"),
         ("效益", "社会效益", "效益比例", None),
         ("成果", "预期成果", "成果数量", None),
+        ("收益", "预期收益", "收益率", None),
         ("影响", "预期影响", "影响程度", None),
         ("outcome", "Expected outcomes", "Outcome score", None),
         ("effect", "Effect", "Effect rate", None),
-        ("result", "Results", "Result value", None),
+        ("result", "Results", "Result score", None),
         ("impact", "Impact", "Impact severity", None),
         ("goal", "Goal", "Goal weight", None),
-        ("target", "Target", "Target value", None),
+        ("target", "Target", "Target rate", None),
         ("objective", "Objective", "Objective score", None),
         ("benefit", "Benefits", "Benefit rate", None),
         ("expected", "Expected", "Expected probability", None),
@@ -118,7 +121,7 @@ CASES = {
         ("timeline", "Timeline", "Timeline weight", None),
         ("timeframe", "Timeframe", "Timeframe score", None),
         ("schedule", "Schedule", "Schedule rate", None),
-        ("due", "Due", "Due value", None),
+        ("due", "Due", "Due score", None),
     ],
     "index": [
         ("序号", "序号", "序号对应措施", "measure"),
@@ -166,6 +169,12 @@ def test_every_neutral_head_cancels_a_role():
 ])
 def test_table_kind_rule(roles, kind):
     assert table_kind(roles, DEFAULT_OPTIONS) == kind
+
+
+def test_count_columns_make_a_progress_table_other():
+    doc = cq.parse_text("表1 进度\n优化方向  建议数  已完成  完成率\n数据治理  5  3  60%")
+    assert doc.tables[["roles", "kind"]].values.tolist() == [["direction | - | - | -", "other"]]
+    assert doc.rows.empty
 
 
 def test_rating_column_loses_its_role_and_a_text_column_keeps_it():

@@ -183,7 +183,7 @@ def column_role(header: str, options: ParseOptions) -> str | None:
     When several role keywords occur, the one ending last wins: Chinese compounds are
     head-final (预期成效 is an outcome, 建议目标 is a goal), and so are English noun phrases.
     At the same end the longer keyword wins (文件路径 is neutral, 路径 a measure).  A header
-    whose deciding keyword has the role ``none`` (影响程度, 目标值) has no role.
+    whose deciding keyword has the role ``none`` (影响程度, 建议数) has no role.
     """
     return _role_cached(_role_key(header), options)
 

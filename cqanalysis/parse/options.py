@@ -33,7 +33,7 @@ _VIEWER_WORDS = (
 # responsible  who carries it out (责任单位, 牵头部门)
 # deadline     by when (完成时限)
 # index        a running number (序号); dropped from ``rows``
-# none         neutral heads: a header ending in one has no role (影响程度, 目标值, 文件路径)
+# none         neutral heads: a header ending in one has no role (影响程度, 建议数, 文件路径)
 _ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "direction": (
         "方向", "维度", "领域", "层面", "类别", "类型", "主题", "板块", "重点", "方面", "环节",
@@ -45,7 +45,7 @@ _ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
         "suggestion", "proposal", "solution", "task",
     ),
     "outcome": (
-        "成效", "效果", "目标", "预期", "效益", "成果", "影响",
+        "成效", "效果", "目标", "预期", "效益", "成果", "影响", "收益",
         "outcome", "effect", "result", "impact", "goal", "target", "objective", "benefit",
         "expected",
     ),
@@ -65,9 +65,9 @@ _ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "index": ("序号", "编号", "no.", "no", "#", "number", "id"),
     "none": (
         "程度", "等级", "级别", "评分", "得分", "分值", "权重", "概率", "可能性", "数量",
-        "文件", "字段", "值", "率", "比例", "金额", "文件路径", "路由路径", "存储路径",
+        "文件", "字段", "数", "率", "比例", "金额", "文件路径", "路由路径", "存储路径",
         "访问路径", "severity", "score", "weight", "probability", "likelihood", "file",
-        "value", "rate",
+        "count", "rate",
     ),
 }
 
@@ -126,7 +126,7 @@ class ParseOptions:
     role_keywords
         Header keywords for the column roles ``direction``, ``measure``, ``outcome``,
         ``problem``, ``responsible``, ``deadline``, ``index`` (dropped from ``rows``) and
-        ``none`` (neutral heads such as 程度 or 目标值 that leave a header without a role).
+        ``none`` (neutral heads such as 程度 or 建议数 that leave a header without a role).
         The keyword that ends last in a header decides (Chinese compounds are head-final).
     recommendation_partners
         A table is a recommendation table when its header has a ``measure`` column and a
