@@ -217,3 +217,22 @@ def test_other_table_without_any_role_warns_and_keeps_its_cells():
     assert doc.tables["kind"].tolist() == ["other"]
     assert doc.cells[["header", "text"]].values.tolist() == [["文件", "main.py"],
                                                             ["修改内容", "增加检查"]]
+
+
+def test_options_from_yaml(tmp_path):
+    path = tmp_path / "opts.yaml"
+    path.write_text("max_title_chars: 12\ntotal_words: [合计, 累计]\n"
+                    "role_keywords:\n  measure: [办法]\n  direction: [方向]\n", encoding="utf-8")
+    options = cq.ParseOptions.from_yaml(path)
+    assert options.max_title_chars == 12
+    assert options.total_words == ("合计", "累计")
+    assert column_role("具体办法", options) == "measure"
+    assert column_role("具体措施", options) is None
+    assert options == cq.ParseOptions.from_yaml(path)
+
+
+def test_options_from_yaml_names_an_unknown_key_and_the_file(tmp_path):
+    path = tmp_path / "opts.yaml"
+    path.write_text("max_title_char: 12\n", encoding="utf-8")
+    with pytest.raises(cq.CqError, match=r"opts\.yaml: unknown parse option 'max_title_char'"):
+        cq.ParseOptions.from_yaml(path)

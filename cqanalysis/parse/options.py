@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+import os
+from pathlib import Path
 from typing import Any
+
+from ..core.errors import CqError
 
 __all__ = ["DEFAULT_OPTIONS", "ParseOptions"]
 
@@ -171,6 +175,40 @@ class ParseOptions:
 
     _key: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     _hash: int = field(init=False, repr=False, compare=False)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> ParseOptions:
+        """Options from a YAML mapping of option names to values; unset options keep defaults.
+
+        Raises
+        ------
+        CqError
+            The file cannot be read or parsed, or a key is not an option (naming key and file).
+        """
+        import yaml
+
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CqError(f"{path}: cannot read parse options ({exc})") from None
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise CqError(f"{path}: parse options must be a mapping of option names to values")
+        names = {f.name for f in fields(cls) if not f.name.startswith("_")}
+        for key in data:
+            if key not in names:
+                raise CqError(f"{path}: unknown parse option {key!r}")
+        defaults = cls()
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            default = getattr(defaults, key)
+            if isinstance(default, tuple):
+                value = tuple(value)
+            elif isinstance(default, dict):
+                value = {role: tuple(words) for role, words in value.items()}
+            changes[key] = value
+        return replace(defaults, **changes)
 
     def with_(self, **changes: Any) -> ParseOptions:
         """A copy with some options changed."""
