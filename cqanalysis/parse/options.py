@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
 import os
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
