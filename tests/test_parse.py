@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import cqanalysis as cq
+from cqanalysis.core.blocks import Block
 from cqanalysis.core.schema import FRAME_COLUMNS
 from cqanalysis.parse import ParseWarning
 
@@ -285,3 +286,36 @@ def test_wrapped_rows_never_cross_a_blank_line():
     doc = cq.parse_text(text)
     assert doc.rows[["outcome", "line", "line_end"]].values.tolist() == [["丙", 3, 3]]
     assert doc.paragraphs[["text", "line"]].values.tolist() == [["丁", 5]]
+
+
+def test_markdown_numbered_headings_nest_under_the_heading_their_number_extends():
+    text = "# 报告\n## 2. 体制\n### 2.1 机构\n### 2.2 编制\n## 3. 机制\n"
+    doc = cq.parse_text(text, markdown=True)
+    assert doc.sections[["section_no", "level", "title"]].values.tolist() == [
+        ["S1", 1, "报告"], ["S1.2", 2, "体制"], ["2.1", 3, "机构"], ["2.2", 3, "编制"],
+        ["S1.3", 2, "机制"]]
+    text = "## 四、对策\n### 4.1 加强领导\n### 4.2 完善制度\n## 五、保障\n"
+    doc = cq.parse_text(text, markdown=True)
+    assert doc.sections[["section_no", "level"]].values.tolist() == [
+        ["4", 2], ["4.1", 3], ["4.2", 3], ["5", 2]]
+
+
+def test_plain_text_decimal_heading_under_a_chinese_numbered_one():
+    doc = cq.parse_text("第五章 对策\n四、对策建议\n4.1 加强领导\n4.2 完善制度\n五、保障措施\n")
+    assert doc.sections[["section_no", "level"]].values.tolist() == [
+        ["5", 1], ["5.4", 2], ["4.1", 3], ["4.2", 3], ["5.5", 2]]
+
+
+def test_blocks_styled_by_a_markdown_reader():
+    blocks = [Block("四、对策", 1, style="heading 2"),
+              Block("print(1)", 2, style="code"),
+              Block("<div>", 3, style="html"),
+              Block("title: x", 4, style="front_matter"),
+              Block("方向 | 建议 | 成效", 5, cells=("方向", "建议", "成效")),
+              Block("| --- | --- | --- |", 6, style="table_rule"),
+              Block("甲 | 乙 | 丙", 7, cells=("甲", "乙", "丙"))]
+    doc = cq.parse_blocks(blocks, doc_id="d", markdown=True)
+    assert doc.sections[["section_no", "level", "title"]].values.tolist() == [["4", 2, "对策"]]
+    assert doc.residue[["line", "reason"]].values.tolist() == [
+        [2, "code"], [3, "html"], [4, "front_matter"], [6, "markup"]]
+    assert doc.rows[["direction", "measure", "outcome"]].values.tolist() == [["甲", "乙", "丙"]]

@@ -28,7 +28,7 @@ CASES = {
         ("dimension", "Dimension", "Dimension weight", None),
         ("domain", "Domain", "Domain-level target", "outcome"),
         ("area", "Priority area", "Area (file)", None),
-        ("field", "Field", "Field value", None),
+        ("field", "Field", "Field weight", None),
         ("category", "Category", "Category score", None),
         ("theme", "Theme", "Theme strategy", "measure"),
         ("aspect", "Aspect", "Aspect weight", None),
@@ -37,6 +37,8 @@ CASES = {
         ("建议", "具体建议", "建议目标", "outcome"),
         ("措施", "保障措施", "措施效果", "outcome"),
         ("对策", "对策", "对策数量", None),
+        # a count of recommendations is no recommendation (建议数, 任务数)
+
         ("举措", "主要举措", "举措成效", "outcome"),
         ("路径", "实施路径", "文件路径", None),
         ("做法", "创新做法", "做法评分", None),
@@ -52,23 +54,24 @@ CASES = {
         ("strategy", "Strategy", "Strategy outcome", "outcome"),
         ("suggestion", "Suggestions", "Suggestion score", None),
         ("proposal", "Proposal", "Proposal timeline", "deadline"),
-        ("solution", "Solution", "Solution value", None),
+        ("solution", "Solution", "Solution score", None),
         ("task", "Key tasks", "Task owner", "responsible"),
     ],
     "outcome": [
         ("成效", "预期成效", "成效评分", None),
         ("效果", "预期效果", "效果等级", None),
-        ("目标", "发展目标", "目标值", None),
+        ("目标", "发展目标", "目标完成率", None),
         ("预期", "预期", "预期完成时间", "deadline"),
         ("效益", "社会效益", "效益比例", None),
         ("成果", "预期成果", "成果数量", None),
+        ("收益", "预期收益", "收益率", None),
         ("影响", "预期影响", "影响程度", None),
         ("outcome", "Expected outcomes", "Outcome score", None),
         ("effect", "Effect", "Effect rate", None),
-        ("result", "Results", "Result value", None),
+        ("result", "Results", "Result score", None),
         ("impact", "Impact", "Impact severity", None),
         ("goal", "Goal", "Goal weight", None),
-        ("target", "Target", "Target value", None),
+        ("target", "Target", "Target rate", None),
         ("objective", "Objective", "Objective score", None),
         ("benefit", "Benefits", "Benefit rate", None),
         ("expected", "Expected", "Expected probability", None),
@@ -118,7 +121,7 @@ CASES = {
         ("timeline", "Timeline", "Timeline weight", None),
         ("timeframe", "Timeframe", "Timeframe score", None),
         ("schedule", "Schedule", "Schedule rate", None),
-        ("due", "Due", "Due value", None),
+        ("due", "Due", "Due score", None),
     ],
     "index": [
         ("序号", "序号", "序号对应措施", "measure"),
@@ -168,6 +171,12 @@ def test_table_kind_rule(roles, kind):
     assert table_kind(roles, DEFAULT_OPTIONS) == kind
 
 
+def test_count_columns_make_a_progress_table_other():
+    doc = cq.parse_text("表1 进度\n优化方向  建议数  已完成  完成率\n数据治理  5  3  60%")
+    assert doc.tables[["roles", "kind"]].values.tolist() == [["direction | - | - | -", "other"]]
+    assert doc.rows.empty
+
+
 def test_rating_column_loses_its_role_and_a_text_column_keeps_it():
     risk = cq.parse_text("表1 风险\n风险 影响 应对措施\n"
                          "资金不足 高 多渠道筹资\n人员流失 较低 完善激励")
@@ -208,3 +217,22 @@ def test_other_table_without_any_role_warns_and_keeps_its_cells():
     assert doc.tables["kind"].tolist() == ["other"]
     assert doc.cells[["header", "text"]].values.tolist() == [["文件", "main.py"],
                                                             ["修改内容", "增加检查"]]
+
+
+def test_options_from_yaml(tmp_path):
+    path = tmp_path / "opts.yaml"
+    path.write_text("max_title_chars: 12\ntotal_words: [合计, 累计]\n"
+                    "role_keywords:\n  measure: [办法]\n  direction: [方向]\n", encoding="utf-8")
+    options = cq.ParseOptions.from_yaml(path)
+    assert options.max_title_chars == 12
+    assert options.total_words == ("合计", "累计")
+    assert column_role("具体办法", options) == "measure"
+    assert column_role("具体措施", options) is None
+    assert options == cq.ParseOptions.from_yaml(path)
+
+
+def test_options_from_yaml_names_an_unknown_key_and_the_file(tmp_path):
+    path = tmp_path / "opts.yaml"
+    path.write_text("max_title_char: 12\n", encoding="utf-8")
+    with pytest.raises(cq.CqError, match=r"opts\.yaml: unknown parse option 'max_title_char'"):
+        cq.ParseOptions.from_yaml(path)

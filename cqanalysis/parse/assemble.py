@@ -55,6 +55,7 @@ class _Section:
     subtitle: str = ""
     numbering: str = ""
     number: str = ""  # the heading's own number (4 for 四、), which decimal children extend
+    style: str = ""  # numbering style (cn, paren_cn, arabic …)
     relative: bool = False  # numbered by a style whose level depends on the order (一、 (一))
     inferred: bool = False
     inferred_from: str = ""
@@ -178,10 +179,14 @@ class _Assembler:
                 continue
             if self.table is not None and self.table_line(token):
                 continue
-            if kind == HEADING:
+            if kind == HEADING and self.sibling_of_last_item(token):
+                self.item(_item_from_heading(token))
+            elif kind == HEADING:
                 self.heading(token)
             elif kind == ITEM:
                 self.item(token)
+            elif self.sibling_of_last_item(token):
+                self.item(_item_from_prose(token))
             elif self.start_table_without_caption(token) or (
                     open_text is not None and self.continue_text(open_text, token)):
                 continue
@@ -236,7 +241,8 @@ class _Assembler:
         parent = self.parent_of(level)
         section = _Section(
             section_no=section_no, level=level, title=token.title, subtitle=token.subtitle,
-            numbering=token.numbering, number=token.number, relative=relative,
+            numbering=token.numbering, number=token.number, style=token.style,
+            relative=relative,
             line=token.block.line, page=token.block.page,
             conclusion=is_conclusion_title(token.title, self.options)
             or bool(parent and parent.conclusion),
@@ -319,11 +325,92 @@ class _Assembler:
         section = self.current
         number = 1 + sum(1 for it in self.items[self.mark[0]:] if it["_section"] is section)
         self.items.append({
-            "_section": section, "item_no": number, "numbering": token.numbering,
+            "_section": section, "_style": token.style, "item_no": number,
+            "numbering": token.numbering,
             "title": token.title, "body": token.body, "line": token.block.line,
             "line_end": token.block.line, "page": token.block.page,
         })
         self.keep_open(self.items[-1], "body", token)
+
+    def sibling_of_last_item(self, token: Token) -> bool:
+        """Whether numbered prose continues a run of numbered items of its own style.
+
+        ``1.标题:说明`` then ``2.一句没有冒号的长句，……``: the second is an item too, its title
+        the first clause, so a list is numbered the same way whatever the length of its lines.
+        """
+        if token.kind not in (PARAGRAPH, HEADING) or not token.numbering or \
+                token.style in _INTRINSIC or token.block.cells is not None or not self.items:
+            return False
+        last = self.items[-1]
+        if last["_section"] is not self.current or last["_style"] != token.style:
+            return False
+        # a heading-like short line is a title-only item; prose needs a clause to title it
+        return token.kind == HEADING or \
+            _CLAUSE_END.search(token.text[len(token.numbering):]) is not None
+
+    def leaf_headings_to_items(self) -> None:
+        """Numbered headings with only prose under them are items: title and body.
+
+        Siblings numbered in one relative style (一、, （一）, 1., (1)) below the same parent,
+        none of which has a subsection, item or table of its own, become items of the parent:
+        the heading is the title and the paragraphs below it the body.  Either all siblings
+        convert or none, so a list is numbered one way.
+        """
+        groups: list[list[_Section]] = []
+        for index, section in enumerate(self.sections):
+            if not section.relative or section.conclusion:
+                continue
+            parent = self.parent_before(index)
+            group = groups[-1] if groups else None
+            if group and group[-1].style == section.style and \
+                    self.parent_before(self.sections.index(group[-1])) is parent:
+                group.append(section)
+            else:
+                groups.append([section])
+        for group in groups:
+            if len(group) >= 2 and all(self.is_leaf(s) for s in group) and \
+                    any(p["_section"] in group for p in self.paragraphs):
+                for section in group:
+                    self.section_to_item(section)
+        self.renumber_items()
+
+    def parent_before(self, index: int) -> _Section | None:
+        level = self.sections[index].level
+        for section in reversed(self.sections[:index]):
+            if section.level < level:
+                return section
+        return None
+
+    def is_leaf(self, section: _Section) -> bool:
+        index = self.sections.index(section)
+        nxt = self.sections[index + 1] if index + 1 < len(self.sections) else None
+        if nxt is not None and nxt.level > section.level:
+            return False
+        if any(it["_section"] is section for it in self.items) or \
+                any(t.section is section for t in self.tables):
+            return False
+        return all(p["kind"] in ("intro", "body") for p in self.paragraphs
+                   if p["_section"] is section)
+
+    def section_to_item(self, section: _Section) -> None:
+        parent = self.parent_before(self.sections.index(section))
+        paragraphs = [p for p in self.paragraphs if p["_section"] is section]
+        body = "\n".join(t for t in [section.subtitle, *(p["text"] for p in paragraphs)] if t)
+        line_end = max([p["line_end"] for p in paragraphs], default=section.line)
+        self.items.append({
+            "_section": parent, "_style": section.style, "item_no": 0,
+            "numbering": section.numbering, "title": section.title, "body": body,
+            "line": section.line, "line_end": line_end, "page": section.page})
+        self.paragraphs = [p for p in self.paragraphs if p["_section"] is not section]
+        self.sections.remove(section)
+
+    def renumber_items(self) -> None:
+        self.items.sort(key=lambda it: it["line"])
+        counts: dict[int, int] = {}
+        for it in self.items:
+            key = id(it["_section"])
+            counts[key] = counts.get(key, 0) + 1
+            it["item_no"] = counts[key]
 
     def keep_open(self, record: dict[str, Any], key: str, token: Token) -> None:
         self.open_text = (record, key)
@@ -644,6 +731,7 @@ class _Assembler:
 
     def result(self) -> Assembled:
         self.recover_subtitles()
+        self.leaf_headings_to_items()
         doc_id = self.doc_id
         sections = [{
             "doc_id": doc_id, "section_no": s.section_no, "level": s.level,
@@ -668,6 +756,8 @@ class _Assembler:
                 "roles": " | ".join(r or "-" for r in roles), "kind": kind, "n_rows": n_rows,
                 "line": t.line, "header_line": t.header_line, "page": t.page,
             })
+        for it in self.items:
+            del it["_style"]
         items = [{"doc_id": doc_id, "section_no": _no(it.pop("_section")), **it}
                  for it in self.items]
         paragraphs = [{"doc_id": doc_id, "section_no": _no(p.pop("_section")), **p}
@@ -774,6 +864,24 @@ def _cell_records(doc_id: str, table: _Table) -> list[dict[str, Any]]:
                             "col_no": col_no, "header": header, "text": text,
                             "line": row.line, "line_end": row.line_end, "page": row.page})
     return records
+
+
+_CLAUSE_END = re.compile(r"[，,；;]")
+
+
+def _item_from_prose(token: Token) -> Token:
+    """A numbered prose line as an item: the first clause is the title, the rest the body."""
+    rest = token.text[len(token.numbering):].strip()
+    cut = _CLAUSE_END.search(rest)
+    assert cut is not None
+    return Token(ITEM, token.block, token.text, style=token.style, numbering=token.numbering,
+                 title=rest[:cut.start()].strip(), body=rest[cut.end():].strip())
+
+
+def _item_from_heading(token: Token) -> Token:
+    """A short numbered line among numbered items: an item with its title (and subtitle)."""
+    return Token(ITEM, token.block, token.text, style=token.style, numbering=token.numbering,
+                 title=token.title, body=token.subtitle)
 
 
 def _residue_order(record: dict[str, Any]) -> tuple[int, bool]:

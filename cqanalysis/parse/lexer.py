@@ -60,6 +60,10 @@ _CN_ENUM = re.compile(rf"([{_CN}]{{1,3}})[、.．]\s*(.+)")
 _PAREN_CN = re.compile(rf"[(（]([{_CN}]{{1,3}})[)）]\s*(.+)")
 _CIRCLED = re.compile(r"([①-⑳])\s*(.+)")
 _SHI = re.compile(rf"([{_CN}]{{1,3}})是\s*(.+)")
+# 首先……其次……最后……, 第一，……第二，……: ordinal words that number prose items, never headings
+_ORDINAL = re.compile(r"(首先|其次|再次|最后)\s*[，,、:：]\s*(.+)")
+_ORDINAL_DI = re.compile(rf"第([{_CN}]{{1,3}})\s*[，,、:：]\s*(.+)")
+_ORDINAL_CLAUSE = re.compile(r"[，,；;。]")
 
 _CAPTION_RE = re.compile(
     r"(续)?\s*表\s*([A-Za-z]?\d{1,3}(?:\s*[.．\-－–—]\s*\d{1,3}){0,3})(?![\d])\s*[:：.、]?\s*(.*)"
@@ -75,6 +79,7 @@ _MD_LIST = re.compile(r"(?:[-*+]|>)\s+")
 _MD_TABLE_RULE = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
 _MD_RULE = re.compile(r"(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,}")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_BOLD_LEAD = re.compile(r"\*\*([^*]+?)\*\*\s*[:：。]?\s*([^\s*].*)")
 
 _COLONS = (":", "：")
 _WORD_CHAR = re.compile(r"[^\W_]")
@@ -178,7 +183,7 @@ def column_role(header: str, options: ParseOptions) -> str | None:
     When several role keywords occur, the one ending last wins: Chinese compounds are
     head-final (预期成效 is an outcome, 建议目标 is a goal), and so are English noun phrases.
     At the same end the longer keyword wins (文件路径 is neutral, 路径 a measure).  A header
-    whose deciding keyword has the role ``none`` (影响程度, 目标值) has no role.
+    whose deciding keyword has the role ``none`` (影响程度, 建议数) has no role.
     """
     return _role_cached(_role_key(header), options)
 
@@ -428,6 +433,12 @@ def _classify(
         m = _MD_LIST.match(text)
         if m:
             text = text[m.end():]
+        lead = _MD_BOLD_LEAD.fullmatch(text)
+        if lead is not None and len(lead.group(1).strip()) <= options.max_title_chars:
+            # **加强顶层设计。**要……: a bold lead phrase titles the item
+            title = lead.group(1).strip().rstrip("。.:：")
+            return Token(ITEM, block, text, style="bold", title=title,
+                         body=lead.group(2).strip())
         if "**" in text or "__" in text:
             text = _MD_EMPHASIS.sub(r"\2", text)
         raw = text
@@ -493,7 +504,9 @@ def _split_subtitle(rest: str) -> tuple[str, str]:
 
 def _numbering_candidates(first: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     if first == "第":
-        return (("chapter", _CHAPTER), ("section", _SECTION))
+        return (("chapter", _CHAPTER), ("section", _SECTION), ("ordinal", _ORDINAL_DI))
+    if first in "首其再最":
+        return (("ordinal", _ORDINAL),)
     if "①" <= first <= "⑳":  # before isdigit(), which is true for circled digits
         return (("circled", _CIRCLED),)
     if first.isdigit():
@@ -522,6 +535,8 @@ def _numbered(block: Block, text: str, options: ParseOptions) -> Token | None:
         return None
     label, rest = match.group(1), match.group(2).strip()
     numbering = text[: match.start(2)].strip() if rest else text
+    if style == "ordinal":
+        return _ordinal_item(block, text, rest, numbering, options)
     if style == "decimal":
         number = label.replace("．", ".")
     elif style == "circled":
@@ -556,7 +571,22 @@ def _numbered(block: Block, text: str, options: ParseOptions) -> Token | None:
     # numbered prose stays one cell, but a tab or a wide gap after the number separates the
     # cells of a table row whose first column is a 序号 ("1.  Authority  Set up …")
     cells = split_cells(text) if _SEP_GAP.search(rest) else (text,)
-    return Token(PARAGRAPH, block, text, cells=cells, numbering=numbering)
+    return Token(PARAGRAPH, block, text, cells=cells, numbering=numbering, style=style)
+
+
+def _ordinal_item(block: Block, text: str, rest: str, numbering: str,
+                  options: ParseOptions) -> Token:
+    """首先，……: an item titled by its colon or 。 split, else by its first clause."""
+    item = _colon_item(block, rest, numbering, "ordinal", frozenset(), options, numbered=True)
+    if item is None:
+        cut = _ORDINAL_CLAUSE.search(rest)
+        if cut is None or cut.end() == len(rest) or cut.start() > options.max_title_chars:
+            return Token(PARAGRAPH, block, text, cells=(text,), numbering=numbering,
+                         style="ordinal")
+        item = Token(ITEM, block, rest, style="ordinal", numbering=numbering,
+                     title=rest[:cut.start()].strip(), body=rest[cut.end():].strip())
+    item.text = text
+    return item
 
 
 def _heading_from_markdown(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
+
+from ..core.errors import CqError
 
 __all__ = ["DEFAULT_OPTIONS", "ParseOptions"]
 
@@ -33,7 +37,7 @@ _VIEWER_WORDS = (
 # responsible  who carries it out (责任单位, 牵头部门)
 # deadline     by when (完成时限)
 # index        a running number (序号); dropped from ``rows``
-# none         neutral heads: a header ending in one has no role (影响程度, 目标值, 文件路径)
+# none         neutral heads: a header ending in one has no role (影响程度, 建议数, 文件路径)
 _ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "direction": (
         "方向", "维度", "领域", "层面", "类别", "类型", "主题", "板块", "重点", "方面", "环节",
@@ -45,7 +49,7 @@ _ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
         "suggestion", "proposal", "solution", "task",
     ),
     "outcome": (
-        "成效", "效果", "目标", "预期", "效益", "成果", "影响",
+        "成效", "效果", "目标", "预期", "效益", "成果", "影响", "收益",
         "outcome", "effect", "result", "impact", "goal", "target", "objective", "benefit",
         "expected",
     ),
@@ -65,9 +69,9 @@ _ROLE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "index": ("序号", "编号", "no.", "no", "#", "number", "id"),
     "none": (
         "程度", "等级", "级别", "评分", "得分", "分值", "权重", "概率", "可能性", "数量",
-        "文件", "字段", "值", "率", "比例", "金额", "文件路径", "路由路径", "存储路径",
+        "文件", "字段", "数", "率", "比例", "金额", "文件路径", "路由路径", "存储路径",
         "访问路径", "severity", "score", "weight", "probability", "likelihood", "file",
-        "value", "rate",
+        "count", "rate",
     ),
 }
 
@@ -126,7 +130,7 @@ class ParseOptions:
     role_keywords
         Header keywords for the column roles ``direction``, ``measure``, ``outcome``,
         ``problem``, ``responsible``, ``deadline``, ``index`` (dropped from ``rows``) and
-        ``none`` (neutral heads such as 程度 or 目标值 that leave a header without a role).
+        ``none`` (neutral heads such as 程度 or 建议数 that leave a header without a role).
         The keyword that ends last in a header decides (Chinese compounds are head-final).
     recommendation_partners
         A table is a recommendation table when its header has a ``measure`` column and a
@@ -171,6 +175,40 @@ class ParseOptions:
 
     _key: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     _hash: int = field(init=False, repr=False, compare=False)
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> ParseOptions:
+        """Options from a YAML mapping of option names to values; unset options keep defaults.
+
+        Raises
+        ------
+        CqError
+            The file cannot be read or parsed, or a key is not an option (naming key and file).
+        """
+        import yaml
+
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CqError(f"{path}: cannot read parse options ({exc})") from None
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise CqError(f"{path}: parse options must be a mapping of option names to values")
+        names = {f.name for f in fields(cls) if not f.name.startswith("_")}
+        for key in data:
+            if key not in names:
+                raise CqError(f"{path}: unknown parse option {key!r}")
+        defaults = cls()
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            default = getattr(defaults, key)
+            if isinstance(default, tuple):
+                value = tuple(value)
+            elif isinstance(default, dict):
+                value = {role: tuple(words) for role, words in value.items()}
+            changes[key] = value
+        return replace(defaults, **changes)
 
     def with_(self, **changes: Any) -> ParseOptions:
         """A copy with some options changed."""
