@@ -33,7 +33,8 @@ HEADING = "heading"
 ITEM = "item"
 PARAGRAPH = "paragraph"
 NOTE = "note"
-FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC})
+CODE = "code"  # a line of a Markdown code block (see _markdown_styled)
+FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC, CODE})
 
 _CN = "一二三四五六七八九十"
 _CN_BIG = _CN + "百零〇两"
@@ -214,6 +215,11 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
     append = tokens.append
     for i, block in enumerate(blocks):
         text = texts[i]
+        if markdown and block.style is not None and block.cells is None:
+            styled = _markdown_styled(block, text, notes, bare, options)
+            if styled is not None:
+                append(styled)
+                continue
         if is_page_number[i]:
             append(Token(RUNNING_HEADER if i in paged else PAGE_NUMBER, block, text))
             continue
@@ -382,6 +388,42 @@ def _running_headers(
             continue
         found.update(idx)
     return found
+
+
+# -- Markdown lines styled by cqanalysis.sources.markdown ---------------------------------------
+_MD_MARKUP_STYLES = frozenset({"html", "front_matter", "markup", "table_rule"})
+
+
+def _markdown_styled(
+    block: Block, text: str, notes: frozenset[str], bare: frozenset[str], options: ParseOptions
+) -> Token | None:
+    """The token for a line the Markdown reader styled by its CommonMark role.
+
+    Code lines go to residue as ``code``; HTML, front matter, a table's alignment row and pure
+    syntax as ``markup``; a ``heading N`` is a heading whatever its text; a quoted line is read
+    (item, note or prose) but is never a table or a heading.  ``None`` (``list_item``): the
+    line is classified as usual.
+    """
+    style = block.style or ""
+    if style == "code":
+        return Token(CODE, block, text)
+    if style in _MD_MARKUP_STYLES:
+        return Token(MARKUP, block, text)
+    if style.startswith("heading "):
+        hashes = int(style.removeprefix("heading "))
+        token = _heading_from_markdown(block, text, hashes, text, options)
+        if token.style == "decimal":
+            # "### 4.1" under "## 四、" is its child: the hashes can deepen a decimal level
+            token.level = max(token.level, hashes)
+        return token
+    if style == "quote":
+        token = _classify(block, text, False, notes, bare, options)
+        if token.kind in (HEADING, CAPTION):
+            return Token(PARAGRAPH, block, text, cells=(text,))
+        if token.kind == PARAGRAPH:
+            token.cells = (token.text,)
+        return token
+    return None
 
 
 def _classify(

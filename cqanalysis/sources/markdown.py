@@ -1,0 +1,257 @@
+"""Markdown sources: CommonMark block structure (markdown-it-py) → one Block per source line.
+
+A Markdown file is read as Markdown, not as plain lines: code fences, HTML blocks, front
+matter, tables, block quotes, lists and headings come from a CommonMark tokenizer with GFM
+pipe tables, which records the source lines of every block.  Each non-blank source line
+becomes exactly one :class:`~cqanalysis.core.blocks.Block` (line provenance and line
+accounting hold), whose ``style`` tells the parser what the line is:
+
+``"code"``
+    a line of a fenced or indented code block, fences included (raw text)
+``"html"``, ``"front_matter"``, ``"markup"``
+    an HTML block or comment, YAML front matter, and lines that are pure syntax: thematic
+    breaks, setext underlines, link reference definitions, an empty list item (raw text)
+``"table_rule"``
+    the alignment row ``|---|:--:|`` of a pipe table (raw text)
+``"heading N"``
+    an ATX or setext heading of level N; the text is the visible heading text (numbering
+    such as ``4.1`` or ``四、`` kept, the ``#`` marks dropped)
+``"quote"``
+    a line inside a block quote, without the ``>`` marks
+``"list_item"``
+    the first line of a list item, its marker kept (``"1. 加强统筹：…"``, ``"- 完善机制：…"``)
+``None``
+    any other line of a paragraph (list item continuations included)
+
+Table rows carry their visible ``cells`` and a shared ``table`` index; the header row comes
+first.  Text columns hold visible text only: emphasis, code-span backticks, link targets,
+images (their alt text stays), inline HTML tags and escapes are removed and entities decoded,
+by reading markdown-it's inline tokens.  ``<br>`` becomes a line break inside a table cell and
+joins the two sides like a wrapped line elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..core.blocks import Block
+from ..core.text import join_wrapped, split_cells
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+__all__ = ["cell_text", "markdown_blocks", "markdown_parser", "visible_lines", "visible_pieces"]
+
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TEXT_TOKENS = frozenset({"text", "text_special", "code_inline"})
+_BREAKS = frozenset({"softbreak", "hardbreak"})
+# Blocks whose every line is kept verbatim under one style.
+_RAW_STYLES = {"fence": "code", "code_block": "code", "html_block": "html",
+               "front_matter": "front_matter", "hr": "markup"}
+# A break between two inline pieces of one source line (``<br>`` outside a table cell).
+_PIECE = "\n"
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    """The CommonMark parser with GFM pipe tables, strikethrough and YAML front matter."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
+
+
+@dataclass
+class _Container:
+    """An open block quote (``marker`` empty) or list item (``marker`` = its list marker)."""
+
+    quote: bool
+    first_line: int = -1
+    marker: str = ""
+
+
+class _Reader:
+    """Walks markdown-it's block tokens and assigns each source line one Block."""
+
+    def __init__(self, lines: Sequence[str], pages: Sequence[int | None]) -> None:
+        self.lines = lines
+        self.pages = pages
+        self.blocks: dict[int, Block] = {}
+        self.stack: list[_Container] = []
+        self.n_tables = 0
+
+    def put(self, index: int, text: str, style: str | None, **extra: object) -> None:
+        """Assign line ``index`` (0-based); a line with no visible text keeps its raw text."""
+        if not text.strip():
+            text, style, extra = self.lines[index], "markup", {}
+        self.blocks[index] = Block(text, index + 1, self.pages[index], style=style,
+                                   **extra)  # type: ignore[arg-type]
+
+    def raw(self, start: int, end: int, style: str) -> None:
+        for index in range(start, end):
+            self.put(index, self.lines[index], style)
+
+    @property
+    def quoted(self) -> bool:
+        return any(c.quote for c in self.stack)
+
+    def run(self, tokens: Sequence[Token]) -> None:
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            kind = token.type
+            if kind == "blockquote_open":
+                self.stack.append(_Container(quote=True))
+            elif kind == "list_item_open":
+                marker = f"{token.info}{token.markup}" if token.info else token.markup
+                first = token.map[0] if token.map else -1
+                self.stack.append(_Container(quote=False, first_line=first, marker=marker))
+            elif kind in ("blockquote_close", "list_item_close"):
+                self.stack.pop()
+            elif kind in _RAW_STYLES and token.map:
+                self.raw(*token.map, _RAW_STYLES[kind])
+            elif kind == "heading_open":
+                self.heading(token, tokens[i + 1])
+            elif kind == "paragraph_open":
+                self.paragraph(tokens[i + 1])
+            elif kind == "table_open":
+                i = self.table(tokens, i)
+            i += 1
+
+    def heading(self, token: Token, inline: Token) -> None:
+        start, end = token.map or inline.map or (0, 0)
+        if self.quoted:
+            self.paragraph(inline)
+        else:
+            lines = visible_lines(inline)
+            self.put(start, join_wrapped(lines), f"heading {int(token.tag[1:])}")
+            self.raw(start + 1, end, "markup")  # a setext heading's further lines, underline
+
+    def paragraph(self, inline: Token) -> None:
+        if inline.map is None:
+            return
+        start = inline.map[0]
+        item = self.stack[-1] if self.stack and not self.stack[-1].quote else None
+        style = "quote" if self.quoted else None
+        for offset, text in enumerate(visible_lines(inline)):
+            index = start + offset
+            if item is not None and index == item.first_line and style is None:
+                self.put(index, f"{item.marker} {text}", "list_item")
+            else:
+                self.put(index, text, style)
+
+    def table(self, tokens: Sequence[Token], i: int) -> int:
+        """Read one pipe table starting at ``tokens[i]``; return the index of its close."""
+        self.n_tables += 1
+        table = self.n_tables - 1
+        cells: list[str] = []
+        header_line = -1
+        row_line = -1
+        while tokens[i].type != "table_close":
+            token = tokens[i]
+            if token.type == "tr_open" and token.map:
+                row_line, cells = token.map[0], []
+                if header_line < 0:
+                    header_line = row_line
+            elif token.type == "inline":
+                cells.append(cell_text(token.children or []))
+            elif token.type == "tr_close":
+                row = tuple(cells) + self.extra_cells(row_line, len(cells))
+                self.put(row_line, "\t".join(row), None, cells=row, table=table)
+                if row_line == header_line:
+                    self.raw(row_line + 1, row_line + 2, "table_rule")
+            i += 1
+        return i
+
+    def extra_cells(self, index: int, n: int) -> tuple[str, ...]:
+        """Cells beyond the header's count, which markdown-it drops: kept so none is lost."""
+        line = self.lines[index].strip()
+        while line.startswith(">"):
+            line = line[1:].strip()
+        found = split_cells(line, pipe=True)
+        if len(found) <= n:
+            return ()
+        parser = markdown_parser()
+        return tuple(cell_text(parser.parseInline(c)[0].children or []) for c in found[n:])
+
+    def result(self) -> list[Block]:
+        out = []
+        for index, raw in enumerate(self.lines):
+            if not raw or raw.isspace():
+                continue
+            block = self.blocks.get(index)
+            out.append(block if block is not None else
+                       Block(raw, index + 1, self.pages[index], style="markup"))
+        return out
+
+
+def cell_text(children: Sequence[Token]) -> str:
+    """Visible text of a table cell; a ``<br>`` inside it becomes a line break."""
+    pieces = " ".join(visible_pieces(children)).split(_PIECE)
+    return "\n".join(p.strip() for p in pieces if p.strip())
+
+
+def visible_pieces(children: Sequence[Token]) -> list[str]:
+    """Visible text of inline tokens, one string per source line (soft and hard breaks).
+
+    Inside a line, a ``<br>`` leaves a ``"\\n"`` for the caller to turn into a cell line break
+    or a join.
+    """
+    lines = [""]
+    for tok in children:
+        kind = tok.type
+        if kind in _TEXT_TOKENS:
+            lines[-1] += tok.content
+        elif kind in _BREAKS:
+            lines.append("")
+        elif kind == "image":
+            lines[-1] += "".join(visible_pieces(tok.children or []))
+        elif kind == "html_inline" and _BR.fullmatch(tok.content.strip()):
+            lines[-1] += _PIECE
+    return [line.strip() for line in lines]
+
+
+def visible_lines(inline: Token) -> list[str]:
+    """One visible string per source line an inline token spans.
+
+    An inline construct that spans a line break without a break token (a code span, an HTML
+    tag across lines) would misalign the lines; then each line is rendered on its own.
+    """
+    expected = inline.map[1] - inline.map[0] if inline.map else 1
+    pieces = visible_pieces(inline.children or [])
+    if len(pieces) != expected:
+        parser = markdown_parser()
+        pieces = [" ".join(visible_pieces(parser.parseInline(line)[0].children or []))
+                  if line.strip() else ""
+                  for line in inline.content.split("\n")]
+        pieces += [""] * (expected - len(pieces))
+    return [join_wrapped(p.split(_PIECE)) for p in pieces[:expected]]
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """One Block per non-blank line of a Markdown text, styled by its CommonMark role.
+
+    Line ends are LF, CRLF or CR, numbered as :func:`~cqanalysis.sources.text.text_blocks`
+    numbers them; a form feed starts a new page.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    pages: list[int | None] = [None] * len(lines)
+    if "\f" in text:
+        page = 1
+        for index, line in enumerate(lines):
+            # as in text_blocks: a line that starts with form feeds is on the page they open
+            starts = not line.split("\f")[0].strip()
+            page += line.count("\f")
+            pages[index] = page if starts else page - line.count("\f")
+        lines = [line.replace("\f", " ") for line in lines]
+    reader = _Reader(lines, pages)
+    reader.run(markdown_parser().parse("\n".join(lines)))
+    return reader.result()
