@@ -36,6 +36,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from ..core.blocks import Block
@@ -113,6 +114,8 @@ class _Reader:
                 self.stack.append(_Container(quote=False, first_line=first, marker=marker))
             elif kind in ("blockquote_close", "list_item_close"):
                 self.stack.pop()
+            elif kind == "html_block" and token.map and self.html_table(*token.map):
+                pass
             elif kind in _RAW_STYLES and token.map:
                 self.raw(*token.map, _RAW_STYLES[kind])
             elif kind == "heading_open":
@@ -168,6 +171,35 @@ class _Reader:
             i += 1
         return i
 
+    def html_table(self, start: int, end: int) -> bool:
+        """Read a simple HTML table (each ``<tr>…</tr>`` on one line, no spans) as a table.
+
+        Its other lines (``<table>``, ``<thead>`` …) are ``html``.  ``False`` for any other
+        HTML block, which then stays markup as a whole.
+        """
+        lines = self.lines[start:end]
+        body = "\n".join(lines)
+        if not _HTML_TABLE.fullmatch(body) or _HTML_SPAN.search(body) or \
+                len(_HTML_TABLE_OPEN.findall(body)) != 1:
+            return False
+        rows: list[tuple[int, tuple[str, ...]]] = []
+        for index, line in enumerate(lines, start=start):
+            if "<tr" not in line.lower() and "</tr" not in line.lower():
+                continue
+            if not _HTML_ROW.fullmatch(line):
+                return False
+            cells = html_row_cells(line)
+            if not cells:
+                return False
+            rows.append((index, cells))
+        if not rows:
+            return False
+        self.n_tables += 1
+        self.raw(start, end, "html")
+        for index, cells in rows:
+            self.put(index, "\t".join(cells), None, cells=cells, table=self.n_tables - 1)
+        return True
+
     def extra_cells(self, index: int, n: int) -> tuple[str, ...]:
         """Cells beyond the header's count, which markdown-it drops: kept so none is lost."""
         line = self.lines[index].strip()
@@ -188,6 +220,49 @@ class _Reader:
             out.append(block if block is not None else
                        Block(raw, index + 1, self.pages[index], style="markup"))
         return out
+
+
+_HTML_TABLE = re.compile(r"\s*<table\b.*</table>\s*", re.IGNORECASE | re.DOTALL)
+_HTML_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+_HTML_SPAN = re.compile(r"\b(?:rowspan|colspan)\s*=", re.IGNORECASE)
+_HTML_ROW = re.compile(r"\s*(?:<(?:table|thead|tbody|tfoot)\b[^>]*>\s*)*<tr\b[^>]*>.*</tr>"
+                       r"\s*(?:</(?:table|thead|tbody|tfoot)>\s*)*", re.IGNORECASE)
+
+
+class _RowCells(HTMLParser):
+    """Cells of one HTML table row: text inside ``<td>``/``<th>``, ``<br>`` a line break."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.cells: list[list[str]] = []
+        self.open = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("td", "th"):
+            self.cells.append([])
+            self.open = True
+        elif tag == "br" and self.open:
+            self.cells[-1].append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self.open = False
+
+    def handle_data(self, data: str) -> None:
+        if self.open:
+            self.cells[-1].append(data)
+
+
+def html_row_cells(line: str) -> tuple[str, ...]:
+    """The visible cells of one ``<tr>…</tr>`` line (tags dropped, entities decoded)."""
+    parser = _RowCells()
+    parser.feed(line)
+    parser.close()
+    cells = []
+    for parts in parser.cells:
+        pieces = (" ".join(p.split()) for p in "".join(parts).split("\n"))
+        cells.append("\n".join(p for p in pieces if p))
+    return tuple(cells)
 
 
 def cell_text(children: Sequence[Token]) -> str:
