@@ -400,7 +400,8 @@ def _markdown_styled(
     """The token for a line the Markdown reader styled by its CommonMark role.
 
     Code lines go to residue as ``code``; HTML, front matter, a table's alignment row and pure
-    syntax as ``markup``; a ``heading N`` is a heading whatever its text; a quoted line is read
+    syntax as ``markup``; a ``heading N`` is a heading unless it is a table caption
+    (``### 表3-2 …``); a quoted line is read
     (item, note or prose) but is never a table or a heading.  ``None`` (``list_item``): the
     line is classified as usual.
     """
@@ -410,6 +411,9 @@ def _markdown_styled(
     if style in _MD_MARKUP_STYLES:
         return Token(MARKUP, block, text)
     if style.startswith("heading "):
+        caption = _caption(block, text, options) if text[0] in "表续Tt" else None
+        if caption is not None:  # "### 表3-2 …": a caption set as a heading
+            return caption
         hashes = int(style.removeprefix("heading "))
         token = _heading_from_markdown(block, text, hashes, text, options)
         if token.style == "decimal":
@@ -417,7 +421,9 @@ def _markdown_styled(
             token.level = max(token.level, hashes)
         return token
     if style == "quote":
-        token = _classify(block, text, False, notes, bare, options)
+        bullet = _MD_LIST.match(text)
+        token = _classify(block, text[bullet.end():] if bullet else text, False, notes, bare,
+                          options)
         if token.kind in (HEADING, CAPTION):
             return Token(PARAGRAPH, block, text, cells=(text,))
         if token.kind == PARAGRAPH:

@@ -17,7 +17,7 @@ accounting hold), whose ``style`` tells the parser what the line is:
     an ATX or setext heading of level N; the text is the visible heading text (numbering
     such as ``4.1`` or ``四、`` kept, the ``#`` marks dropped)
 ``"quote"``
-    a line inside a block quote, without the ``>`` marks
+    a line inside a block quote, without the ``>`` marks (a list item in it keeps its marker)
 ``"list_item"``
     the first line of a list item, its marker kept (``"1. 加强统筹：…"``, ``"- 完善机制：…"``)
 ``None``
@@ -143,8 +143,8 @@ class _Reader:
         style = "quote" if self.quoted else None
         for offset, text in enumerate(visible_lines(inline)):
             index = start + offset
-            if item is not None and index == item.first_line and style is None:
-                self.put(index, f"{item.marker} {text}", "list_item")
+            if item is not None and index == item.first_line:
+                self.put(index, f"{item.marker} {text}", style or "list_item")
             else:
                 self.put(index, text, style)
 
