@@ -44,6 +44,8 @@ def test_sections(case):
     spec, doc, _ = case
     cols = ["section_no", "level", "title", "subtitle", "inferred"]
     assert _records(doc.sections, cols) == spec["sections"]
+    if "section_numbering" in spec:
+        assert doc.sections["numbering"].tolist() == spec["section_numbering"]
 
 
 def test_tables(case):
