@@ -9,8 +9,11 @@ accounting hold), whose ``style`` tells the parser what the line is:
 ``"code"``
     a line of a fenced or indented code block, fences included (raw text)
 ``"html"``, ``"front_matter"``, ``"markup"``
-    an HTML block or comment, YAML front matter, and lines that are pure syntax: thematic
-    breaks, setext underlines, link reference definitions, an empty list item (raw text)
+    an HTML comment (or script, style, ``<pre>`` block), a line of an HTML block with no
+    text outside its tags, YAML front matter, and lines that are pure syntax: thematic breaks,
+    setext underlines, link reference definitions, an empty list item (raw text).  The other
+    lines of an HTML block are read by their visible text (unstyled); a simple HTML table, one
+    ``<tr>`` per line, is read as a table
 ``"table_rule"``
     the alignment row ``|---|:--:|`` of a pipe table (raw text)
 ``"heading N"``
@@ -114,7 +117,8 @@ class _Reader:
                 self.stack.append(_Container(quote=False, first_line=first, marker=marker))
             elif kind in ("blockquote_close", "list_item_close"):
                 self.stack.pop()
-            elif kind == "html_block" and token.map and self.html_table(*token.map):
+            elif kind == "html_block" and token.map and (self.html_table(*token.map) or
+                                                         self.html_text(token)):
                 pass
             elif kind in _RAW_STYLES and token.map:
                 self.raw(*token.map, _RAW_STYLES[kind])
@@ -200,6 +204,20 @@ class _Reader:
             self.put(index, "\t".join(cells), None, cells=cells, table=self.n_tables - 1)
         return True
 
+    def html_text(self, token: Token) -> bool:
+        """Read the visible text of an HTML block line by line (``<p>…</p>`` is prose).
+
+        Lines with no text outside tags (``<div>``, ``<img …>``) are ``html``.  ``False`` for a
+        comment, a script, style or ``<pre>`` block, which stays markup as a whole.
+        """
+        start, end = token.map or (0, 0)
+        if _HTML_OPAQUE.match(token.content):
+            return False
+        for index in range(start, end):
+            text = html_visible_text(self.lines[index])
+            self.put(index, text if text else self.lines[index], None if text else "html")
+        return True
+
     def extra_cells(self, index: int, n: int) -> tuple[str, ...]:
         """Cells beyond the header's count, which markdown-it drops: kept so none is lost."""
         line = self.lines[index].strip()
@@ -251,6 +269,29 @@ class _RowCells(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.open:
             self.cells[-1].append(data)
+
+
+_HTML_OPAQUE = re.compile(r"\s*<(?:!--|\?|![A-Z]|!\[CDATA\[|script\b|style\b|pre\b|textarea\b)",
+                          re.IGNORECASE)
+
+
+class _VisibleText(HTMLParser):
+    """Text of an HTML fragment outside tags and comments, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_visible_text(line: str) -> str:
+    """The visible text of one line of an HTML block (``""`` if it is all tags)."""
+    parser = _VisibleText()
+    parser.feed(line)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
 
 
 def html_row_cells(line: str) -> tuple[str, ...]:
@@ -327,6 +368,14 @@ def markdown_blocks(text: str) -> list[Block]:
             page += line.count("\f")
             pages[index] = page if starts else page - line.count("\f")
         lines = [line.replace("\f", " ") for line in lines]
+    # front matter must open the text: parse from the first non-blank line so that a file
+    # starting with a blank line still has its front matter recognised
+    skip = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    tokens = markdown_parser().parse("\n".join(lines[skip:]))
+    if skip:
+        for token in tokens:
+            if token.map:
+                token.map = [token.map[0] + skip, token.map[1] + skip]
     reader = _Reader(lines, pages)
-    reader.run(markdown_parser().parse("\n".join(lines)))
+    reader.run(tokens)
     return reader.result()
