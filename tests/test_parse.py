@@ -317,5 +317,5 @@ def test_blocks_styled_by_a_markdown_reader():
     doc = cq.parse_blocks(blocks, doc_id="d", markdown=True)
     assert doc.sections[["section_no", "level", "title"]].values.tolist() == [["4", 2, "对策"]]
     assert doc.residue[["line", "reason"]].values.tolist() == [
-        [2, "code"], [3, "html"], [4, "front_matter"], [6, "markup"]]
+        [2, "code"], [3, "markup"], [4, "markup"], [6, "markup"]]
     assert doc.rows[["direction", "measure", "outcome"]].values.tolist() == [["甲", "乙", "丙"]]

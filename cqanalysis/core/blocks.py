@@ -33,6 +33,9 @@ class Block:
         Index of the source table the row belongs to (``None`` for text lines).
     style
         A source hint such as ``"heading 2"`` (Word paragraph style); ``None`` for plain text.
+    lead
+        An emphasised phrase that opens the line (Markdown ``**加快平台整合。**将……``), as
+        visible text; the parser may take it as an item's title.  ``None`` otherwise.
     """
 
     text: str
@@ -41,6 +44,7 @@ class Block:
     cells: tuple[str, ...] | None = None
     table: int | None = None
     style: str | None = None
+    lead: str | None = None
 
 
 @dataclass(frozen=True)

@@ -99,10 +99,16 @@ def parse_text(
     options: ParseOptions | None = None,
 ) -> Document:
     """Parse a document given as a string (see :func:`parse`); for tests and notebooks."""
-    from ..sources.text import text_blocks
+    if markdown:
+        from ..sources.markdown import markdown_blocks
 
-    return parse_blocks(text_blocks(text), doc_id=doc_id, path=None, strict=strict,
-                        options=options, markdown=markdown)
+        blocks = markdown_blocks(text)
+    else:
+        from ..sources.text import text_blocks
+
+        blocks = text_blocks(text)
+    return parse_blocks(blocks, doc_id=doc_id, path=None, strict=strict, options=options,
+                        markdown=markdown)
 
 
 def parse_records(

@@ -33,15 +33,14 @@ HEADING = "heading"
 ITEM = "item"
 PARAGRAPH = "paragraph"
 NOTE = "note"
-# Kinds a source names through Block.style (a Markdown reader): not content, so residue
-# whose reason is the kind.
+# Styles a source gives through Block.style (a Markdown reader) for lines that are not
+# content: code lines are residue ``code``, HTML, front matter and alignment rows ``markup``.
 CODE = "code"
 HTML = "html"
 FRONT_MATTER = "front_matter"
 TABLE_RULE = "table_rule"  # a pipe table's alignment row |---|:--:|, part of its table
-FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC, CODE,
-                       HTML, FRONT_MATTER})
-_STYLE_KINDS = {CODE: CODE, HTML: HTML, FRONT_MATTER: FRONT_MATTER, TABLE_RULE: MARKUP}
+FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC, CODE})
+_STYLE_KINDS = {CODE: CODE, HTML: MARKUP, FRONT_MATTER: MARKUP, TABLE_RULE: MARKUP}
 
 _CN = "一二三四五六七八九十"
 _CN_BIG = _CN + "百零〇两"
@@ -229,6 +228,11 @@ def lex(blocks: Sequence[Block], options: ParseOptions, *, markdown: bool = Fals
     append = tokens.append
     for i, block in enumerate(blocks):
         text = texts[i]
+        if markdown and block.style is not None and block.cells is None:
+            styled = _markdown_styled(block, text, notes, bare, options)
+            if styled is not None:
+                append(styled)
+                continue
         if is_page_number[i]:
             append(Token(RUNNING_HEADER if i in paged else PAGE_NUMBER, block, text))
             continue
@@ -407,6 +411,48 @@ def _running_headers(
     return found
 
 
+# -- Markdown lines styled by cqanalysis.sources.markdown ---------------------------------------
+_MD_MARKUP_STYLES = frozenset({"html", "front_matter", "markup", "table_rule"})
+
+
+def _markdown_styled(
+    block: Block, text: str, notes: frozenset[str], bare: frozenset[str], options: ParseOptions
+) -> Token | None:
+    """The token for a line the Markdown reader styled by its CommonMark role.
+
+    Code lines go to residue as ``code``; HTML, front matter, a table's alignment row and pure
+    syntax as ``markup``; a ``heading N`` is a heading unless it is a table caption
+    (``### 表3-2 …``); a quoted line is read
+    (item, note or prose) but is never a table or a heading.  ``None`` (``list_item``): the
+    line is classified as usual.
+    """
+    style = block.style or ""
+    if style == "code":
+        return Token(CODE, block, text)
+    if style in _MD_MARKUP_STYLES:
+        return Token(MARKUP, block, text)
+    if style.startswith("heading "):
+        caption = _caption(block, text, options) if text[0] in "表续Tt" else None
+        if caption is not None:  # "### 表3-2 …": a caption set as a heading
+            return caption
+        hashes = int(style.removeprefix("heading "))
+        token = _heading_from_markdown(block, text, hashes, text, options)
+        if token.style == "decimal":
+            # "### 4.1" under "## 四、" is its child: the hashes can deepen a decimal level
+            token.level = max(token.level, hashes)
+        return token
+    if style == "quote":
+        bullet = _MD_LIST.match(text)
+        token = _classify(block, text[bullet.end():] if bullet else text, False, notes, bare,
+                          options)
+        if token.kind in (HEADING, CAPTION):
+            return Token(PARAGRAPH, block, text, cells=(text,))
+        if token.kind == PARAGRAPH:
+            token.cells = (token.text,)
+        return token
+    return None
+
+
 def _classify(
     block: Block,
     text: str,
@@ -434,6 +480,12 @@ def _classify(
         if m:
             text = text[m.end():]
         lead = _MD_BOLD_LEAD.fullmatch(text)
+        if block.lead is not None and len(block.lead) <= options.max_title_chars:
+            # the Markdown reader found **加强顶层设计。**要……: the lead phrase titles the item
+            body = text[text.find(block.lead) + len(block.lead):].lstrip(" :：。.")
+            if body:
+                return Token(ITEM, block, text, style="bold", title=block.lead.rstrip("。.:："),
+                             body=body)
         if lead is not None and len(lead.group(1).strip()) <= options.max_title_chars:
             # **加强顶层设计。**要……: a bold lead phrase titles the item
             title = lead.group(1).strip().rstrip("。.:：")

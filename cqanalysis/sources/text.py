@@ -1,4 +1,8 @@
-"""Plain text and Markdown sources: bytes → str (strict decode chain) → one Block per line."""
+"""Plain text and Markdown sources: bytes → str (strict decode chain) → one Block per line.
+
+A .txt file is read line by line; a .md/.markdown file goes, once decoded, through the
+CommonMark reader (:mod:`cqanalysis.sources.markdown`), which styles each line by its role.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 
 from ..core.blocks import Block
 from ..core.errors import InputError
+from . import MARKDOWN_SUFFIXES
 
 __all__ = ["decode_text", "read_text_blocks", "text_blocks"]
 
@@ -95,5 +100,15 @@ def text_blocks(text: str) -> list[Block]:
 
 
 def read_text_blocks(path: Path) -> list[Block]:
-    """Read a .txt or .md file into blocks (see :func:`decode_text`, :func:`text_blocks`)."""
-    return text_blocks(decode_text(Path(path).read_bytes(), path))
+    """Read a .txt or .md file into blocks (see :func:`decode_text`, :func:`text_blocks`).
+
+    Markdown (``.md``, ``.markdown``) is read by its CommonMark structure
+    (:func:`cqanalysis.sources.markdown.markdown_blocks`), other text line by line.
+    """
+    path = Path(path)
+    text = decode_text(path.read_bytes(), path)
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        from .markdown import markdown_blocks
+
+        return markdown_blocks(text)
+    return text_blocks(text)
