@@ -31,8 +31,9 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
         skip(f"appendix sheets {', '.join(empty)}", "no rows")
     pngs = {spec.stem(lang): folder / "figures" / f"{spec.stem(lang)}.png"
             for spec in figure_plan(analysis)}
+    tidy = {name: frames[name] for name in APPENDIX_FRAMES if name not in empty}
     return [write_appendix(
-        folder / "appendix.xlsx", frames={name: frames[name] for name in APPENDIX_FRAMES if name not in empty},
+        folder / "appendix.xlsx", frames=tidy,
         tables=frames["tables"], rows=frames["rows"], **crosstab_parts(analysis, lang),
         codebooks=codebook_frames(analysis.codebooks), sources=analysis.corpus.documents,
         warnings=list(analysis.corpus.warnings),
