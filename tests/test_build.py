@@ -297,3 +297,23 @@ def test_a_figure_spec_pickles_for_a_process_pool():
             clone = pickle.loads(pickle.dumps(source))
             assert (clone.stem_zh, clone.stem_en) == (source.stem_zh, source.stem_en)
             assert pickle.dumps(clone) == pickle.dumps(source)
+
+
+def test_formula_like_cells_stay_text_in_csv_and_in_the_appendix(tmp_path):
+    """CSV is data: kept raw, for pandas and R; the appendix is the Excel-facing file and
+    writes every text cell as a string, so =HYPERLINK(…) is shown, never evaluated."""
+    import openpyxl
+
+    formula = '=HYPERLINK("http://example.invalid","点此")'
+    chapter = write_chapter(tmp_path, "formula.txt", "4.1校园生活\n表4.1.1校园生活建议\n"
+                            f"方面 建议 效果\n食堂 {formula} 学生满意\n")
+    out = tmp_path / "out"
+    with pytest.warns(SkippedOutput):
+        build([chapter], out=out, progress=False)
+    rows = pd.read_csv(out / "tables" / "rows.csv", encoding="utf-8-sig")
+    assert rows["measure"].tolist() == [formula]
+    assert f',"{formula.replace(chr(34), chr(34) * 2)}",' in \
+        (out / "tables" / "rows.csv").read_text(encoding="utf-8-sig")
+    sheet = openpyxl.load_workbook(out / "appendix.xlsx")["rows"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == formula]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -154,7 +154,7 @@ def test_a_symlink_elsewhere_is_carried_as_a_symlink(old_reports, tmp_path):
 
 def test_a_users_file_where_the_build_writes_is_refused(tmp_path):
     out = _write(tmp_path / "thesis", {"README.md": b"# My thesis\n"})
-    with pytest.raises(OutputError, match="README.md was not written by cqanalysis"):
+    with pytest.raises(OutputError, match=r"README\.md was not written by cqanalysis"):
         publish(_staged(tmp_path), out, ["README.md", "tables/rows.csv"])
     assert _tree(out) == {"README.md": b"# My thesis\n"}
 
