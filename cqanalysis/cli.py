@@ -7,6 +7,7 @@ Exit status: 0 done, 2 bad input or usage (one line on stderr naming the file an
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -27,11 +28,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"cqanalysis: error: {message}\n")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return value
+
+
 def _add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--manifest", type=Path, help="CSV or YAML manifest with document variables")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: automatic)")
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help="worker processes, 1 or more (default: automatic)")
     p.add_argument("--strict", action="store_true",
                    help="stop at the first structural problem or unreadable document")
+    p.add_argument("--options", type=Path, default=None, metavar="FILE.yaml",
+                   help="parser options (cqanalysis.ParseOptions fields) as a YAML mapping")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,14 +81,59 @@ def _version() -> str:
     return __version__
 
 
+def _load_options(path: Path | None) -> Any:
+    """``--options FILE.yaml`` as a ParseOptions; an unknown key is a usage error."""
+    if path is None:
+        return None
+    import dataclasses
+
+    from .parse import ParseOptions
+
+    from_yaml = getattr(ParseOptions, "from_yaml", None)
+    if from_yaml is not None:
+        return from_yaml(path)
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise _UsageError(f"--options {path}: cannot read ({exc})".splitlines()[0]) from exc
+    if not isinstance(data, dict):
+        raise _UsageError(f"--options {path}: expected a mapping of option: value")
+    fields = {f.name: f for f in dataclasses.fields(ParseOptions)}
+    for key, value in data.items():
+        if key not in fields:
+            raise _UsageError(f"--options {path}: unknown option {key!r}; known: "
+                              + ", ".join(sorted(fields)))
+        default = getattr(ParseOptions(), key)
+        if isinstance(default, tuple):
+            data[key] = tuple(value) if isinstance(value, list) else (value,)
+        elif isinstance(default, dict) and isinstance(value, dict):
+            data[key] = {k: tuple(v) if isinstance(v, list) else (v,) for k, v in value.items()}
+        elif type(value) is not type(default):
+            raise _UsageError(f"--options {path}: {key} should be a {type(default).__name__}, "
+                              f"not {value!r}")
+    return ParseOptions(**data)
+
+
+def _check_inputs(inputs: Sequence[Path]) -> None:
+    for path in inputs:
+        if not os.path.lexists(path):
+            raise _UsageError(f"{path}: no such file or folder")
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
     from .core.io import write_csv
     from .corpus import parse_corpus, require_readable
+    from .publish import check_out
 
     if not args.inputs and args.manifest is None:
         raise _UsageError("parse: give INPUT files or directories, or --manifest")
+    _check_inputs(args.inputs)
+    check_out(args.out, [*args.inputs, *([args.manifest] if args.manifest else [])],
+              whole_folder=False)
     corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
-                          strict=args.strict)
+                          strict=args.strict, options=_load_options(args.options))
     require_readable(corpus)
     for name, frame in {**corpus.frames(), "documents": corpus.documents}.items():
         write_csv(frame, args.out / f"{name}.csv")
@@ -88,9 +147,12 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .builder import build
 
-    build(args.inputs or [DEFAULT_INPUT], out=args.out, codebooks=args.codebook,
-          lang=args.lang, manifest=args.manifest, jobs=args.jobs, strict=args.strict,
-          progress=None if not args.quiet else False)
+    _check_inputs(args.inputs)
+    # with --manifest and no INPUT, the manifest names the documents: not the bundled chapter
+    inputs = args.inputs or ([DEFAULT_INPUT] if args.manifest is None else None)
+    build(inputs, out=args.out, codebooks=args.codebook, lang=args.lang,
+          manifest=args.manifest, jobs=args.jobs, strict=args.strict,
+          progress=None if not args.quiet else False, options=_load_options(args.options))
     return EXIT_OK
 
 
@@ -110,10 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cqanalysis`` command."""
     args = build_parser().parse_args(argv)
     command = {"parse": _cmd_parse, "build": _cmd_build}[args.command]
+    from .exporters import SkippedOutput
     from .parse import ParseWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ParseWarning)
+        warnings.simplefilter("always", SkippedOutput)
         try:
             status = command(args)
         except (CqError, _UsageError) as exc:
@@ -122,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 130
     for w in caught:
-        if issubclass(w.category, ParseWarning):
+        if issubclass(w.category, ParseWarning | SkippedOutput):
             print(f"cqanalysis: warning: {w.message}", file=sys.stderr)
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)

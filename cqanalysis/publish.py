@@ -37,8 +37,12 @@ class OutputError(CqError):
         super().__init__(f"output folder {self.path}: {reason}")
 
 
-def check_out(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]]) -> Path:
+def check_out(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]], *,
+              whole_folder: bool = True) -> Path:
     """Check ``out`` before any work; return it as an absolute path.
+
+    ``whole_folder``: the folder is replaced as a whole (a build), so it must not be or
+    contain the working folder.
 
     Raises
     ------
@@ -57,7 +61,7 @@ def check_out(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[st
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(given, f"no permission to write in {existing}")
     cwd = Path.cwd().resolve()
-    if cwd == target or target in cwd.parents:
+    if whole_folder and (cwd == target or target in cwd.parents):
         raise OutputError(given, "is or contains the working folder; choose a subfolder")
     for raw in inputs:
         path = Path(os.path.realpath(raw))
@@ -145,8 +149,9 @@ def _carry_over(out: Path, new: Path, owned: set[str]) -> None:
             target = new / rel
             is_link = source.is_symlink()
             if not is_link and source.is_dir():
-                if any(os.scandir(source)):
-                    continue  # created with its contents, if any are carried over
+                with os.scandir(source) as entries:
+                    if any(True for _ in entries):
+                        continue  # created with its contents, if any are carried over
                 if target.exists() and not target.is_dir():
                     raise OutputError(out, f"{rel} is your folder and a build writes a file there")
                 target.mkdir(parents=True, exist_ok=True)

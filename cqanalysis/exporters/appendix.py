@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import register_exporter
+from . import register_exporter, skip
 from ._common import crosstab_parts, table_lang
 from .figures import figure_plan
 
@@ -27,12 +27,15 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     from ..writers import write_appendix
 
     frames = analysis.frames()
+    # cells exist only where a document has tables other than recommendation tables
+    empty = [name for name in APPENDIX_FRAMES if frames[name].empty and name != "cells"]
+    if empty:
+        skip(f"appendix sheets {', '.join(empty)}", "no rows")
     pngs = {spec.stem(lang): folder / "figures" / f"{spec.stem(lang)}.png"
             for spec in figure_plan(analysis)}
+    tidy = {name: frames[name] for name in APPENDIX_FRAMES if not frames[name].empty}
     return [write_appendix(
-        folder / "appendix.xlsx",
-        frames={name: frames[name] for name in APPENDIX_FRAMES
-                if name != "cells" or len(frames[name])},
+        folder / "appendix.xlsx", frames=tidy,
         tables=frames["tables"], rows=frames["rows"], **crosstab_parts(analysis, lang),
         codebooks=codebook_frames(analysis.codebooks), sources=analysis.corpus.documents,
         warnings=list(analysis.corpus.warnings),

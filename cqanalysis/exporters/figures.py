@@ -54,7 +54,8 @@ class FigureSpec:
     ----------
     stem_zh, stem_en
         File stem (no suffix) under ``figures/``: ``stem_en`` for ``lang="en"``, else
-        ``stem_zh``.  The PNG is also the appendix's figure sheet of that name.
+        ``stem_zh``.  The PNG is also the appendix's figure sheet ``Figure <stem>``: keep
+        ``stem_en`` to 24 characters so the sheet name fits Excel's 31.
     title_zh, title_en
         What the figure shows.
     draw

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import register_exporter
+from . import register_exporter, skip
 from ._common import crosstab_parts, table_lang
 
 __all__ = ["export_latex"]
@@ -17,5 +17,9 @@ def export_latex(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     from ..writers import write_latex_tables
 
     frames = analysis.frames()
+    parts = crosstab_parts(analysis, lang)
+    if frames["tables"].empty and not parts["crosstabs"]:
+        skip("latex/*.tex", "no source table and no crosstab with data")
+        return []
     return list(write_latex_tables(folder / "latex", tables=frames["tables"], rows=frames["rows"],
-                                  **crosstab_parts(analysis, lang), lang=table_lang(lang)))
+                                  **parts, lang=table_lang(lang)))

@@ -161,31 +161,31 @@ def codebook_heatmaps(analysis: Any) -> Iterator[FigureSpec]:
             continue
         crosstab = f"domain_x_{name}"
         yield FigureSpec(
-            f"图1_领域_{book.zh}热力图", f"Fig1_domain_{name}_heatmap",
+            f"图1_领域_{book.zh}热力图", f"Fig1_domain_{name}",
             f"领域×{book.zh}", f"Domain × {getattr(book, 'en', '') or name}",
             draw=partial(draw_crosstab_heatmap, crosstab=crosstab), needs=(name,),
             aspect=0.55, when=partial(crosstab_drawable, crosstab=crosstab))
 
 
 register_figure(FigureSpec(
-    "图1_领域_政策工具热力图", "Fig1_domain_instrument_heatmap",
+    "图1_领域_政策工具热力图", "Fig1_domain_instruments",
     "领域×政策工具", "Domain × policy instrument",
     draw=partial(draw_crosstab_heatmap, crosstab="domain_x_instrument_detail"),
     needs=("instruments",), aspect=0.55,
     when=partial(crosstab_drawable, crosstab="domain_x_instrument_detail")))
 register_figure(FigureSpec(
-    "图2_领域_政策工具类型构成", "Fig2_instrument_types_by_domain",
+    "图2_领域_政策工具类型构成", "Fig2_instrument_types",
     "各领域政策工具类型构成", "Instrument types per domain",
     draw=draw_instrument_types, needs=("instruments",), aspect=0.45, when=has_measures))
 register_figure(FigureSpec(
-    "图3_领域_工具_成效流向", "Fig3_domain_instrument_outcome_flows",
+    "图3_领域_工具_成效流向", "Fig3_instrument_flows",
     "领域→政策工具→预期成效", "Domain → instrument → outcome",
     draw=draw_flows, needs=("instruments", "outcomes"), aspect=0.7, when=has_flows))
 register_figure(FigureSpec(
-    "图4_编码共现网络", "Fig4_code_cooccurrence_network",
+    "图4_编码共现网络", "Fig4_code_network",
     "政策工具与预期成效共现网络", "Co-occurrence of codes",
     draw=draw_code_network, needs=("instruments", "outcomes"), aspect=0.8, when=has_network))
 register_figure(FigureSpec(
-    "图5_文档比较", "Fig5_document_comparison",
+    "图5_文档比较", "Fig5_documents",
     "文档间政策工具构成比较", "Instrument types by document",
     draw=draw_document_comparison, needs=("instruments",), aspect=0.6, when=several_documents))

@@ -77,7 +77,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "no": "No.", "sheet": "Sheet", "content": "Content", "rows": "Rows", "notes": "Notes",
         "appendix": "Table A{}", "agreement": "Agreement", "codebook": "Codebook {}",
         "figure": "Figure {}", "part": " (part {} of {})", "warning": "Warning",
-        "stats": "Test statistics", "crosstab": "Crosstab {}",
+        # the crosstab's own name (domain_x_instrument_detail) says what it is; a prefix would
+        # push it past Excel's 31 characters
+        "stats": "Test statistics", "crosstab": "{}",
         "too_many": "{} source tables exceed max_table_sheets={}; they are not given one sheet "
                     "each; their cells are in the rows sheet.",
         "long_cells": "Sheet {} has {} cells longer than Excel's 32,767-character cell limit; "
