@@ -15,7 +15,7 @@ from . import register_exporter
 __all__ = ["TABLE_FRAMES", "export_tables"]
 
 #: The frames written, in this order.
-TABLE_FRAMES = ("sections", "tables", "rows", "items", "paragraphs", "residue", "errors",
+TABLE_FRAMES = ("sections", "tables", "rows", "cells", "items", "paragraphs", "residue", "errors",
                 "documents", "clauses", "coded", "links")
 
 
