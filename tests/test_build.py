@@ -25,7 +25,8 @@ from cqanalysis.publish import MANIFEST
 
 from .conftest import THIN_CHAPTERS, write_chapter
 
-FRAMES = ("sections", "tables", "rows", "items", "paragraphs", "residue", "errors", "documents",
+FRAMES = ("sections", "tables", "rows", "cells", "items", "paragraphs", "residue", "errors",
+          "documents",
           "clauses", "coded", "links")
 CROSSTABS = ("domain_x_instrument", "domain_x_instrument_detail", "domain_x_outcome",
              "domain_x_level", "instrument_x_outcome")
