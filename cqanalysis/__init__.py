@@ -56,6 +56,15 @@ _LAZY: dict[str, str] = {
     "rollup": "cqanalysis.coding",
     "alpha_bootstrap": "cqanalysis.agreement",
     "coding_matrix": "cqanalysis.agreement",
+    "line_owners": "cqanalysis.parse.accounting",
+    "code_network": "cqanalysis.analysis",
+    "flows": "cqanalysis.analysis",
+    "measure_instruments": "cqanalysis.analysis",
+    "instrument_types": "cqanalysis.analysis",
+    "CROSSTABS": "cqanalysis.analysis",
+    "export": "cqanalysis.exporters",
+    "register_exporter": "cqanalysis.exporters",
+    "codebook_frames": "cqanalysis.codebook",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}

@@ -20,7 +20,17 @@ if TYPE_CHECKING:
     from .codebook import Codebook
     from .coding import CodebookLike
 
-__all__ = ["CROSSTABS", "Analysis", "analyse", "code_network", "corpus_crosstabs", "flows"]
+__all__ = [
+    "CROSSTABS",
+    "Analysis",
+    "CrosstabSpec",
+    "analyse",
+    "code_network",
+    "corpus_crosstabs",
+    "flows",
+    "instrument_types",
+    "measure_instruments",
+]
 
 @dataclass(frozen=True)
 class CrosstabSpec:
@@ -254,6 +264,28 @@ def _test_records(name: str, table: pd.DataFrame) -> list[dict[str, object]]:
                  for lang_column, lang in (("note", "en"), ("note_zh", "zh"))}
     return [{"crosstab": name, **{str(k): v for k, v in rec.items()}, **notes}
             for rec in stats.to_dict("records")]
+
+
+def measure_instruments(analysis: Analysis, *, depth: int | None = 1) -> pd.DataFrame:
+    """The instrument codes of table-row measure clauses, one row per clause × code.
+
+    ``depth=1`` rolls codes up to the instrument types (supply, environment, demand);
+    ``None`` keeps the leaf codes.  Clauses with no instrument code are left out.  The frame
+    a figure of instrument mixes draws (``cqf.stacked_bars(..., hue="label_zh")``).
+    """
+    from .coding import rollup
+
+    coded = analysis.coded
+    if depth is not None:
+        coded = rollup(coded, depth=depth, codebooks=analysis.codebooks)
+    measures = coded[(coded["codebook"] == "instruments") & (coded["field"] == "measure")]
+    return measures.dropna(subset=["code"]).reset_index(drop=True)
+
+
+def instrument_types(analysis: Analysis) -> list[str]:
+    """Chinese labels of the instrument types, in codebook order (empty without ``instruments``)."""
+    return [code.zh for book in analysis.codebooks if book.name == "instruments"
+            for code in book if code.depth == 1]
 
 
 def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFrame:

@@ -23,8 +23,9 @@ The built-in exporters import their writers (openpyxl, python-docx) only when th
 
 from __future__ import annotations
 
+import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ __all__ = [
     "EXPORTERS",
     "Exporter",
     "SkippedOutput",
+    "export",
     "register_exporter",
     "skip",
     "unregister_exporter",
@@ -78,6 +80,43 @@ def register_exporter(name: str) -> Callable[[Exporter], Exporter]:
 def unregister_exporter(name: str) -> Exporter:
     """Remove the exporter ``name`` and return it."""
     return EXPORTERS.pop(name)
+
+
+def export(analysis: Any, formats: str | Iterable[str] | None = None,
+           folder: str | os.PathLike[str] = ".", *, lang: str = "zh") -> list[Path]:
+    """Write an analysis in registered formats, as ``cqanalysis build`` does after analysing.
+
+    Parameters
+    ----------
+    analysis
+        ``cq.analyse(...)``.
+    formats
+        Exporter names (``"tables"``, ``"crosstabs"``, ``"figures"``, ``"appendix"``,
+        ``"word"``, ``"latex"`` and any registered since); ``None``: all, in build order.
+    folder
+        Output folder (created); files go where a build puts them (``word/…``).
+    lang
+        ``"zh"``, ``"en"`` or ``"both"``.
+
+    Returns
+    -------
+    list of Path
+        The files written.  Outputs with no data are skipped with a :class:`SkippedOutput`
+        warning.
+
+    Raises
+    ------
+    KeyError
+        An unknown format name.
+    """
+    names = list(EXPORTERS) if formats is None else [formats] if isinstance(formats, str) \
+        else list(formats)
+    unknown = [n for n in names if n not in EXPORTERS]
+    if unknown:
+        raise KeyError(f"unknown export format(s) {unknown}; registered: {list(EXPORTERS)}")
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    return [path for name in names for path in EXPORTERS[name](analysis, root, lang=lang)]
 
 
 def skip(what: str, reason: str) -> None:

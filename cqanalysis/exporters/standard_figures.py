@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
-import pandas as pd
-
+from ..analysis import instrument_types, measure_instruments
 from ._common import crosstab_problem
 from .figures import FigureSpec, register_figure
 
@@ -36,20 +35,6 @@ def _axis_titles(lang: str, labels: dict[str, str]) -> dict[str, str]:
     return {key: translate(zh, lang=lang, labels=labels) for key, zh in AXES.items()}
 
 
-def _measures(analysis: Any) -> pd.DataFrame:
-    """Instrument codings of table-row measures, rolled up to instrument types."""
-    from ..coding import rollup
-
-    coded = rollup(analysis.coded, depth=1, codebooks=analysis.codebooks)
-    measures = coded[(coded["codebook"] == "instruments") & (coded["field"] == "measure")]
-    return measures.dropna(subset=["code"])
-
-
-def _type_order(analysis: Any) -> list[str]:
-    book = next(b for b in analysis.codebooks if getattr(b, "name", "") == "instruments")
-    return [code.zh for code in book if code.depth == 1]
-
-
 # --- predicates: True, False (does not apply) or the reason the data do not suffice ---------
 
 def crosstab_drawable(analysis: Any, *, crosstab: str) -> bool | str:
@@ -61,7 +46,9 @@ def crosstab_drawable(analysis: Any, *, crosstab: str) -> bool | str:
 
 
 def has_measures(analysis: Any) -> bool | str:
-    return True if len(_measures(analysis)) else "no table row is coded with a policy instrument"
+    if len(measure_instruments(analysis)):
+        return True
+    return "no table row is coded with a policy instrument"
 
 
 def has_flows(analysis: Any) -> bool | str:
@@ -101,11 +88,11 @@ def draw_instrument_types(analysis: Any, ax: Any, lang: str, labels: dict[str, s
     """Stacked bars: the instrument types of the recommendations in each domain."""
     from ..figures import stacked_bars
 
-    measures = _measures(analysis)
+    measures = measure_instruments(analysis)
     present = set(measures["label_zh"])
     title = _axis_titles(lang, labels)
     return stacked_bars(measures, x="section_title", hue="label_zh",
-                        hue_order=[t for t in _type_order(analysis) if t in present],
+                        hue_order=[t for t in instrument_types(analysis) if t in present],
                         legend_title=title["instrument"], ylabel=title["domain"], ax=ax,
                         lang=lang, labels=labels)
 
@@ -119,7 +106,7 @@ def draw_flows(analysis: Any, ax: Any, lang: str, labels: dict[str, str]) -> Any
     # so they are not printed
     return alluvial(flows(analysis), stages=["domain", "instrument", "outcome"],
                     weight="weight", stage_labels=list(_axis_titles(lang, labels).values()),
-                    values=False, orders={"instrument": _type_order(analysis)}, ax=ax,
+                    values=False, orders={"instrument": instrument_types(analysis)}, ax=ax,
                     lang=lang, labels=labels)
 
 
@@ -129,7 +116,7 @@ def draw_code_network(analysis: Any, ax: Any, lang: str, labels: dict[str, str])
     from ..figures import cooccurrence_network
 
     network = code_network(analysis, depth=1)
-    present = set(_measures(analysis)["label_zh"])
+    present = set(measure_instruments(analysis)["label_zh"])
     kinds = {label: AXES["instrument"] if label in present else AXES["outcome"]
              for label in network.index}
     # long English labels around a circle crowd it: wrap them when English is shown
@@ -143,8 +130,8 @@ def draw_document_comparison(analysis: Any, ax: Any, lang: str,
     """Instrument types by document."""
     from ..figures import compare_documents
 
-    return compare_documents(_measures(analysis), doc="doc_id", category="label_zh", ax=ax,
-                             lang=lang, labels=labels)
+    return compare_documents(measure_instruments(analysis), doc="doc_id", category="label_zh",
+                             ax=ax, lang=lang, labels=labels)
 
 
 # --- the plan -----------------------------------------------------------------------------------
