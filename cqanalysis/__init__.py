@@ -58,6 +58,7 @@ _LAZY: dict[str, str] = {
     "coding_matrix": "cqanalysis.agreement",
     "line_owners": "cqanalysis.parse.accounting",
     "code_network": "cqanalysis.analysis",
+    "code_groups": "cqanalysis.analysis",
     "flows": "cqanalysis.analysis",
     "measure_instruments": "cqanalysis.analysis",
     "instrument_types": "cqanalysis.analysis",

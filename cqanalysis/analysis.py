@@ -25,6 +25,7 @@ __all__ = [
     "Analysis",
     "CrosstabSpec",
     "analyse",
+    "code_groups",
     "code_network",
     "corpus_crosstabs",
     "flows",
@@ -312,6 +313,17 @@ def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFra
     size = paths.groupby(key)["instrument"].transform("size")
     paths["weight"] = 1.0 / size
     return paths[[*key, "domain", "instrument", "outcome", "weight"]].reset_index(drop=True)
+
+
+def code_groups(analysis: Analysis, *, depth: int | None = 1) -> dict[str, str]:
+    """Chinese code label → its group, 政策工具类型 or 预期成效维度, for a network's colours.
+
+    ``depth`` as in :func:`code_network` (``1``: types and dimensions; ``None``: leaf codes).
+    """
+    names = {"instruments": "政策工具类型", "outcomes": "预期成效维度"}
+    return {code.zh: names[book.name] for book in analysis.codebooks if book.name in names
+            for code in book
+            if (code.depth == depth if depth is not None else not book.children(code.id))}
 
 
 def code_network(analysis: Analysis, *, depth: int | None = None) -> pd.DataFrame:

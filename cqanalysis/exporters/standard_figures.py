@@ -112,13 +112,11 @@ def draw_flows(analysis: Any, ax: Any, lang: str, labels: dict[str, str]) -> Any
 
 def draw_code_network(analysis: Any, ax: Any, lang: str, labels: dict[str, str]) -> Any:
     """Co-occurrence network of instrument types and outcome dimensions."""
-    from ..analysis import code_network
+    from ..analysis import code_groups, code_network
     from ..figures import cooccurrence_network
 
     network = code_network(analysis, depth=1)
-    present = set(measure_instruments(analysis)["label_zh"])
-    kinds = {label: AXES["instrument"] if label in present else AXES["outcome"]
-             for label in network.index}
+    kinds = code_groups(analysis, depth=1)
     # long English labels around a circle crowd it: wrap them when English is shown
     wrap = None if lang == "zh" else 12
     return cooccurrence_network(network, groups=kinds, wrap=wrap, ax=ax, lang=lang,
