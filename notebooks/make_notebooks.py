@@ -68,7 +68,6 @@ NB01: list[Cell] = [
     import pandas as pd
 
     import cqanalysis as cq
-    from cqanalysis.parse.accounting import line_owners
 
     pd.set_option("display.max_colwidth", 40)
     SEED = Path("{SEED}")
@@ -194,7 +193,7 @@ NB01: list[Cell] = [
     against the source.
     """),
     code("""
-    owners = line_owners(doc)
+    owners = cq.line_owners(doc)
     owners["frame"].value_counts()
     """),
     code("""
@@ -462,7 +461,6 @@ NB03: list[Cell] = [
 
     import cqanalysis as cq
     import cqanalysis.figures as cqf
-    from cqanalysis.analysis import code_network, flows
 
     doc = cq.parse("{SEED}")
     analysis = cq.analyse(doc)
@@ -487,20 +485,20 @@ NB03: list[Cell] = [
     md("""
     ## 2. 堆积条形图 · Stacked bars: instrument types per domain
 
-    条形图需要每个编码一行的数据：把政策工具归并到三种类型（`cq.rollup`），只取措施分句。
-    The bars take one row per coding: instrument codes rolled up to the three types
-    (`cq.rollup`), measure clauses only.
+    条形图需要每个编码一行的数据：`cq.measure_instruments` 给出措施分句的政策工具编码，归并到三种类
+    型；`cq.instrument_types` 给出编码表中的类型顺序。
+    The bars take one row per coding: `cq.measure_instruments` gives the instrument codes of
+    measure clauses rolled up to the three types; `cq.instrument_types` their codebook order.
     """),
     code("""
-    coded1 = cq.rollup(analysis.coded, depth=1)
-    measures = coded1.query("codebook == 'instruments' and field == 'measure'")
+    measures = cq.measure_instruments(analysis)
+    types = cq.instrument_types(analysis)
     measures[["section_title", "text", "label_zh"]].head()
     """),
     code("""
     with cqf.paper_style(width="double", aspect=0.45):
         fig, ax = cqf.paper_figure()
-        cqf.stacked_bars(measures, x="section_title", hue="label_zh",
-                         hue_order=["供给型工具", "环境型工具", "需求型工具"],
+        cqf.stacked_bars(measures, x="section_title", hue="label_zh", hue_order=types,
                          legend_title="政策工具类型", ylabel="领域", ax=ax)
         files = cqf.save_figure(fig, out / "图2_领域_政策工具类型构成")
     """),
@@ -512,7 +510,7 @@ NB03: list[Cell] = [
     every recommendation weighs 1 in total however many codes it has.
     """),
     code("""
-    paths = flows(analysis)
+    paths = cq.flows(analysis)
     paths.head()
     """),
     code("""
@@ -520,7 +518,7 @@ NB03: list[Cell] = [
         fig, ax = cqf.paper_figure()
         cqf.alluvial(paths, stages=["domain", "instrument", "outcome"], weight="weight",
                      stage_labels=["领域", "政策工具类型", "预期成效维度"], values=False,
-                     orders={"instrument": ["供给型工具", "环境型工具", "需求型工具"]}, ax=ax)
+                     orders={"instrument": types}, ax=ax)
         files = cqf.save_figure(fig, out / "图3_领域_工具_成效流向")
     """),
     md("""
@@ -531,13 +529,11 @@ NB03: list[Cell] = [
     recommendations coded with both.
     """),
     code("""
-    network = code_network(analysis, depth=1)
+    network = cq.code_network(analysis, depth=1)
     network
     """),
     code("""
-    groups = {code.zh: ("政策工具类型" if book.name == "instruments" else "预期成效维度")
-              for book in analysis.codebooks if book.name in ("instruments", "outcomes")
-              for code in book if code.depth == 1}
+    groups = cq.code_groups(analysis, depth=1)
     with cqf.paper_style(width="double", aspect=0.8):
         fig, ax = cqf.paper_figure()
         cqf.cooccurrence_network(network, groups=groups, ax=ax)
@@ -603,8 +599,6 @@ NB04: list[Cell] = [
     import pandas as pd
 
     import cqanalysis as cq
-    from cqanalysis.analysis import CROSSTABS
-    from cqanalysis.codebook import codebook_frames
 
     doc = cq.parse("{SEED}")
     analysis = cq.analyse(doc)
@@ -612,15 +606,11 @@ NB04: list[Cell] = [
     out = Path(tmp.name)
     """),
     md("""
-    交叉表的标题和检验统计量，三种输出共用 · Titles and test statistics of the crosstabs, shared by
-    the three writers:
-    """),
-    code("""
-    titles = {name: zh for name, (_, zh, _) in CROSSTABS.items()}
-    stats = {name: analysis.tests[analysis.tests["crosstab"] == name].drop(columns="crosstab")
-             for name in analysis.crosstabs}
-    frames = analysis.frames()
-    titles
+    `cq.export` 把分析结果写成已注册的格式（`cqanalysis build` 用的是同一组导出器）：交叉表的标题、
+    检验统计量和注释由分析结果统一提供，三种输出一致。
+    `cq.export` writes the analysis in registered formats (the same exporters `cqanalysis build`
+    runs): crosstab titles, test statistics and notes come from the analysis, the same in all
+    three outputs.
     """),
     md("""
     ## 1. Excel 附录 · The Excel appendix
@@ -633,13 +623,7 @@ NB04: list[Cell] = [
     tests) and the codebooks. Text is always written as text, never as a formula.
     """),
     code("""
-    workbook = cq.write_appendix(
-        out / "appendix.xlsx",
-        frames={name: frames[name] for name in ("rows", "items", "clauses", "coded", "links")},
-        tables=frames["tables"], rows=frames["rows"],
-        crosstabs=analysis.crosstabs, crosstab_stats=stats, crosstab_titles=titles,
-        codebooks=codebook_frames(analysis.codebooks), sources=analysis.corpus.documents,
-    )
+    [workbook] = cq.export(analysis, "appendix", out)
     sheets = pd.ExcelFile(workbook).sheet_names
     print(workbook.name)
     sheets
@@ -660,9 +644,7 @@ NB04: list[Cell] = [
     .docx per table, ready to paste into the thesis.
     """),
     code("""
-    word_files = cq.write_word_tables(out / "word", tables=frames["tables"], rows=frames["rows"],
-                                      crosstabs=analysis.crosstabs, crosstab_stats=stats,
-                                      crosstab_titles=titles)
+    word_files = cq.export(analysis, "word", out)
     [p.relative_to(out).as_posix() for p in word_files]
     """),
     md("""
@@ -685,9 +667,7 @@ NB04: list[Cell] = [
     compiles with `xelatex` for checking.
     """),
     code("""
-    latex_files = cq.write_latex_tables(out / "latex", tables=frames["tables"], rows=frames["rows"],
-                                        crosstabs=analysis.crosstabs, crosstab_stats=stats,
-                                        crosstab_titles=titles)
+    latex_files = cq.export(analysis, "latex", out)
     [p.relative_to(out).as_posix() for p in latex_files]
     """),
     code("""
@@ -1166,8 +1146,8 @@ NB06: list[Cell] = [
     shape both differ, so it reads in grayscale), the grey line spans the documents' range.
     """),
     code("""
+    measures = cq.measure_instruments(analysis)
     coded1 = cq.rollup(analysis.coded, depth=1)
-    measures = coded1.query("codebook == 'instruments' and field == 'measure'")
     outcomes = coded1.query("codebook == 'outcomes' and field == 'outcome'")
     with cqf.paper_style(width="double", aspect=0.45):
         fig, ax = cqf.paper_figure()
