@@ -147,6 +147,26 @@ def test_text_stays_literal_and_lines_break(tmp_path):
     assert cells[1].paragraphs[0].runs[1]._element.find(qn("w:br")) is not None
 
 
+def test_control_characters_are_replaced_visibly_and_noted(tmp_path):
+    # issue #15: a vertical tab (Word's manual line break), ESC, U+FFFE and U+FFFF in cells
+    tables = pd.DataFrame(
+        {"doc_id": ["d"], "table_id": ["1"], "title": ["控制\x1b字符"], "header": ["方向 | 措施"],
+         "roles": ["direction | measure"], "line": [3], "page": [None]}
+    )  # fmt: skip
+    rows = pd.DataFrame(
+        {"doc_id": ["d"], "table_id": ["1"], "row_no": [1], "direction": ["甲\x0b乙"],
+         "measure": ["丙\ufffe丁\uffff"]}
+    )  # fmt: skip
+    (path,) = write_word_tables(tmp_path, tables=tables, rows=rows)
+    doc = docx.Document(path)
+    assert doc.paragraphs[0].text == "表1 控制�字符"
+    cells = doc.tables[0].rows[1].cells
+    assert cells[0].text == "甲\n乙"
+    assert cells[0].paragraphs[0].runs[1]._element.find(qn("w:br")) is not None
+    assert cells[1].text == "丙�丁�"
+    assert doc.paragraphs[-1].text == "资料来源：d，第3行 表中3个控制字符无法写入，已替换为“�”。"
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_libreoffice_opens_word_tables(seed_docs, tmp_path):
     subprocess.run(
