@@ -56,6 +56,10 @@ _LAZY: dict[str, str] = {
     "rollup": "cqanalysis.coding",
     "alpha_bootstrap": "cqanalysis.agreement",
     "coding_matrix": "cqanalysis.agreement",
+    "write_qdc": "cqanalysis.writers.refi",
+    "write_qdpx": "cqanalysis.writers.refi",
+    "read_qdc": "cqanalysis.refi_read",
+    "read_qdpx": "cqanalysis.refi_read",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}
