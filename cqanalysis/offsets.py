@@ -203,7 +203,8 @@ def unit_offsets(
         if doc_id not in blocks:
             raise InputError(doc_id, "no source text to compute offsets from")
         parts.append(locate(part, blocks[doc_id]))
-    located = pd.concat(parts) if parts else spans.assign(start=pd.NA, end=pd.NA, offset_match=pd.NA)
+    located = (pd.concat(parts) if parts
+               else spans.assign(start=pd.NA, end=pd.NA, offset_match=pd.NA))
     out = frame.copy()
     for col in ("start", "end", "offset_match"):
         out[col] = located[col].reindex(frame.index)

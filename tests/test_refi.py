@@ -267,7 +267,7 @@ def test_unknown_code_is_an_input_error(tmp_path):
 def test_not_a_zip_is_an_input_error(tmp_path):
     path = tmp_path / "fake.qdpx"
     path.write_text("not a zip", encoding="utf-8")
-    with pytest.raises(cq.InputError, match="fake.qdpx: not a zip archive"):
+    with pytest.raises(cq.InputError, match=r"fake\.qdpx: not a zip archive"):
         read_qdpx(path)
 
 
@@ -278,7 +278,7 @@ def test_selection_without_positions_is_an_input_error(tmp_path):
     broken = tmp_path / "broken.qdpx"
     with zipfile.ZipFile(broken, "w") as zf:
         zf.writestr("project.qde", qde)
-    with pytest.raises(cq.InputError, match="required .*startPosition"):
+    with pytest.raises(cq.InputError, match=r"required .*startPosition"):
         read_qdpx(broken)
 
 
@@ -318,5 +318,5 @@ def test_a_project_failing_the_xsd_is_an_input_error(tmp_path):
     broken = tmp_path / "noattr.qdpx"
     with zipfile.ZipFile(broken, "w") as zf:
         zf.writestr("project.qde", qde)
-    with pytest.raises(cq.InputError, match="fails Project.xsd.*isCodable"):
+    with pytest.raises(cq.InputError, match=r"fails Project\.xsd.*isCodable"):
         read_qdpx(broken)
