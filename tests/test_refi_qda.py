@@ -127,3 +127,14 @@ def test_taguette_imports_the_codebook_csv(tmp_path):
                                          "自编 > 人才 > 培训"]
     with path.open(encoding="utf-8-sig") as fh:
         assert "path" in next(csv.reader(fh))
+
+
+def test_qda_tables_are_appendix_sheets_read_back_exactly(small, tmp_path):
+    from cqanalysis.writers.appendix import read_appendix, write_appendix
+
+    analysis, blocks = small
+    frames = qda_frames(analysis, blocks=blocks)
+    path = write_appendix(tmp_path / "a.xlsx", frames=frames)
+    back = read_appendix(path)
+    for name, frame in frames.items():
+        pd.testing.assert_frame_equal(back[name], frame, check_dtype=False)
