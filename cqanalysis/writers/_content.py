@@ -329,6 +329,8 @@ def _is_p(column: str) -> bool:
 # (min_expected, share_expected_lt5) stay in the Excel sheet, out of the printed note.
 _STAT_NAMES = {"dof": "df", "pval": "p", "p_value": "p", "cramer_v": "Cramér's V", "n": "N"}
 _TEST_STATISTIC = {"pearson": "χ²", "yates": "χ² (Yates)", "fisher": "Fisher OR"}
+# In a Chinese note the test names are Chinese too; the symbols (χ², df, p, N) stay.
+_TEST_STATISTIC_ZH = {"pearson": "χ²", "yates": "χ²（连续性校正）", "fisher": "Fisher精确检验OR"}
 _NOTE_HIDDEN = {"min_expected", "share_expected_lt5", "cells_lt5", "simulations", "note",
                 "note_zh"}
 
@@ -351,7 +353,8 @@ def stats_note(stats: pd.DataFrame | None, *, lang: str = "zh", prefix: bool = T
             parts.append(_p_item(label("mc_p", lang), rec.get("pval"), lang))
             continue
         items = []
-        statistic = _TEST_STATISTIC.get(str(rec.get("test")), str(rec.get("test") or ""))
+        names = _TEST_STATISTIC_ZH if lang == "zh" else _TEST_STATISTIC
+        statistic = names.get(str(rec.get("test")), str(rec.get("test") or ""))
         for col, val in rec.items():
             if col in _NOTE_HIDDEN or (col == "test" and "statistic" in rec):
                 continue
