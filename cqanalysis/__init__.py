@@ -60,6 +60,10 @@ _LAZY: dict[str, str] = {
     "write_qdpx": "cqanalysis.writers.refi",
     "read_qdc": "cqanalysis.refi_read",
     "read_qdpx": "cqanalysis.refi_read",
+    "write_word_document": "cqanalysis.writers.word",
+    "code_presence": "cqanalysis.qda",
+    "coded_segments": "cqanalysis.qda",
+    "codebook_table": "cqanalysis.qda",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}

@@ -16,6 +16,7 @@ __all__ = [
     "write_latex_tables",
     "write_qdc",
     "write_qdpx",
+    "write_word_document",
     "write_word_tables",
 ]
 
@@ -27,6 +28,7 @@ _LAZY = {
     "normalize_ooxml": "cqanalysis.writers._xlsx",
     "write_qdc": "cqanalysis.writers.refi",
     "write_qdpx": "cqanalysis.writers.refi",
+    "write_word_document": "cqanalysis.writers.word",
 }
 
 
