@@ -320,3 +320,20 @@ def test_a_project_failing_the_xsd_is_an_input_error(tmp_path):
         zf.writestr("project.qde", qde)
     with pytest.raises(cq.InputError, match=r"fails Project\.xsd.*isCodable"):
         read_qdpx(broken)
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf"])
+def test_offsets_for_other_source_kinds(kind, tmp_path):
+    from cqanalysis.offsets import document_texts, source_blocks
+    from tests._make_sources import make_seed_docx, make_seed_pdf
+
+    path = (make_seed_docx if kind == "docx" else make_seed_pdf)(tmp_path / f"seed.{kind}")
+    doc = cq.parse(path)
+    blocks = source_blocks(doc)
+    text = document_texts(blocks)[doc.doc_id]
+    located = unit_offsets(cq.explode_clauses(doc.rows), doc, blocks=blocks)
+    exact = located[located["offset_match"] == "exact"]
+    assert len(exact) == len(located)
+    assert [text[s:e] for s, e in zip(exact["start"], exact["end"], strict=True)] == exact[
+        "text"].tolist()
+    assert "树立“一盘棋”思想" in text
