@@ -66,6 +66,14 @@ _LAZY: dict[str, str] = {
     "export": "cqanalysis.exporters",
     "register_exporter": "cqanalysis.exporters",
     "codebook_frames": "cqanalysis.codebook",
+    "write_qdc": "cqanalysis.writers.refi",
+    "write_qdpx": "cqanalysis.writers.refi",
+    "read_qdc": "cqanalysis.refi_read",
+    "read_qdpx": "cqanalysis.refi_read",
+    "write_word_document": "cqanalysis.writers.word",
+    "code_presence": "cqanalysis.qda",
+    "coded_segments": "cqanalysis.qda",
+    "codebook_table": "cqanalysis.qda",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}

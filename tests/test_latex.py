@@ -65,6 +65,8 @@ def seed_tex(tmp_path_factory, seed):
         ("第一行\r第二行", r"第一行\newline 第二行"),
         # full-width forms are ordinary characters to TeX: kept as they are
         ("＃％＆＿～＾＼｛｝＄", "＃％＆＿～＾＼｛｝＄"),
+        # control characters as in Word (issue #15): a vertical tab breaks, others show as �
+        ("甲\x0b乙\x1b丙\uffff", r"甲\newline 乙�丙�"),
     ],
 )
 def test_latex_escape(text, tex):

@@ -23,6 +23,9 @@ LAYERS: dict[str, int] = {
     "cqanalysis.links": 3,
     "cqanalysis.agreement": 3,
     "cqanalysis.analysis": 3,
+    "cqanalysis.offsets": 3,
+    "cqanalysis.refi_read": 3,
+    "cqanalysis.qda": 3,
     "cqanalysis.figures": 4,
     "cqanalysis.writers": 4,
     "cqanalysis.exporters": 4,
@@ -30,6 +33,7 @@ LAYERS: dict[str, int] = {
     "cqanalysis.publish": 5,
     "cqanalysis.builder": 5,
     "cqanalysis.cli": 6,
+    "cqanalysis.cli_workflow": 6,
 }
 NAMES = ["core", "sources", "parse", "analysis", "outputs", "build", "cli"]
 

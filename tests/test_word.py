@@ -147,6 +147,26 @@ def test_text_stays_literal_and_lines_break(tmp_path):
     assert cells[1].paragraphs[0].runs[1]._element.find(qn("w:br")) is not None
 
 
+def test_control_characters_are_replaced_visibly_and_noted(tmp_path):
+    # issue #15: a vertical tab (Word's manual line break), ESC, U+FFFE and U+FFFF in cells
+    tables = pd.DataFrame(
+        {"doc_id": ["d"], "table_id": ["1"], "title": ["控制\x1b字符"], "header": ["方向 | 措施"],
+         "roles": ["direction | measure"], "line": [3], "page": [None]}
+    )  # fmt: skip
+    rows = pd.DataFrame(
+        {"doc_id": ["d"], "table_id": ["1"], "row_no": [1], "direction": ["甲\x0b乙"],
+         "measure": ["丙\ufffe丁\uffff"]}
+    )  # fmt: skip
+    (path,) = write_word_tables(tmp_path, tables=tables, rows=rows)
+    doc = docx.Document(path)
+    assert doc.paragraphs[0].text == "表1 控制�字符"
+    cells = doc.tables[0].rows[1].cells
+    assert cells[0].text == "甲\n乙"
+    assert cells[0].paragraphs[0].runs[1]._element.find(qn("w:br")) is not None
+    assert cells[1].text == "丙�丁�"
+    assert doc.paragraphs[-1].text == "资料来源：d，第3行 表中3个控制字符无法写入，已替换为“�”。"
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_libreoffice_opens_word_tables(seed_docs, tmp_path):
     subprocess.run(
@@ -209,3 +229,97 @@ def test_presence_crosstab_without_margins_gets_no_summed_totals():
     assert layout.col_labels == ("A", "B")
     assert layout.values.tolist() == [[2, 1]]
     assert layout.percent is None
+
+
+# ---------------------------------------------------------------- one document for the thesis
+
+
+@pytest.fixture(scope="module")
+def figure_png(tmp_path_factory):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = tmp_path_factory.mktemp("fig") / "bars.png"
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=50)
+    ax.bar(["a", "b"], [1, 2])
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def _thesis(tmp_path, seed, figure_png, **kw):
+    from cqanalysis.writers.word import write_word_document
+
+    return write_word_document(
+        tmp_path / "thesis.docx", frames=seed.frames(), crosstabs={"领域×工具": COUNTS},
+        crosstab_stats={"领域×工具": STATS}, crosstab_titles={"领域×工具": "领域与工具"},
+        figures={"bars": (figure_png, "各领域建议数")}, **kw)
+
+
+def _captions(doc):
+    return [p for p in doc.paragraphs if p.style.name == "Caption"]
+
+
+def test_thesis_captions_are_caption_style_with_seq_fields(tmp_path, seed, figure_png):
+    doc = docx.Document(_thesis(tmp_path, seed, figure_png))
+    captions = _captions(doc)
+    assert [p.text for p in captions] == [
+        "表5-1 政府职能转变对策建议", "表5-2 区域协调机构建设对策建议",
+        "表5-3 法律法规与政策体系完善对策建议", "表5-4 要素流动与公共服务共建共享对策建议",
+        "表5-5 信息共享与智慧协同对策建议", "表5-6 人才队伍建设对策建议", "表5-7 领域与工具",
+        "图5-1 各领域建议数"]
+    instr = [el.text for el in captions[0]._p.iter(qn("w:instrText"))]
+    assert instr == [" SEQ 表 \\* ARABIC \\r 1 "]
+    assert [el.text for el in captions[1]._p.iter(qn("w:instrText"))] == [" SEQ 表 \\* ARABIC "]
+    assert [el.text for el in captions[-1]._p.iter(qn("w:instrText"))] == [
+        " SEQ 图 \\* ARABIC \\r 1 "]
+
+
+def test_thesis_caption_above_tables_and_below_figures(tmp_path, seed, figure_png):
+    doc = docx.Document(_thesis(tmp_path, seed, figure_png))
+    body = list(doc.element.body)
+    first_table = next(i for i, el in enumerate(body) if el.tag == qn("w:tbl"))
+    def shown(el):
+        return "".join(t.text for t in el.iter(qn("w:t")))
+
+    assert shown(body[first_table - 1]) == "表5-1 政府职能转变对策建议"
+    picture = next(i for i, el in enumerate(body) if el.xpath(".//pic:pic"))
+    assert shown(body[picture + 1]) == "图5-1 各领域建议数"
+    # at the text width: the page less its margins (A4 less 2 × 3.17 cm, as Word stores them)
+    extent = body[picture].xpath(".//wp:extent")[0]
+    page = doc.sections[0]
+    assert int(extent.get("cx")) == page.page_width - page.left_margin - page.right_margin
+    assert abs(int(extent.get("cx")) - docx.shared.Cm(21 - 2 * 3.17)) < docx.shared.Mm(1)
+    assert len(doc.tables) == 7
+
+
+def test_thesis_numbered_straight_through_and_byte_identical(tmp_path, seed, figure_png):
+    first = _thesis(tmp_path, seed, figure_png, numbering="straight").read_bytes()
+    doc = docx.Document(tmp_path / "thesis.docx")
+    assert [p.text.split(" ")[0] for p in _captions(doc)] == [
+        "表1", "表2", "表3", "表4", "表5", "表6", "表7", "图1"]
+    assert _thesis(tmp_path, seed, figure_png, numbering="straight").read_bytes() == first
+
+
+def test_thesis_notes_in_english_build(tmp_path, seed, figure_png):
+    doc = docx.Document(_thesis(tmp_path, seed, figure_png, lang="en"))
+    assert _captions(doc)[0].text == "Table 5-1 政府职能转变对策建议"
+    notes = [p.text for p in doc.paragraphs if p.text.startswith(("Note", "Source"))]
+    assert notes[0] == "Source: 城市群跨区域行政体制协同_对策建议, line 6"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="LibreOffice or pdftotext not installed")
+def test_libreoffice_shows_numbered_captions(tmp_path, seed, figure_png):
+    import re
+
+    path = _thesis(tmp_path, seed, figure_png, numbering="straight")
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", str(tmp_path / "thesis.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    numbers = re.findall(r"^表\s*(\d+)\s", text, flags=re.M)
+    assert numbers == ["1", "2", "3", "4", "5", "6", "7"]
+    assert re.search(r"^图\s*1\s+各领域建议数", text, flags=re.M)

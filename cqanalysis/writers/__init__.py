@@ -14,6 +14,9 @@ __all__ = [
     "read_appendix",
     "write_appendix",
     "write_latex_tables",
+    "write_qdc",
+    "write_qdpx",
+    "write_word_document",
     "write_word_tables",
 ]
 
@@ -23,6 +26,9 @@ _LAZY = {
     "write_word_tables": "cqanalysis.writers.word",
     "write_latex_tables": "cqanalysis.writers.latex",
     "normalize_ooxml": "cqanalysis.writers._xlsx",
+    "write_qdc": "cqanalysis.writers.refi",
+    "write_qdpx": "cqanalysis.writers.refi",
+    "write_word_document": "cqanalysis.writers.word",
 }
 
 

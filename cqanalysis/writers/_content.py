@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ..core.constants import MARGIN_NAMES
 from ..core.schema import FRAME_COLUMNS
+from ._text import REPLACEMENT, xml_safe
 
 __all__ = [
     "CrosstabLayout",
@@ -25,6 +26,7 @@ __all__ = [
     "paper_tables",
     "source_tables",
     "stats_note",
+    "xml_safe_table",
 ]
 
 _ROLE_COLUMNS = ("direction", "measure", "outcome")
@@ -327,6 +329,8 @@ def _is_p(column: str) -> bool:
 # (min_expected, share_expected_lt5) stay in the Excel sheet, out of the printed note.
 _STAT_NAMES = {"dof": "df", "pval": "p", "p_value": "p", "cramer_v": "Cramér's V", "n": "N"}
 _TEST_STATISTIC = {"pearson": "χ²", "yates": "χ² (Yates)", "fisher": "Fisher OR"}
+# In a Chinese note the test names are Chinese too; the symbols (χ², df, p, N) stay.
+_TEST_STATISTIC_ZH = {"pearson": "χ²", "yates": "χ²（连续性校正）", "fisher": "Fisher精确检验OR"}
 _NOTE_HIDDEN = {"min_expected", "share_expected_lt5", "cells_lt5", "simulations", "note",
                 "note_zh"}
 
@@ -349,7 +353,8 @@ def stats_note(stats: pd.DataFrame | None, *, lang: str = "zh", prefix: bool = T
             parts.append(_p_item(label("mc_p", lang), rec.get("pval"), lang))
             continue
         items = []
-        statistic = _TEST_STATISTIC.get(str(rec.get("test")), str(rec.get("test") or ""))
+        names = _TEST_STATISTIC_ZH if lang == "zh" else _TEST_STATISTIC
+        statistic = names.get(str(rec.get("test")), str(rec.get("test") or ""))
         for col, val in rec.items():
             if col in _NOTE_HIDDEN or (col == "test" and "statistic" in rec):
                 continue
@@ -501,4 +506,33 @@ def paper_tables(
                 layer_starts=tuple(layout.layer_starts()),
             )
         )
-    return out
+    return [xml_safe_table(t, lang) for t in out]
+
+
+def xml_safe_table(table: PaperTable, lang: str) -> PaperTable:
+    """``table`` with XML-illegal characters replaced (:func:`xml_safe`) and the fact noted.
+
+    A vertical tab (Word's manual line break) becomes a line break; other control characters
+    become ``�``, and a sentence in ``lang`` saying how many is added to the note, so a
+    reader knows the cell held something the format cannot carry.
+    """
+    count = 0
+
+    def clean(text: str) -> str:
+        nonlocal count
+        out, n = xml_safe(text)
+        count += n
+        return out
+
+    header = [clean(h) for h in table.header]
+    body = [[clean(c) for c in row] for row in table.body]
+    caption, note = clean(table.caption), clean(table.note)
+    title = xml_safe(table.title)[0]  # part of the caption: counted there
+    if count:
+        if lang == "zh":
+            said = f"表中{count}个控制字符无法写入，已替换为“{REPLACEMENT}”。"
+        else:
+            said = (f"{count} control character{'s' if count > 1 else ''} could not be "
+                    f"written and {'were' if count > 1 else 'was'} replaced by “{REPLACEMENT}”.")
+        note = f"{note} {said}" if note else label("note", lang) + said
+    return replace(table, header=header, body=body, caption=caption, title=title, note=note)

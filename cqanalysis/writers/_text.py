@@ -7,11 +7,13 @@ import re
 from ..core.text import display_width
 
 __all__ = [
+    "REPLACEMENT",
     "clip_utf16",
     "display_width",
     "safe_filename",
     "sheet_title",
     "table_name",
+    "xml_safe",
 ]
 
 # Excel forbids these in sheet names; control characters are not valid XML either.
@@ -25,6 +27,39 @@ _WINDOWS_RESERVED = {
     *(f"LPT{i}" for i in range(1, 10)),
 }  # fmt: skip
 _SHEET_MAX = 31
+
+#: What an XML-illegal character becomes: visible, so the reader sees something was there.
+REPLACEMENT = "\ufffd"
+# Characters XML 1.0 forbids (C0 controls but tab, LF, CR; lone surrogates; U+FFFE, U+FFFF),
+# plus DEL, which XML allows but no reader can show.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Word's manual line break (vertical tab) and a form feed are breaks, not garbage.
+_BREAKS = {"\x0b", "\x0c"}
+
+
+def xml_safe(text: str, *, line_break: str = "\n") -> tuple[str, int]:
+    """``text`` with every XML-illegal character replaced, and how many were not line breaks.
+
+    Word, REFI-QDA XML and LaTeX all use this one rule: ``\\x0b`` (Word's manual line break)
+    and ``\\f`` become ``line_break``; every other character XML 1.0 forbids (C0 controls
+    other than tab, LF and CR; lone surrogates; U+FFFE; U+FFFF) and DEL becomes
+    :data:`REPLACEMENT` (U+FFFD ``�``), so nothing vanishes silently.  Each character is
+    replaced by one character (with the default ``line_break``), so character offsets into
+    the text stay valid.  The count lets a writer note the replacements under a table.
+
+    >>> xml_safe("a\x0bb\x1bc")
+    ('a\\nb�c', 1)
+    """
+    replaced = 0
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal replaced
+        if match.group() in _BREAKS:
+            return line_break
+        replaced += 1
+        return REPLACEMENT
+
+    return _XML_ILLEGAL.sub(swap, text), replaced
 
 
 def clip_utf16(text: str, limit: int) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..core.io import atomic_write
 from ._content import paper_tables
-from ._text import display_width, safe_filename
+from ._text import display_width, safe_filename, xml_safe
 
 __all__ = ["latex_escape", "write_latex_tables"]
 
@@ -40,7 +40,6 @@ _ESCAPES = str.maketrans(
 )
 # TeX ligatures that would change the text: -- and --- (dashes), ,, (low quotes „).
 _LIGATURES = re.compile(r"(?<=-)(?=-)|(?<=,)(?=,)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # A cell this wide (half-width characters, about eight Chinese characters) or wider wraps.
 _WRAP_WIDTH = 16
 # Crosstab labels wrap beyond twelve Chinese characters.
@@ -60,13 +59,14 @@ def latex_escape(text: str, *, newline: str = r"\newline ") -> str:
 
     Escapes ``& % $ # _ { } ~ ^ \\`` (and ``< > | " ' ```, which some fonts print as other
     glyphs), keeps TeX ligatures from merging ``--`` or ``,,``, protects a
-    leading ``[`` or ``*`` (read as options of the ``\\\\`` ending the previous row), drops
-    control characters, and turns line breaks into ``newline`` (``\\newline`` in a
-    paragraph column).
+    leading ``[`` or ``*`` (read as options of the ``\\\\`` ending the previous row), replaces
+    control characters as Word and REFI-QDA do (:func:`~cqanalysis.writers._text.xml_safe`:
+    a vertical tab is a line break, others become ``�``), and turns line breaks into
+    ``newline`` (``\\newline`` in a paragraph column).
     """
     # Line breaks first: a lone \r (old Mac files) is a control character too.
     text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
+    text = xml_safe(text)[0]
     text = _LIGATURES.sub("{}", text.translate(_ESCAPES)).replace("\t", " ")
     if text[:1] in ("[", "*"):
         text = "{" + text[0] + "}" + text[1:]

@@ -18,9 +18,9 @@ from docx.shared import Cm, Pt
 
 from ..core.io import atomic_path, build_timestamp, normalize_ooxml
 from ._content import paper_tables
-from ._text import display_width, safe_filename
+from ._text import display_width, safe_filename, xml_safe
 
-__all__ = ["write_word_tables"]
+__all__ = ["write_word_document", "write_word_tables"]
 
 # Thesis sizes: 五号 = 10.5 pt (caption), 小五 = 9 pt (table body and notes).
 _CAPTION_PT = 10.5
@@ -162,13 +162,21 @@ def _add_table(
     *,
     numeric_from: int | None,
     note: str,
+    caption_paragraph: Any = None,
 ) -> None:
-    """Caption above, then the three-line table, then an optional note below."""
-    cap = doc.add_paragraph()
-    cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    cap.paragraph_format.keep_with_next = True
-    cap.paragraph_format.space_after = Pt(3)
-    _run(cap, caption, size=_CAPTION_PT, font=_CAPTION_FONT)
+    """Caption above, then the three-line table, then an optional note below.
+
+    ``caption_paragraph(doc)`` writes the caption instead (the thesis document's numbered
+    Caption-style captions).
+    """
+    if caption_paragraph is not None:
+        caption_paragraph(doc)
+    else:
+        cap = doc.add_paragraph()
+        cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cap.paragraph_format.keep_with_next = True
+        cap.paragraph_format.space_after = Pt(3)
+        _run(cap, caption, size=_CAPTION_PT, font=_CAPTION_FONT)
 
     section = doc.sections[0]
     text_width = section.page_width - section.left_margin - section.right_margin
@@ -297,3 +305,150 @@ def write_word_tables(
         _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note)
         written.append(_save(doc, folder / safe_filename(t.stem, used, suffix=".docx")))
     return written
+
+
+# ---------------------------------------------------------------- the thesis document
+
+
+def _caption_style(doc: Any) -> None:
+    """Word's built-in Caption style, as a thesis wants it: 黑体 五号, black, centred, upright.
+
+    Using the built-in style (not direct formatting) is what makes Word's 题注 list, table of
+    figures and cross-references find the captions.
+    """
+    style = doc.styles["Caption"]
+    style.font.size = Pt(_CAPTION_PT)
+    style.font.bold = False
+    style.font.italic = False
+    style.font.color.rgb = None
+    _rfonts(style.element.get_or_add_rPr(), _CAPTION_FONT)
+    fmt = style.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt.space_before, fmt.space_after = Pt(6), Pt(3)
+
+
+def _field(paragraph: Any, instruction: str, shown: str) -> None:
+    """A complex field (``SEQ 表 \\* ARABIC``) with its current result, as Word writes one."""
+    def part(kind: str | None = None, text: str | None = None, instr: bool = False) -> None:
+        run = paragraph.add_run()
+        _rfonts(run._element.get_or_add_rPr(), _CAPTION_FONT)
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._element.append(fld)
+        elif instr:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = instruction
+            run._element.append(el)
+        else:
+            run.add_text(text or "")
+
+    part("begin")
+    part(instr=True)
+    part("separate")
+    part(text=shown)
+    part("end")
+
+
+class _Numbering:
+    """Caption numbers: straight through (表1, 表2 …) or per chapter (表5-1, 表5-2 …)."""
+
+    def __init__(self, per_chapter: bool) -> None:
+        self.per_chapter = per_chapter
+        self.counts: dict[str, int] = {}
+        self.chapter: dict[str, str | None] = {}
+
+    def caption(self, doc: Any, label: str, title: str, chapter: str | None, *,
+                keep_with_next: bool) -> None:
+        restart = self.per_chapter and self.chapter.get(label, "") != chapter
+        number = 1 if restart else self.counts.get(label, 0) + 1
+        self.counts[label], self.chapter[label] = number, chapter
+        para = doc.add_paragraph(style="Caption")
+        para.paragraph_format.keep_with_next = keep_with_next
+        prefix = f"{label}{chapter}-" if self.per_chapter and chapter else label
+        run = para.add_run(prefix)
+        _rfonts(run._element.get_or_add_rPr(), _CAPTION_FONT)
+        # \\r 1 restarts the sequence at a new chapter, so Word's own update keeps the numbers
+        switch = " \\r 1" if restart else ""
+        _field(para, f" SEQ {label.strip()} \\* ARABIC{switch} ", str(number))
+        run = para.add_run(" " + title)
+        _rfonts(run._element.get_or_add_rPr(), _CAPTION_FONT)
+
+
+def _chapter(table: Any) -> str | None:
+    """The chapter a table belongs to: the first part of its source number (5.1.1 → 5)."""
+    key = table.key[-1] if table.key else ""
+    head = str(key).split(".")[0]
+    return head if head.isdigit() else None
+
+
+def write_word_document(
+    path: str | os.PathLike[str],
+    *,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    tables: pd.DataFrame | None = None,
+    rows: pd.DataFrame | None = None,
+    crosstabs: Mapping[str, pd.DataFrame] | None = None,
+    crosstab_stats: Mapping[str, pd.DataFrame] | None = None,
+    crosstab_titles: Mapping[str, str] | None = None,
+    figures: Mapping[str, tuple[str | os.PathLike[str], str]] | None = None,
+    numbering: str = "chapter",
+    lang: str = "zh",
+    percent: str | None = "row",
+    title: str | None = None,
+) -> Path:
+    """Write every source table, crosstab and figure into one Word document for a thesis.
+
+    Tables are three-line tables as in :func:`write_word_tables`; figures are PNGs at the text
+    width.  Captions use Word's built-in Caption style with a ``SEQ`` field, so Word's 题注
+    numbering, list of tables and cross-references work: above tables (``表5-1 …``), below
+    figures (``图5-1 …``).  Notes are in ``lang``.
+
+    Parameters
+    ----------
+    path
+        The .docx file to write.
+    frames, tables, rows, crosstabs, crosstab_stats, crosstab_titles, lang, percent
+        As for :func:`write_word_tables`.
+    figures
+        Figure name → (PNG path, caption title), in order.
+    numbering
+        ``"chapter"``: numbered per chapter (the chapter is the first part of a source table's
+        number; crosstabs and figures follow the last chapter); ``"straight"``: 表1, 表2 ….
+    title
+        Document title (core properties); default 对策建议表图 / Tables and figures.
+
+    Returns
+    -------
+    Path
+        ``path``; identical input gives a byte-identical file.
+    """
+    if numbering not in ("chapter", "straight"):
+        raise ValueError(f"numbering must be 'chapter' or 'straight', not {numbering!r}")
+    doc = _new_document(title or ("对策建议表图" if lang == "zh" else "Tables and figures"),
+                        False)
+    _caption_style(doc)
+    numbers = _Numbering(numbering == "chapter")
+    section = doc.sections[0]
+    text_width = int(section.page_width - section.left_margin - section.right_margin)
+    chapter: str | None = None
+    table_label, figure_label = ("表", "图") if lang == "zh" else ("Table ", "Figure ")
+    for t in paper_tables(frames=frames, tables=tables, rows=rows, crosstabs=crosstabs,
+                          crosstab_stats=crosstab_stats, crosstab_titles=crosstab_titles,
+                          lang=lang, percent=percent):
+        chapter = _chapter(t) if t.numeric_from is None and _chapter(t) else chapter
+        here = chapter
+
+        def caption(d: Any, title: str = t.title, here: str | None = here) -> None:
+            numbers.caption(d, table_label, title, here, keep_with_next=True)
+
+        _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note,
+                   caption_paragraph=caption)
+    for png, fig_title in (figures or {}).values():
+        para = doc.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        para.paragraph_format.keep_with_next = True
+        para.add_run().add_picture(str(png), width=text_width)
+        numbers.caption(doc, figure_label, xml_safe(fig_title)[0], chapter, keep_with_next=False)
+    return _save(doc, Path(path))

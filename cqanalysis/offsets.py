@@ -1,0 +1,229 @@
+"""Character offsets of units into their document's plain text, for QDA tools (REFI-QDA).
+
+The parser gives each row and item its source lines (``line``, ``line_end``, ``page``) but no
+character positions; a REFI-QDA ``PlainTextSelection`` needs them.  A document's plain text is
+defined once, for every source kind, as its blocks' texts joined by ``"\\n"`` in source order
+(:func:`document_text`): the lines of a .txt/.md file without blank lines, the paragraphs and
+table rows (cells joined by a tab) of a .docx, the lines of a .pdf, the rows of a sheet.
+:func:`locate` then finds each unit's text inside the span of its own lines.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from .core.blocks import Block
+from .core.document import Corpus, Document
+from .core.errors import InputError
+
+__all__ = ["document_text", "document_texts", "locate", "source_blocks", "unit_offsets"]
+
+#: How a unit's offsets were found (column ``offset_match``).
+MATCHES = ("exact", "pieces", "span")
+
+
+def document_text(blocks: Sequence[Block]) -> str:
+    """The plain text of a document: its blocks' texts joined by ``"\\n"`` in source order.
+
+    >>> from cqanalysis.sources.text import text_blocks
+    >>> document_text(text_blocks("甲\\n\\n乙"))
+    '甲\\n乙'
+    """
+    return "\n".join(b.text for b in blocks)
+
+
+def source_blocks(data: Document | Corpus) -> dict[str, list[Block]]:
+    """doc_id → the blocks of its source file, read again with :func:`cqanalysis.sources.read`.
+
+    A document parsed from a string (no ``path``) is left out: pass
+    ``{doc_id: cqanalysis.sources.text.text_blocks(text)}`` to :func:`unit_offsets` instead.
+
+    Raises
+    ------
+    InputError
+        A source file that can no longer be read.
+    """
+    from .sources import read
+
+    if isinstance(data, Document):
+        pairs = [(data.doc_id, data.path)]
+    else:
+        docs = data.documents
+        if "path" not in docs.columns:
+            return {}
+        pairs = list(docs[["doc_id", "path"]].itertuples(index=False, name=None))
+    return {str(d): list(read(p).blocks) for d, p in pairs if isinstance(p, str) and p}
+
+
+def document_texts(blocks: Mapping[str, Sequence[Block]]) -> dict[str, str]:
+    """doc_id → :func:`document_text` of its blocks (what a REFI-QDA TextSource holds)."""
+    return {doc_id: document_text(b) for doc_id, b in blocks.items()}
+
+
+def _fold(text: str) -> str:
+    """NFKC and case folding character by character, so that positions stay the same.
+
+    The parser normalises some characters (a full-width colon joins an item's title and
+    body; ``，`` may be read as ``,``); folding both sides lets the search see past that.
+    """
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch).casefold()
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
+
+
+def _spans(frame: pd.DataFrame, blocks: Sequence[Block]) -> list[tuple[int, int] | None]:
+    """(start, end) character span of each row's lines in the document text, or None."""
+    starts, pos = [], 0
+    for b in blocks:
+        starts.append(pos)
+        pos += len(b.text) + 1
+    by_key: dict[tuple[object, int], int] = {}
+    by_line: dict[int, int] = {}
+    for i, b in enumerate(blocks):
+        by_key.setdefault((b.page, b.line), i)
+        by_line.setdefault(b.line, i)
+    pages = frame["page"] if "page" in frame.columns else pd.Series(None, index=frame.index)
+    ends = frame["line_end"] if "line_end" in frame.columns else frame["line"]
+    out: list[tuple[int, int] | None] = []
+    for line, end, page in zip(frame["line"], ends, pages, strict=True):
+        if pd.isna(line):
+            out.append(None)
+            continue
+        page = None if pd.isna(page) else int(page)
+        first = by_key.get((page, int(line)), by_line.get(int(line)))
+        if first is None:
+            out.append(None)
+            continue
+        last_line = int(line) if pd.isna(end) else int(end)
+        last = next((i for i in range(first, len(blocks)) if blocks[i].line == last_line), first)
+        out.append((starts[first], starts[last] + len(blocks[last].text)))
+    return out
+
+
+def locate(frame: pd.DataFrame, blocks: Sequence[Block], *, text: str = "text") -> pd.DataFrame:
+    """Character offsets of each row's ``text`` in one document's :func:`document_text`.
+
+    Parameters
+    ----------
+    frame
+        Rows of one document with ``line`` (and optionally ``line_end`` and ``page``) and a
+        text column.
+    blocks
+        The document's blocks.
+    text
+        The text column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``frame`` with ``start``, ``end`` (``document_text(blocks)[start:end]``) and
+        ``offset_match``: ``"exact"`` when the text was found in its lines (compared after
+        NFKC and case folding, which keep positions); ``"pieces"`` when only its first and
+        last pieces were (an item's title and body, joined by ``：``, with markup between);
+        ``"span"`` when not even that (markup the parser stripped inside the text), and the
+        offsets then cover the whole lines.  A row whose lines are not in the blocks gets
+        missing offsets.  Equal texts in the same lines are found left to right, so two
+        clauses with the same words get different offsets.
+    """
+    doc = _fold(document_text(blocks))
+    out = frame.copy()
+    found: list[tuple[object, object, object]] = []
+    cursor: dict[tuple[int, int], int] = {}
+    for span, value in zip(_spans(frame, blocks), frame[text], strict=True):
+        if span is None:
+            found.append((pd.NA, pd.NA, pd.NA))
+            continue
+        lo, hi = span
+        needle = _fold(value.strip()) if isinstance(value, str) else ""
+        at = doc.find(needle, cursor.get(span, lo), hi) if needle else -1
+        if at < 0 and needle:
+            at = doc.find(needle, lo, hi)
+        if at >= 0:
+            cursor[span] = at + len(needle)
+            found.append((at, at + len(needle), "exact"))
+            continue
+        found.append(_pieces(doc, needle, lo, hi))
+    out["start"] = pd.array([f[0] for f in found], dtype="Int64")
+    out["end"] = pd.array([f[1] for f in found], dtype="Int64")
+    out["offset_match"] = pd.array([f[2] for f in found], dtype="string")
+    return out
+
+
+def _pieces(doc: str, needle: str, lo: int, hi: int) -> tuple[int, int, str]:
+    """From the first piece's start to the last piece's end, else the whole span."""
+    parts = [p for p in needle.replace("：", ":").split(":") if p.strip()]
+    if len(parts) > 1:
+        first = doc.find(parts[0].strip(), lo, hi)
+        last = doc.rfind(parts[-1].strip(), lo, hi)
+        if 0 <= first < last:
+            return first, last + len(parts[-1].strip()), "pieces"
+    return lo, hi, "span"
+
+
+def unit_offsets(
+    frame: pd.DataFrame,
+    data: Document | Corpus,
+    *,
+    blocks: Mapping[str, Sequence[Block]] | None = None,
+) -> pd.DataFrame:
+    """Offsets (:func:`locate`) of a clauses, units or ``coded`` frame, document by document.
+
+    Clause rows take ``line_end`` from their table row and item rows from their item, so a
+    unit is searched in exactly the lines its row or item spans.
+
+    Parameters
+    ----------
+    frame
+        Rows with doc_id, line and text; clause rows with table_id and row_no, item rows with
+        section_no and item_no.
+    data
+        The parse the frame came from (its ``rows`` and ``items``).
+    blocks
+        doc_id → blocks; default :func:`source_blocks` (read from the source files).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``frame``, same order, with ``start``, ``end`` and ``offset_match``.
+
+    Raises
+    ------
+    InputError
+        A document of ``frame`` with neither blocks nor a readable source file.
+    """
+    blocks = source_blocks(data) if blocks is None else blocks
+    spans = _with_line_end(frame, data)
+    parts = []
+    for doc_id, part in spans.groupby("doc_id", sort=False):
+        if doc_id not in blocks:
+            raise InputError(doc_id, "no source text to compute offsets from")
+        parts.append(locate(part, blocks[doc_id]))
+    located = (pd.concat(parts) if parts
+               else spans.assign(start=pd.NA, end=pd.NA, offset_match=pd.NA))
+    out = frame.copy()
+    for col in ("start", "end", "offset_match"):
+        out[col] = located[col].reindex(frame.index)
+    return out
+
+
+def _with_line_end(frame: pd.DataFrame, data: Document | Corpus) -> pd.DataFrame:
+    """``frame`` (index kept) with line/line_end/page taken from its row or item."""
+    out = frame.copy()
+    end = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    if "table_id" in out.columns and len(data.rows):
+        key = ["doc_id", "table_id", "row_no"]
+        rows = data.rows[[*key, "line_end"]].drop_duplicates(key)
+        merged = out[key].astype(object).merge(rows.astype(object), on=key, how="left")
+        end = end.fillna(pd.Series(merged["line_end"].to_numpy(), index=out.index).astype("Int64"))
+    if "item_no" in out.columns and len(data.items):
+        key = ["doc_id", "section_no", "item_no"]
+        items = data.items[[*key, "line_end"]].drop_duplicates(key)
+        merged = out[key].astype(object).merge(items.astype(object), on=key, how="left")
+        end = end.fillna(pd.Series(merged["line_end"].to_numpy(), index=out.index).astype("Int64"))
+    out["line_end"] = end
+    return out

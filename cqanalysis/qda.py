@@ -1,0 +1,156 @@
+"""The tables QDA users ask for: a unit × code 0/1 matrix, coded segments with code paths, and
+the codebooks as one flat table.
+
+tableone style: each function computes one frame from an :class:`~cqanalysis.Analysis`; the
+writers (appendix sheets, CSV/xlsx under ``reports/tables/``) only lay them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from .codebook import Codebook
+
+__all__ = ["code_paths", "code_presence", "codebook_table", "coded_segments", "qda_frames"]
+
+_UNIT_KEY = ["doc_id", "unit_id", "field", "text"]
+
+
+def _books(codebooks: Iterable[Any]) -> list[Codebook]:
+    return [b for b in codebooks if isinstance(b, Codebook)]
+
+
+def code_paths(codebooks: Iterable[Any], *, lang: str = "zh",
+               sep: str = " > ") -> dict[tuple[str, str], str]:
+    """(codebook, code) → the code's path from its codebook down: ``政策工具 > 供给型工具 > …``."""
+    out = {}
+    for book in _books(codebooks):
+        title = book.zh if lang == "zh" else book.en
+        for code in book:
+            chain = [book[c].label(lang) for c in book.ancestors(code.id)]
+            out[(book.name, code.id)] = sep.join([title, *chain])
+    return out
+
+
+def code_presence(analysis: Any, *, depth: int | None = None) -> pd.DataFrame:
+    """One row per coded unit, one 0/1 column per code: the matrix QDA tools export.
+
+    Parameters
+    ----------
+    analysis
+        :func:`cqanalysis.analyse`'s result.
+    depth
+        Roll codes up to this depth first (1: instrument types …); default the codes as given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        doc_id, unit_id, field, text, then ``<codebook>:<code>`` for every code of every
+        codebook in codebook order (at ``depth``, the codes of that depth and shallower
+        leaves), 1 where the unit has the code, else 0.  Units are in ``coded`` order; a
+        unit no code matched is a row of zeros, so the row count is the number of units.
+    """
+    from .coding import rollup
+
+    coded = analysis.coded
+    if depth is not None:
+        coded = rollup(coded, depth=depth, codebooks=analysis.codebooks)
+    units = coded[_UNIT_KEY].drop_duplicates("unit_id").reset_index(drop=True)
+    columns = []
+    for book in _books(analysis.codebooks):
+        ids = dict.fromkeys(book.at_depth(c.id, depth) if depth else c.id for c in book)
+        columns += [f"{book.name}:{code}" for code in ids]
+    hits = coded.dropna(subset=["code"])
+    names = hits["codebook"].astype(str) + ":" + hits["code"].astype(str)
+    marks = pd.crosstab(hits["unit_id"], names).clip(upper=1)
+    matrix = marks.reindex(index=units["unit_id"], columns=columns, fill_value=0)
+    matrix = matrix.fillna(0).astype("int64").reset_index(drop=True)
+    matrix.columns.name = None
+    return pd.concat([units, matrix], axis=1)
+
+
+def coded_segments(
+    analysis: Any,
+    *,
+    blocks: Mapping[str, Sequence[Any]] | None = None,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Every coding as a segment: its text, where it is, and its code with the code's path.
+
+    Parameters
+    ----------
+    analysis
+        :func:`cqanalysis.analyse`'s result.
+    blocks
+        doc_id → blocks for character offsets; default read again from the sources.  Documents
+        without blocks (parsed from a string) get missing start/end.
+    lang
+        Language of ``label`` and ``code_path``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        doc_id, unit_id, field, section_no, table_id, row_no, clause_no, item_no, line,
+        start, end, offset_match, codebook, code, label, code_path, evidence, text; one row
+        per (unit, code) of ``coded``, in its order; units no code matched are left out.
+    """
+    from .offsets import source_blocks, unit_offsets
+
+    coded = analysis.coded.dropna(subset=["code"]).reset_index(drop=True)
+    if blocks is None:
+        blocks = source_blocks(analysis.corpus)
+    known = coded["doc_id"].astype(str).isin(list(blocks))
+    located = coded.assign(start=pd.NA, end=pd.NA, offset_match=pd.NA)
+    if known.any():
+        found = unit_offsets(coded[known], analysis.corpus, blocks=blocks)
+        for col in ("start", "end", "offset_match"):
+            located.loc[known, col] = found[col]
+    paths = code_paths(analysis.codebooks, lang=lang)
+    out = pd.DataFrame({
+        "doc_id": located["doc_id"], "unit_id": located["unit_id"], "field": located["field"],
+        "section_no": located["section_no"], "table_id": located["table_id"],
+        "row_no": located["row_no"], "clause_no": located["clause_no"],
+        "item_no": located["item_no"], "line": located.get("line"),
+        "start": located["start"].astype("Int64"), "end": located["end"].astype("Int64"),
+        "offset_match": located["offset_match"].astype(object),
+        "codebook": located["codebook"], "code": located["code"],
+        "label": located["label_zh" if lang == "zh" else "label_en"],
+        "code_path": [paths.get((b, c), "") for b, c in
+                      located[["codebook", "code"]].itertuples(index=False, name=None)],
+        "evidence": located["evidence"], "text": located["text"],
+    })
+    return out
+
+
+def codebook_table(codebooks: Iterable[Any], *, lang: str = "zh") -> pd.DataFrame:
+    """All codebooks as one flat table (xlsx/csv export): one row per code, with its path.
+
+    Columns of :meth:`Codebook.to_frame` (codebook, code, parent, depth, label_zh, label_en,
+    description, fields, keywords, regex, exclude) with ``path`` after ``depth`` (the
+    column Taguette reads a codebook CSV by).
+    """
+    books = _books(codebooks)
+    if not books:
+        raise ValueError("codebook_table: no codebook given")
+    paths = code_paths(books, lang=lang)
+    frame = pd.concat([b.to_frame() for b in books], ignore_index=True)
+    frame.insert(4, "path", [paths[(b, c)] for b, c in
+                                  frame[["codebook", "code"]].itertuples(index=False, name=None)])
+    return frame
+
+
+def qda_frames(analysis: Any, *, blocks: Mapping[str, Sequence[Any]] | None = None,
+               lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The three QDA tables by the names the appendix and ``reports/tables/`` use.
+
+    ``code_presence`` (:func:`code_presence`), ``coded_segments`` (:func:`coded_segments`)
+    and ``codebook`` (:func:`codebook_table`).
+    """
+    return {
+        "code_presence": code_presence(analysis),
+        "coded_segments": coded_segments(analysis, blocks=blocks, lang=lang),
+        "codebook": codebook_table(analysis.codebooks, lang=lang),
+    }

@@ -1,0 +1,391 @@
+"""REFI-QDA exchange files: a codebook (.qdc) and a whole coded project (.qdpx).
+
+REFI-QDA (https://www.qdasoftware.org) is the exchange standard of NVivo, ATLAS.ti, MAXQDA,
+QualCoder and Taguette.  A .qdc is one XML file (namespace ``urn:QDA-XML:codebook:1.0``); a
+.qdpx is a zip holding ``project.qde`` (``urn:QDA-XML:project:1.0``) and the sources' plain
+texts under ``Sources/``, each named by its GUID.  Every GUID is a uuid5 of what it stands for,
+and zip entries carry :func:`~cqanalysis.core.io.build_timestamp`, so equal input gives
+byte-identical files.  :mod:`cqanalysis.refi_read` reads both back.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pandas as pd
+
+from ..core.io import atomic_path, build_timestamp
+from ..core.version import __version__
+from ._text import xml_safe
+
+__all__ = ["CODEBOOK_NS", "PROJECT_NS", "refi_guid", "write_qdc", "write_qdpx"]
+
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+# uuid5 namespace of every GUID cqanalysis writes; a fixed value keeps GUIDs stable forever.
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cqanalysis:refi-qda")
+# One colour per codebook (QDA tools colour highlights by code); ColorBrewer Dark2.
+_COLOURS = ("#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D",
+            "#666666")  # fmt: skip
+#: The codebook under which sections code the rows and items they hold.
+SECTION_CODEBOOK = "section"
+_ORIGIN = f"cqanalysis {__version__}"
+
+
+def refi_guid(*parts: object) -> str:
+    """The stable GUID of the thing named by ``parts`` (uuid5, lower-case, with hyphens)."""
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(map(str, parts))))
+
+
+def marker(kind: str, key: str, other_label: str, fields: Sequence[str] = ()) -> str:
+    """The line that carries a code's cqanalysis id (and its other label) in its Description.
+
+    QDA tools keep a code's Description, so reading the file back (:func:`read_qdc`) recovers
+    ids and both labels; the line reads ``[cqanalysis id=supply.organisation en=Organisation]``
+    (a codebook's also ``fields=measure,outcome``).
+    """
+    scope = f" fields={','.join(fields)}" if fields else ""
+    return f"[cqanalysis {kind}={key}{scope} {other_label}]"
+
+
+def _text(value: object) -> str:
+    return xml_safe("" if value is None else str(value))[0]
+
+
+def _sub(parent: ET.Element, tag: str, ns: str, text: str | None = None, **attrs: str) -> Any:
+    el = ET.SubElement(parent, f"{{{ns}}}{tag}", {k: _text(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = _text(text)
+    return el
+
+
+def _books(codebooks: object) -> list[Any]:
+    if hasattr(codebooks, "codes") and hasattr(codebooks, "name"):
+        return [codebooks]
+    books = list(codebooks)  # type: ignore[call-overload]
+    if not books:
+        raise ValueError("write_qdc: no codebook given")
+    return books
+
+
+def _code_tree(parent: ET.Element, ns: str, books: Sequence[Any], lang: str,
+               guids: dict[tuple[str, str], str]) -> None:
+    """One non-codable root code per codebook, its codes nested by parent beneath it."""
+    other = "en" if lang == "zh" else "zh"
+    for k, book in enumerate(books):
+        colour = _COLOURS[k % len(_COLOURS)]
+        root = _sub(parent, "Code", ns, guid=refi_guid("codebook", book.name),
+                    name=getattr(book, lang), isCodable="false", color=colour)
+        _sub(root, "Description", ns,
+             marker("codebook", book.name, f"{other}={getattr(book, other)}",
+                    tuple(getattr(book, "fields", ()))))
+        nodes = {None: root}
+        for code in book.codes:
+            guid = refi_guid("code", book.name, code.id)
+            guids[(book.name, code.id)] = guid
+            node = _sub(nodes[code.parent], "Code", ns, guid=guid, name=code.label(lang),
+                        isCodable="true", color=colour)
+            lines = [code.description] if code.description else []
+            lines.append(marker("id", code.id, f"{other}={code.label(other)}"))
+            _sub(node, "Description", ns, "\n".join(lines))
+            nodes[code.id] = node
+
+
+def _xml_bytes(root: ET.Element, ns: str) -> bytes:
+    ET.register_namespace("", ns)
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_qdc(codebooks: object, path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
+    """Write codebooks as a REFI-QDA codebook (.qdc), atomically and byte-identically.
+
+    Parameters
+    ----------
+    codebooks
+        A :class:`~cqanalysis.Codebook` or several (``cq.default_codebooks()``).
+    path
+        The ``.qdc`` file to write.
+    lang
+        Code names in ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Notes
+    -----
+    Each codebook becomes a non-codable top-level code (``isCodable="false"``) holding its
+    codes, nested by ``parent``.  A code's Description is its coding rule followed by a line
+    ``[cqanalysis id=… en=…]`` that carries its id and other label, so :func:`read_qdc`
+    gives the same ids back; keywords stay in the YAML codebook, which REFI-QDA has no
+    place for.
+    """
+    root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": _ORIGIN})
+    codes = _sub(root, "Codes", CODEBOOK_NS)
+    _code_tree(codes, CODEBOOK_NS, _books(codebooks), lang, {})
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(_xml_bytes(root, CODEBOOK_NS))
+    return Path(path)
+
+
+def _variables(documents: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(name, REFI type, guid) of each manifest variable (documents' columns but id/path/hash)."""
+    out = []
+    for col in documents.columns:
+        if col in ("doc_id", "path", "sha256"):
+            continue
+        values = documents[col].dropna()
+        integer = len(values) and pd.api.types.is_integer_dtype(values.infer_objects())
+        out.append((str(col), "Integer" if integer else "Text", refi_guid("variable", col)))
+    return out
+
+
+def _coders(sheets: pd.DataFrame | None) -> list[str]:
+    if sheets is None or not len(sheets):
+        return []
+    return list(dict.fromkeys(map(str, sheets["coder"])))
+
+
+def _project(analysis: Any, located: pd.DataFrame, sheets: pd.DataFrame | None,
+             lang: str, name: str) -> tuple[ET.Element, dict[str, str]]:
+    """The project.qde tree and doc_id → source GUID."""
+    ns = PROJECT_NS
+    stamp = build_timestamp().strftime("%Y-%m-%dT%H:%M:%SZ")
+    machine = refi_guid("user", "cqanalysis")
+    root = ET.Element(f"{{{ns}}}Project", {"name": _text(name), "origin": _ORIGIN,
+                                           "creatingUserGUID": machine,
+                                           "creationDateTime": stamp})
+    users = _sub(root, "Users", ns)
+    _sub(users, "User", ns, guid=machine, name="cqanalysis")
+    coder_guid = {c: refi_guid("user", "coder", c) for c in _coders(sheets)}
+    for coder, guid in coder_guid.items():
+        _sub(users, "User", ns, guid=guid, name=coder)
+    guids: dict[tuple[str, str], str] = {}
+    books = [b for b in analysis.codebooks if hasattr(b, "codes")]
+    codes = _sub(_sub(root, "CodeBook", ns), "Codes", ns)
+    _code_tree(codes, ns, books, lang, guids)
+    sections = _section_codes(codes, analysis.corpus.sections, lang, len(books))
+    documents = analysis.corpus.documents
+    variables = _variables(documents)
+    if variables:
+        box = _sub(root, "Variables", ns)
+        for var, kind, guid in variables:
+            _sub(box, "Variable", ns, guid=guid, name=var, typeOfVariable=kind)
+    sources = _sub(root, "Sources", ns)
+    source_guids: dict[str, str] = {}
+    by_doc = dict(iter(located.groupby("doc_id", sort=False)))
+    for doc in documents.to_dict("records"):
+        doc_id = str(doc["doc_id"])
+        guid = source_guids[doc_id] = refi_guid("source", doc_id)
+        source = _sub(sources, "TextSource", ns, guid=guid, name=doc_id,
+                      plainTextPath=f"internal://{guid}.txt", creatingUser=machine,
+                      creationDateTime=stamp)
+        if doc_id in by_doc:
+            _selections(source, by_doc[doc_id], guids, sections, sheets, coder_guid,
+                        machine, stamp)
+        for var, kind, var_guid in variables:
+            value = doc.get(var)
+            if value is None or pd.isna(value):
+                continue
+            vv = _sub(source, "VariableValue", ns)
+            _sub(vv, "VariableRef", ns, targetGUID=var_guid)
+            tag, shown = ("IntegerValue", str(int(value))) if kind == "Integer" else (
+                "TextValue", str(value))
+            _sub(vv, tag, ns, shown)
+    return root, source_guids
+
+
+def _section_codes(codes: ET.Element, sections: pd.DataFrame, lang: str,
+                   k: int) -> dict[tuple[str, str], str]:
+    """A root code 章节 whose codes are the sections; (doc_id, section_no) → code GUID."""
+    if not len(sections):
+        return {}
+    ns = PROJECT_NS
+    colour = _COLOURS[k % len(_COLOURS)]
+    title = "章节" if lang == "zh" else "Sections"
+    root = _sub(codes, "Code", ns, guid=refi_guid("codebook", SECTION_CODEBOOK), name=title,
+                isCodable="false", color=colour)
+    _sub(root, "Description", ns, marker("codebook", SECTION_CODEBOOK,
+                                         "en=Sections" if lang == "zh" else "zh=章节"))
+    out: dict[tuple[str, str], str] = {}
+    several = sections["doc_id"].nunique() > 1
+    for rec in sections.to_dict("records"):
+        key = (str(rec["doc_id"]), str(rec["section_no"]))
+        if key in out:
+            continue
+        guid = out[key] = refi_guid("section", *key)
+        label = f"{rec['section_no']} {rec['title']}".strip()
+        code_id = f"{key[0]}/{key[1]}" if several else key[1]
+        node = _sub(root, "Code", ns, guid=guid, name=f"{key[0]}: {label}" if several else label,
+                    isCodable="true", color=colour)
+        _sub(node, "Description", ns, marker("id", code_id, f"{'en' if lang == 'zh' else 'zh'}="
+                                             f"{label}"))
+    return out
+
+
+def _selections(source: ET.Element, units: pd.DataFrame, guids: Mapping[tuple[str, str], str],
+                sections: Mapping[tuple[str, str], str], sheets: pd.DataFrame | None,
+                coder_guid: Mapping[str, str], machine: str, stamp: str) -> None:
+    """One PlainTextSelection per unit (clause, item) and table row, with its codings."""
+    ns = PROJECT_NS
+    human = _sheet_codes(sheets)
+    for unit_id, part in units.groupby("unit_id", sort=False):
+        first = part.iloc[0]
+        if pd.isna(first["start"]):
+            continue
+        sel = _sub(source, "PlainTextSelection", ns, guid=refi_guid("selection", unit_id),
+                   name=str(unit_id), startPosition=str(int(first["start"])),
+                   endPosition=str(int(first["end"])), creatingUser=machine,
+                   creationDateTime=stamp)
+        codings: list[tuple[str, str, str]] = []  # (coding key, code guid, user guid)
+        for book, code in part[["codebook", "code"]].itertuples(index=False, name=None):
+            if isinstance(book, str) and isinstance(code, str) and (book, code) in guids:
+                codings.append((f"{book}:{code}", guids[(book, code)], machine))
+        section = sections.get((str(first["doc_id"]), str(first.get("section_no"))))
+        if section is not None and first.get("kind") in ("row", "item"):
+            codings.append((f"{SECTION_CODEBOOK}:{first.get('section_no')}", section, machine))
+        for coder, book, code in human.get(str(unit_id), ()):
+            if (book, code) in guids:
+                codings.append((f"{coder}:{book}:{code}", guids[(book, code)], coder_guid[coder]))
+        for key, code_guid, user in codings:
+            coding = _sub(sel, "Coding", ns, guid=refi_guid("coding", unit_id, key),
+                          creatingUser=user, creationDateTime=stamp)
+            _sub(coding, "CodeRef", ns, targetGUID=code_guid)
+
+
+def _sheet_codes(sheets: pd.DataFrame | None) -> dict[str, list[tuple[str, str, str]]]:
+    """unit_id → (coder, codebook, code) from read_coding_sheets' frame ("none" left out)."""
+    if sheets is None or not len(sheets):
+        return {}
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    keys = ["doc_id", "table_id", "row_no", "field", "clause_no"]
+    for rec in sheets.to_dict("records"):
+        if rec["code"] == "none":
+            continue
+        if all(k in rec for k in keys):
+            unit = ":".join(str(rec[k]) for k in keys)
+        else:
+            unit = str(rec.get("unit_id"))
+        out.setdefault(unit, []).append((str(rec["coder"]), str(rec["codebook"]), str(rec["code"])))
+    return out
+
+
+def write_qdpx(
+    analysis: Any,
+    path: str | os.PathLike[str],
+    *,
+    texts: Mapping[str, str] | None = None,
+    blocks: Mapping[str, Sequence[Any]] | None = None,
+    sheets: pd.DataFrame | None = None,
+    lang: str = "zh",
+    name: str | None = None,
+) -> Path:
+    """Write an analysis as a REFI-QDA project (.qdpx), atomically and byte-identically.
+
+    Parameters
+    ----------
+    analysis
+        :func:`cqanalysis.analyse`'s result.
+    path
+        The ``.qdpx`` file to write.
+    texts, blocks
+        doc_id → plain text, or doc_id → blocks; default read again from the sources
+        (:func:`cqanalysis.offsets.source_blocks`).  Documents parsed from a string need
+        ``blocks={doc_id: cqanalysis.sources.text.text_blocks(text)}``.
+    sheets
+        Filled coding sheets (:func:`cqanalysis.read_coding_sheets`); each coder becomes a
+        User and their codes Codings of that user.
+    lang
+        Code names in ``"zh"`` or ``"en"``.
+    name
+        Project name (default the first document's id).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Notes
+    -----
+    Sources are TextSources whose plain text (:func:`cqanalysis.offsets.document_text`) is
+    stored as ``Sources/<guid>.txt``.  Every clause and item is a PlainTextSelection named by
+    its ``unit_id``, with start/end from :func:`cqanalysis.offsets.unit_offsets`, coded with
+    its dictionary codes (user ``cqanalysis``); every table row is a selection coded with its
+    section (codebook 章节); codes are nested by parent under one root per codebook; manifest
+    variables (year, region …) are Variables with a value on each source.
+    """
+    from ..offsets import document_texts, source_blocks
+    from ..sources.text import text_blocks
+
+    corpus = analysis.corpus
+    if blocks is None:
+        blocks = ({d: text_blocks(t) for d, t in texts.items()} if texts is not None
+                  else source_blocks(corpus))
+    plain = document_texts(blocks)
+    located = qda_selections(analysis, blocks)
+    root, source_guids = _project(analysis, located, sheets, lang,
+                                  name or next(iter(plain), "cqanalysis"))
+    entries = {"project.qde": _xml_bytes(root, PROJECT_NS)}
+    for doc_id, guid in source_guids.items():
+        entries[f"Sources/{guid}.txt"] = plain.get(doc_id, "").encode("utf-8")
+    _write_zip(path, entries)
+    return Path(path)
+
+
+def qda_selections(analysis: Any, blocks: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """The coded units and table rows of ``analysis`` with their offsets, one frame.
+
+    ``kind`` is ``clause``, ``item`` or ``row``; rows have unit_id ``doc:table:row`` and no
+    codebook.  Columns of :func:`cqanalysis.offsets.unit_offsets` (start, end, offset_match).
+    """
+    from ..offsets import unit_offsets
+
+    corpus = analysis.corpus
+    coded = analysis.coded.copy()
+    coded["kind"] = ["item" if f == "item" else "clause" for f in coded["field"]]
+    rows = corpus.rows
+    frames = [coded]
+    if len(rows):
+        row_units = pd.DataFrame({
+            "doc_id": rows["doc_id"], "table_id": rows["table_id"], "row_no": rows["row_no"],
+            "section_no": rows["section_no"], "line": rows["line"], "page": rows["page"],
+            "text": ["\t".join(str(v) for v in r if isinstance(v, str))
+                     for r in rows[["direction", "measure", "outcome"]].itertuples(index=False)],
+            "kind": "row",
+            "unit_id": [f"{d}:{t}:{n}" for d, t, n in
+                        rows[["doc_id", "table_id", "row_no"]].itertuples(index=False)],
+        })
+        frames.append(row_units)
+    units = pd.concat(frames, ignore_index=True)
+    present = [d for d in dict.fromkeys(units["doc_id"].astype(str)) if d in blocks]
+    units = units[units["doc_id"].astype(str).isin(present)]
+    located = unit_offsets(units.drop(columns=["line_end"], errors="ignore"), corpus,
+                           blocks=blocks)
+    # a row is its whole line span: the offsets of its lines, not of its joined cells
+    is_row = located["kind"] == "row"
+    if is_row.any():
+        spans = unit_offsets(located[is_row].assign(text=""), corpus, blocks=blocks)
+        located.loc[is_row, ["start", "end", "offset_match"]] = spans[
+            ["start", "end", "offset_match"]].to_numpy()
+    return located
+
+
+def _write_zip(path: str | os.PathLike[str], entries: Mapping[str, bytes]) -> None:
+    when = build_timestamp()
+    date_time = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+        for name in sorted(entries, key=lambda n: (n != "project.qde", n)):
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, entries[name], compresslevel=6)
+
