@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .cli_workflow import WORKFLOW_COMMANDS, add_workflow_commands
 from .core.errors import CqError
 
 __all__ = ["main"]
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="label language of figures and tables")
     b.add_argument("--quiet", action="store_true", help="no progress display")
     _add_input_options(b)
+    add_workflow_commands(sub)
     return parser
 
 
@@ -82,38 +84,12 @@ def _version() -> str:
 
 
 def _load_options(path: Path | None) -> Any:
-    """``--options FILE.yaml`` as a ParseOptions; an unknown key is a usage error."""
+    """``--options FILE.yaml`` as a ParseOptions; an unknown key is an error naming it."""
     if path is None:
         return None
-    import dataclasses
-
     from .parse import ParseOptions
 
-    from_yaml = getattr(ParseOptions, "from_yaml", None)
-    if from_yaml is not None:
-        return from_yaml(path)
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise _UsageError(f"--options {path}: cannot read ({exc})".splitlines()[0]) from exc
-    if not isinstance(data, dict):
-        raise _UsageError(f"--options {path}: expected a mapping of option: value")
-    fields = {f.name: f for f in dataclasses.fields(ParseOptions)}
-    for key, value in data.items():
-        if key not in fields:
-            raise _UsageError(f"--options {path}: unknown option {key!r}; known: "
-                              + ", ".join(sorted(fields)))
-        default = getattr(ParseOptions(), key)
-        if isinstance(default, tuple):
-            data[key] = tuple(value) if isinstance(value, list) else (value,)
-        elif isinstance(default, dict) and isinstance(value, dict):
-            data[key] = {k: tuple(v) if isinstance(v, list) else (v,) for k, v in value.items()}
-        elif type(value) is not type(default):
-            raise _UsageError(f"--options {path}: {key} should be a {type(default).__name__}, "
-                              f"not {value!r}")
-    return ParseOptions(**data)
+    return ParseOptions.from_yaml(path)
 
 
 def _check_inputs(inputs: Sequence[Path]) -> None:
@@ -171,7 +147,7 @@ def _report(corpus: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cqanalysis`` command."""
     args = build_parser().parse_args(argv)
-    command = {"parse": _cmd_parse, "build": _cmd_build}[args.command]
+    command = {"parse": _cmd_parse, "build": _cmd_build, **WORKFLOW_COMMANDS}[args.command]
     from .exporters import SkippedOutput
     from .parse import ParseWarning
 

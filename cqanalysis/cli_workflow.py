@@ -3,22 +3,22 @@
 ``cqanalysis sheet`` writes a coding sheet per coder; ``cqanalysis agree`` reads the filled
 sheets and writes the agreement report; ``cqanalysis export`` writes REFI-QDA (.qdpx, .qdc)
 or the QDA tables (xlsx, csv).  :func:`add_workflow_commands` adds them to the ``cqanalysis``
-parser and :data:`WORKFLOW_COMMANDS` maps them to their handlers; :func:`main` runs them on
-their own.  Exit status as ``cqanalysis``: 0 done, 2 bad input (one line), 1 internal error.
+parser and :data:`WORKFLOW_COMMANDS` maps them to their handlers, which
+:func:`cqanalysis.cli.main` runs.  Exit status as ``cqanalysis``: 0 done, 2 bad input (one
+line), 1 internal error.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .core.errors import CqError, InputError
 
-__all__ = ["WORKFLOW_COMMANDS", "add_workflow_commands", "main"]
+__all__ = ["WORKFLOW_COMMANDS", "add_workflow_commands"]
 
 EXPORT_FORMATS = ("qdpx", "qdc", "xlsx", "csv")
 
@@ -162,32 +162,3 @@ class _Usage(CqError):
 WORKFLOW_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sheet": cmd_sheet, "agree": cmd_agree, "export": cmd_export,
 }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one workflow command as ``cqanalysis`` would (exit 2 and one line on bad input)."""
-    from .cli import _Parser
-
-    parser = _Parser(prog="cqanalysis", description=__doc__.splitlines()[0])
-    add_workflow_commands(parser.add_subparsers(dest="command", required=True,
-                                                parser_class=_Parser))
-    args = parser.parse_args(argv)
-    from .parse import ParseWarning
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ParseWarning)
-        try:
-            status = WORKFLOW_COMMANDS[args.command](args)
-        except CqError as exc:
-            print(f"cqanalysis: error: {exc}", file=sys.stderr)
-            return 2
-    for w in caught:
-        if issubclass(w.category, ParseWarning):
-            print(f"cqanalysis: warning: {w.message}", file=sys.stderr)
-        else:
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

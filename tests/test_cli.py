@@ -161,8 +161,8 @@ def test_options_file_sets_parse_options_and_unknown_keys_exit_2(tmp_path):
     options.write_text("max_title_chars: 5\nmax_titel_chars: 9\n", encoding="utf-8")
     result = _run("parse", str(doc), "--out", str(tmp_path / "c"), "--options", str(options))
     assert result.returncode == 2
-    assert result.stderr.startswith(
-        f"cqanalysis: error: --options {options}: unknown option 'max_titel_chars'")
+    assert result.stderr == (
+        f"cqanalysis: error: {options}: unknown parse option 'max_titel_chars'\n")
     assert not (tmp_path / "c").exists()
 
 

@@ -8,7 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cqanalysis.cli_workflow import main
+from cqanalysis.cli import main
 
 
 def _run(capsys, *argv):
