@@ -132,3 +132,4 @@ from . import figures  # noqa: E402, F401
 from . import appendix  # noqa: E402, F401
 from . import word  # noqa: E402, F401
 from . import latex  # noqa: E402, F401
+from . import qda  # noqa: E402, F401

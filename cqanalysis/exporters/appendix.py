@@ -24,6 +24,7 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     The figures are the PNGs the ``figures`` exporter wrote into ``folder/figures``.
     """
     from ..codebook import codebook_frames
+    from ..qda import qda_frames
     from ..writers import write_appendix
 
     frames = analysis.frames()
@@ -34,6 +35,7 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     pngs = {spec.stem(lang): folder / "figures" / f"{spec.stem(lang)}.png"
             for spec in figure_plan(analysis)}
     tidy = {name: frames[name] for name in APPENDIX_FRAMES if not frames[name].empty}
+    tidy.update(qda_frames(analysis, lang=table_lang(lang)))
     return [write_appendix(
         folder / "appendix.xlsx", frames=tidy,
         tables=frames["tables"], rows=frames["rows"], **crosstab_parts(analysis, lang),
