@@ -109,6 +109,7 @@ def resolve_codebooks(
     """Codebooks from ``None`` (the shipped defaults), one codebook/name/path, or several."""
     if codebooks is None:
         return default_codebooks()
+    books: tuple[Codebook, ...]
     if isinstance(codebooks, Codebook | str | os.PathLike):
         books = (load_codebook(codebooks),)
     else:
@@ -226,8 +227,14 @@ def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple
     hits: list[tuple[int, int, int, str, bool]] = []
     for n, code in enumerate(codes):
         found: list[tuple[int, int, int, str, bool]] = []
+        rules = code.rules
         for kw in code.keywords:
-            found.extend((s, s + len(kw), n, kw, True) for s in _find_all(key, kw))
+            governed = rules.get(kw, ())
+            found.extend(
+                (s, s + len(kw), n, kw, True)
+                for s in _find_all(key, kw)
+                if all(rule.admits(key, s, s + len(kw)) for rule in governed)
+            )
         for pattern in code.patterns:
             found.extend((m.start(), m.end(), n, m.group(), False) for m in pattern.finditer(key))
         if found and code.exclude:

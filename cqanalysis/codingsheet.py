@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .codebook import _fields, _text, codebook_frames
+from .codebook import _text, codebook_fields, codebook_frames
 from .core.constants import NO_CODE
 from .core.errors import CqError, InputError
 from .core.io import atomic_path, build_timestamp
@@ -227,7 +227,7 @@ def write_coding_sheet(
     from openpyxl.worksheet.datavalidation import DataValidation
 
     books = codebook_frames(codebooks)
-    applies = _fields(codebooks)
+    applies = codebook_fields(codebooks)
     key_cols = list(key) if key is not None else [c for c in CLAUSE_KEY if c in units.columns]
     if not key_cols:
         raise ValueError(f"units need key columns (default: any of {CLAUSE_KEY})")
@@ -544,7 +544,7 @@ def read_coding_sheets(
     if not items:
         raise ValueError("no coding sheets given")
     tables = {name: _lookup(codes) for name, codes in codebook_frames(codebooks).items()}
-    applies = _fields(codebooks)
+    applies = codebook_fields(codebooks)
     key_cols: list[str] | None = None
     coders: dict[str, Path] = {}
     records: list[dict[str, Any]] = []
