@@ -56,6 +56,9 @@ _LAZY: dict[str, str] = {
     "rollup": "cqanalysis.coding",
     "alpha_bootstrap": "cqanalysis.agreement",
     "coding_matrix": "cqanalysis.agreement",
+    "suggest_keywords": "cqanalysis.learn",
+    "machine_agreement": "cqanalysis.learn",
+    "coverage_summary": "cqanalysis.learn",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}

@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "cqanalysis.writers": 4,
     "cqanalysis.exporters": 4,
     "cqanalysis.codingsheet": 4,
+    "cqanalysis.learn": 4,
     "cqanalysis.builder": 5,
     "cqanalysis.cli": 6,
 }
