@@ -19,10 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from cqanalysis import code_units, machine_agreement
+from cqanalysis import code_units, load_codebook, machine_agreement
 
 
 def evaluate(data: pd.DataFrame, codebook: str) -> object:
+    """Machine versus gold for the rows whose field ``codebook`` applies to."""
+    fields = data.get("field", pd.Series("measure", index=data.index)).replace("", "measure")
+    data = data[fields.isin(load_codebook(codebook).fields)].reset_index(drop=True)
     units = pd.DataFrame(
         {
             "doc_id": data.get("doc_id", pd.Series("csv", index=data.index)).astype(str),
@@ -51,7 +54,7 @@ def report(result: object, title: str, *, show_disagreements: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", type=Path)
-    parser.add_argument("--codebook", default="instruments")
+    parser.add_argument("--codebook", action="append", help="default: instruments, outcomes")
     parser.add_argument("--split", default=None, help="column to split the rows in two halves by")
     parser.add_argument("--quiet", action="store_true", help="do not list the disagreements")
     args = parser.parse_args(argv)
@@ -60,14 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"{args.csv}: no column(s) {sorted(missing)}", file=sys.stderr)
         return 2
-    report(evaluate(data, args.codebook), f"{args.csv} (all {len(data)})",
-           show_disagreements=not args.quiet)  # fmt: skip
-    if args.split:
-        groups = sorted(data[args.split].unique())
-        for name, half in (("half A", groups[0::2]), ("half B", groups[1::2])):
-            part = data[data[args.split].isin(half)].reset_index(drop=True)
-            report(evaluate(part, args.codebook), f"{name}: {len(half)} groups, {len(part)} rows",
-                   show_disagreements=False)  # fmt: skip
+    for book in args.codebook or ["instruments", "outcomes"]:
+        result = evaluate(data, book)
+        if not result.summary["n_units"].iloc[0]:  # type: ignore[attr-defined]
+            continue
+        report(result, f"{args.csv}, {book}", show_disagreements=not args.quiet)
+        if args.split:
+            groups = sorted(data[args.split].unique())
+            for name, half in (("half A", groups[0::2]), ("half B", groups[1::2])):
+                part = data[data[args.split].isin(half)].reset_index(drop=True)
+                title = f"{book}, {name}: {len(half)} groups"
+                report(evaluate(part, book), title, show_disagreements=False)
     return 0
 
 

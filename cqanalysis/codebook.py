@@ -41,7 +41,8 @@ SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
 
 _TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes"}
 _CODE_KEYS = {
-    "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context"
+    "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context",
+    "fallback",
 }  # fmt: skip
 _RULE_KEYS = {"keywords", "near", "not_near", "window"}
 _WS = re.compile(r"\s+")
@@ -131,6 +132,10 @@ class Code:
         Regular expressions (searched in the :func:`match_key` form of the text).
     context
         :class:`ContextRule` s deciding when some of the keywords count.
+    fallback
+        Weak keywords (:func:`match_key` form): they count only when no other code of the
+        codebook matched the unit (a generic word such as 机制 says little beside a
+        specific one, but is the best reading of a clause that has nothing else).
     """
 
     id: str
@@ -145,6 +150,7 @@ class Code:
     exclude: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...] = field(repr=False, compare=False, default=())
     context: tuple[ContextRule, ...] = ()
+    fallback: tuple[str, ...] = ()
 
     @functools.cached_property
     def rules(self) -> dict[str, tuple[ContextRule, ...]]:
@@ -237,7 +243,11 @@ class Codebook:
 
     def applies_to(self, unit_field: str) -> tuple[Code, ...]:
         """Codes with matching rules that apply to units of ``unit_field``."""
-        return tuple(c for c in self.codes if unit_field in c.fields and (c.keywords or c.patterns))
+        return tuple(
+            c
+            for c in self.codes
+            if unit_field in c.fields and (c.keywords or c.patterns or c.fallback)
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The codebook as a table (for appendices and coding instructions).
@@ -487,6 +497,9 @@ def _build(data: Any, path: str) -> Codebook:
                 )
             patterns.append(compiled)
         context = _context(entry.get("context"), keywords, path, code_id)
+        fallback = _keys(
+            _strings(entry.get("fallback"), "fallback", path, code_id), "fallback", path, code_id
+        )
         description = entry.get("description") or ""
         if not isinstance(description, str):
             raise CodebookError(path, "'description' must be a string", code=code_id)
@@ -503,6 +516,7 @@ def _build(data: Any, path: str) -> Codebook:
                 exclude=exclude,
                 patterns=tuple(patterns),
                 context=context,
+                fallback=fallback,
             )
         )
 
@@ -512,7 +526,7 @@ def _build(data: Any, path: str) -> Codebook:
             raise CodebookError(path, f"unknown parent {r['parent']!r}", code=r["id"])
     has_children = {r["parent"] for r in raw if r["parent"] is not None}
     for r in raw:
-        if r["id"] not in has_children and not (r["keywords"] or r["regex"]):
+        if r["id"] not in has_children and not (r["keywords"] or r["regex"] or r["fallback"]):
             raise CodebookError(path, "leaf code has no keywords or regex", code=r["id"])
     for lang in ("zh", "en"):
         labels: dict[str, str] = {}
