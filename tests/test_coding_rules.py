@@ -44,14 +44,25 @@ def _codes(texts: list[str], codebook: Codebook | str = "instruments") -> list[s
 
 def _toy(context: list[dict], fallback: list[str] | None = None) -> Codebook:
     codes = [
-        {"id": "people", "zh": "人员", "en": "People", "keywords": ["人才", "培训"],
-         "context": context},
+        {
+            "id": "people",
+            "zh": "人员",
+            "en": "People",
+            "keywords": ["人才", "培训"],
+            "context": context,
+        },
         {"id": "rules", "zh": "规则", "en": "Rules", "keywords": ["制度"]},
-        {"id": "joint", "zh": "协同", "en": "Joint", "keywords": ["会商"],
-         "fallback": fallback or ["机制"]},
-    ]  # fmt: skip
-    return Codebook.from_dict({"name": "toy", "zh": "玩具", "en": "Toy", "fields": ["measure"],
-                               "codes": codes})  # fmt: skip
+        {
+            "id": "joint",
+            "zh": "协同",
+            "en": "Joint",
+            "keywords": ["会商"],
+            "fallback": fallback or ["机制"],
+        },
+    ]
+    return Codebook.from_dict(
+        {"name": "toy", "zh": "玩具", "en": "Toy", "fields": ["measure"], "codes": codes}
+    )
 
 
 def test_near_admits_a_keyword_only_with_a_near_word_in_the_window():
@@ -74,10 +85,20 @@ def test_fallback_counts_only_when_nothing_else_matched():
     got = _codes(["建立协同机制", "建立会商机制", "完善人才评价制度"], book)
     assert got == [{"joint"}, {"joint"}, {"rules"}]
     coded = code_units(
-        coding_units(pd.DataFrame({"doc_id": "d", "table_id": "1", "row_no": [1],
-                                   "field": "measure", "clause_no": 1, "text": ["建立协同机制"]})),
+        coding_units(
+            pd.DataFrame(
+                {
+                    "doc_id": "d",
+                    "table_id": "1",
+                    "row_no": [1],
+                    "field": "measure",
+                    "clause_no": 1,
+                    "text": ["建立协同机制"],
+                }
+            )
+        ),
         book,
-    )  # fmt: skip
+    )
     assert coded["evidence"].tolist() == ["机制"]
 
 
@@ -184,8 +205,15 @@ def test_fixture_covers_every_leaf_and_pattern():
     assert set(counts.index) <= set(leaves)
     assert all(counts.get(leaf, 0) >= 8 for leaf in leaves)
     patterns = set(data["pattern"])
-    for family in ("coordination", "services", "infrastructure", "information", "law",
-                   "fiscal", "market"):  # fmt: skip
+    for family in (
+        "coordination",
+        "services",
+        "infrastructure",
+        "information",
+        "law",
+        "fiscal",
+        "market",
+    ):
         assert f"miss:{family}" in patterns
     for word in ("人才", "机构", "制度", "专家"):
         assert f"wrong:{word}" in patterns
@@ -202,9 +230,18 @@ def test_fixture_accuracy():
     from cqanalysis.learn import machine_agreement
 
     data = pd.read_csv(FIXTURE)
-    units = coding_units(pd.DataFrame({"doc_id": "fx", "table_id": "1", "row_no": data.index,
-                                       "field": data["field"], "clause_no": 1,
-                                       "text": data["text"]}))  # fmt: skip
+    units = coding_units(
+        pd.DataFrame(
+            {
+                "doc_id": "fx",
+                "table_id": "1",
+                "row_no": data.index,
+                "field": data["field"],
+                "clause_no": 1,
+                "text": data["text"],
+            }
+        )
+    )
     human = units[["unit_id", "text"]].assign(gold=data["gold"].to_numpy())
     result = machine_agreement(code_units(units, "instruments"), human, codes="gold")
     micro = result.summary.set_index("scope").loc["micro"]
@@ -214,8 +251,7 @@ def test_fixture_accuracy():
     assert (leaf["precision"] >= 0.75).all(), leaf[leaf["precision"] < 0.75]
     # every failure pattern of the issue is mostly fixed: a missed code is found, a wrong
     # hit is not made, in at least 85 % of the clauses showing the pattern
-    found = dict(zip(result.disagreements["unit_id"], result.disagreements["machine"],
-                     strict=True))  # fmt: skip
+    found = dict(zip(result.disagreements["unit_id"], result.disagreements["machine"], strict=True))
     rates = {}
     for pattern, group in data.groupby("pattern"):
         if pattern == "base":
@@ -225,19 +261,26 @@ def test_fixture_accuracy():
         ok = []
         for pos in group.index:
             uid = units["unit_id"].iloc[pos]
-            got = set(filter(None, found.get(uid, data["gold"].iloc[pos].replace(";", "；"))
-                             .split("；")))  # fmt: skip
+            got = set(
+                filter(None, found.get(uid, data["gold"].iloc[pos].replace(";", "；")).split("；"))
+            )
             ok.append(code in got if kind == "miss" else code not in got)
         rates[pattern] = sum(ok) / len(ok)
     assert min(rates.values()) >= 0.85, rates
 
 
 _MISSED = {
-    "coordination": "environment.coordination", "services": "supply.public_services",
-    "infrastructure": "supply.infrastructure", "information": "supply.information",
-    "law": "environment.law", "fiscal": "environment.fiscal", "market": "demand.market",
-}  # fmt: skip
+    "coordination": "environment.coordination",
+    "services": "supply.public_services",
+    "infrastructure": "supply.infrastructure",
+    "information": "supply.information",
+    "law": "environment.law",
+    "fiscal": "environment.fiscal",
+    "market": "demand.market",
+}
 _WRONG = {
-    "人才": "supply.personnel", "机构": "supply.organisation", "制度": "environment.law",
+    "人才": "supply.personnel",
+    "机构": "supply.organisation",
+    "制度": "environment.law",
     "专家": "demand.participation",
-}  # fmt: skip
+}
