@@ -221,9 +221,10 @@ def test_seed_items_are_coded(seed_coded):
     first = items[(items["section_no"] == "5.4") & (items["item_no"] == 1)]
     assert first["text"].iloc[0].startswith("打破户籍、社保、教育、医疗壁垒：逐步消除")
     market = first[first["code"] == "demand.market"]
-    # 流动 lies inside 自由流动 (same code) and is not repeated; 一卡通 (a card giving access
-    # to services in every city) is public services since codebook 2.0
-    assert market["evidence"].tolist() == ["户籍；壁垒；异地就医；落户；自由流动"]
+    # 流动 lies inside 自由流动 (same code) and is not repeated; 异地就医结算 is market by 异地
+    # and services by 就医; 一卡通 (a card giving access to services in every city) is public
+    # services since codebook 2.0
+    assert market["evidence"].tolist() == ["户籍；壁垒；异地；落户；自由流动"]
     services = first[first["code"] == "supply.public_services"]
     assert "一卡通" in services["evidence"].iloc[0].split("；")
 
