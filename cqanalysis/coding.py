@@ -257,6 +257,8 @@ def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:
     found: list[_Hit] = []
     rules = code.rules
     for kw in code.keywords:
+        if kw not in key:  # most keywords miss: one C-level test before any Python work
+            continue
         governed = rules.get(kw, ())
         found.extend(
             (s, s + len(kw), n, kw, True)
@@ -270,7 +272,10 @@ def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:
 
 def _fallback_hits(key: str, n: int, code: Code) -> list[_Hit]:
     found: list[_Hit] = [
-        (s, s + len(kw), n, kw, None) for kw in code.fallback for s in _find_all(key, kw)
+        (s, s + len(kw), n, kw, None)
+        for kw in code.fallback
+        if kw in key
+        for s in _find_all(key, kw)
     ]
     return _unexcluded(key, code, found)
 
