@@ -35,7 +35,7 @@ MEASURES = """
 5.2.1 5 2 共资支持跨区项目|environment.fiscal|inter_jurisdictional
 5.3.1 1 1 制定城市群发展法律法规|environment.law|central
 5.3.1 1 2 明确法律地位和治理原则|environment.law|central
-5.3.1 2 1 共同制定或统一实施区域性地方法规、规章|environment.law environment.coordination|agglomeration inter_jurisdictional
+5.3.1 2 1 共同制定或统一实施区域性地方法规、规章|environment.law|agglomeration inter_jurisdictional
 5.3.1 3 1 建立跨区域政策协调机制|environment.coordination|inter_jurisdictional
 5.3.1 3 2 确保政策统一性|environment.coordination|-
 5.3.1 4 1 创新财政分成、税收共享、生态补偿机制|environment.fiscal|-
@@ -61,11 +61,11 @@ MEASURES = """
 5.6.1 1 1 培养具备区域经济、行政管理、协同沟通能力的复合型人才|supply.personnel|-
 5.6.1 2 1 建立常态化干部交流、挂职锻炼机制|supply.personnel|inter_jurisdictional
 5.6.1 3 1 设立城市群层面人才引进平台|supply.personnel|agglomeration
-5.6.1 3 2 共同吸引高层次人才|supply.personnel environment.coordination|inter_jurisdictional
+5.6.1 3 2 共同吸引高层次人才|supply.personnel|inter_jurisdictional
 5.6.1 4 1 将区域协同成效纳入干部绩效考核|supply.personnel environment.oversight|-
 5.6.1 5 1 鼓励高校和智库开展研究|environment.guidance demand.participation|non_state
 5.6.1 5 2 提供政策咨询|demand.participation|-
-"""  # noqa: E501
+"""
 
 # Every outcome clause of the seed, coded by hand with the outcome dimensions.
 OUTCOMES = """
