@@ -39,7 +39,7 @@ KNOWN_FIELDS = ("measure", "outcome", "direction", "item")
 #: Codebooks shipped in ``cqanalysis/codebooks/``, in the order :func:`default_codebooks` uses.
 SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
 
-_TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes"}
+_TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude"}
 _CODE_KEYS = {
     "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context",
     "fallback",
@@ -448,6 +448,11 @@ def _build(data: Any, path: str) -> Codebook:
     if not isinstance(name, str) or not name.strip() or _WS.search(name):
         raise CodebookError(path, "'name' must be a non-empty string without white space")
     default_fields = _fields(data.get("fields"), path, None)
+    # Phrases no keyword of any code may lie inside (names of government agencies: 财政部 is
+    # an actor, not a fiscal instrument); merged into every code's own exclusions.
+    shared_exclude = _keys(
+        _strings(data.get("exclude"), "exclude", path, None), "exclude phrase", path, "(codebook)"
+    )
     entries = data.get("codes")
     if not isinstance(entries, list) or not entries:
         raise CodebookError(path, "'codes' must be a non-empty list")
@@ -484,6 +489,7 @@ def _build(data: Any, path: str) -> Codebook:
             path,
             code_id,
         )
+        exclude = tuple(dict.fromkeys([*exclude, *shared_exclude]))
         regex = _strings(entry.get("regex"), "regex", path, code_id)
         patterns = []
         for pattern in regex:

@@ -224,7 +224,7 @@ def test_seed_items_are_coded(seed_coded):
     # 流动 lies inside 自由流动 (same code) and is not repeated; 异地就医结算 is market by 异地
     # and services by 就医; 一卡通 (a card giving access to services in every city) is public
     # services since codebook 2.0
-    assert market["evidence"].tolist() == ["户籍；壁垒；异地；落户；自由流动"]
+    assert market["evidence"].tolist() == ["户籍；壁垒；异地；落户；便利化；自由流动"]
     services = first[first["code"] == "supply.public_services"]
     assert "一卡通" in services["evidence"].iloc[0].split("；")
 

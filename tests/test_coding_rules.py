@@ -102,6 +102,31 @@ def test_fallback_counts_only_when_nothing_else_matched():
     assert coded["evidence"].tolist() == ["机制"]
 
 
+def test_codebook_wide_exclusions_reach_every_code():
+    book = Codebook.from_dict(
+        {
+            "name": "toy",
+            "zh": "玩具",
+            "en": "Toy",
+            "fields": ["measure"],
+            "exclude": ["财政部"],
+            "codes": [
+                {"id": "money", "zh": "钱", "en": "Money", "keywords": ["财政"]},
+                {
+                    "id": "ministry",
+                    "zh": "部",
+                    "en": "Ministry",
+                    "keywords": ["政部"],
+                    "exclude": ["民政部"],
+                },
+            ],
+        }
+    )
+    assert book["money"].exclude == ("财政部",)
+    assert book["ministry"].exclude == ("民政部", "财政部")
+    assert _codes(["财政部牵头", "加大财政投入", "民政部门"], book) == [set(), {"money"}, set()]
+
+
 def test_rule_admits_directly():
     rule = ContextRule(keywords=("机构",), near=("设立",), window=2)
     key = "设立高层次协调机构"
@@ -178,6 +203,17 @@ def test_context_shown_in_the_frame():
         ("将医院运行情况纳入绩效考核", "supply.public_services", False),
         ("支持三甲医院建设分院", "supply.public_services", True),
         ("推动区域协同", "environment.coordination", True),
+        # codebook-wide exclusions: agency names are actors, not instruments
+        ("财政部要会同有关部门加强统筹", "environment.fiscal", False),
+        ("加大财政投入", "environment.fiscal", True),
+        ("司法部负责指导落实", "environment.law", False),
+        # coordination and supervision assigned to a body are its functions (organisation)
+        ("主管部门负责监督实施", "environment.oversight", False),
+        ("主管部门负责监督实施", "supply.organisation", True),
+        ("加强对专项资金的审计监督", "environment.oversight", True),
+        ("由牵头单位负责协调", "environment.coordination", False),
+        # a law named in book-title marks
+        ("加快出台《区域合作促进法》", "environment.law", True),
         ("推动区域协同立法", "environment.law", True),
     ],
 )
