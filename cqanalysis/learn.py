@@ -301,7 +301,9 @@ def suggest_keywords(
     ----------
     human
         Human-coded units: a frame with ``text`` and ``codes`` columns (tidy, one code per
-        row, or codes joined by ``;``), or paths of filled coding sheets.
+        row, or codes joined by ``;``), or paths of filled coding sheets.  Rows with the same
+        text are one unit; with several coders a unit has every code any of them gave, so
+        pass reconciled codes (or one coder's) where coders disagree.
     codebook
         The codebook to improve.
     text, codes
