@@ -74,6 +74,9 @@ _LAZY: dict[str, str] = {
     "code_presence": "cqanalysis.qda",
     "coded_segments": "cqanalysis.qda",
     "codebook_table": "cqanalysis.qda",
+    "suggest_keywords": "cqanalysis.learn",
+    "machine_agreement": "cqanalysis.learn",
+    "coverage_summary": "cqanalysis.learn",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import re
 import unicodedata
@@ -22,6 +23,7 @@ __all__ = [
     "SHIPPED_CODEBOOKS",
     "Code",
     "Codebook",
+    "ContextRule",
     "codebook_fields",
     "codebook_frame",
     "codebook_frames",
@@ -37,9 +39,25 @@ KNOWN_FIELDS = ("measure", "outcome", "direction", "item")
 #: Codebooks shipped in ``cqanalysis/codebooks/``, in the order :func:`default_codebooks` uses.
 SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
 
-_TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes"}
-_CODE_KEYS = {"id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude"}
+_TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude"}
+_CODE_KEYS = {
+    "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context",
+    "fallback",
+}  # fmt: skip
+_RULE_KEYS = {"keywords", "near", "not_near", "window"}
 _WS = re.compile(r"\s+")
+_FRAME_COLUMNS = (
+    "codebook", "code", "parent", "depth", "label_zh", "label_en", "description", "fields",
+    "keywords", "regex", "exclude", "context",
+)  # fmt: skip
+
+
+def _describe_rule(rule: ContextRule) -> str:
+    words = "、".join(rule.keywords)
+    parts = [f"near {'/'.join(rule.near)}"] if rule.near else []
+    parts += [f"not near {'/'.join(rule.not_near)}"] if rule.not_near else []
+    span = f" (±{rule.window})" if rule.window is not None else ""
+    return f"{words} {' '.join(parts)}{span}"
 
 
 def match_key(text: object) -> str:
@@ -51,10 +69,46 @@ def match_key(text: object) -> str:
     'app平台'
     """
     if not isinstance(text, str):
-        if text is None or pd.isna(text):
+        if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
             return ""
         text = str(text)
     return _WS.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """When some keywords of a code count: only near certain words, or never near others.
+
+    A keyword that names a topic as often as an instrument (人才 talent, 机构 body, 制度
+    system) is a code only in the right company: 人才 is personnel where people are trained,
+    recruited or exchanged (``near``), 制度 is not law in 联席会议制度 (``not_near``).
+
+    Attributes
+    ----------
+    keywords
+        Keywords of the code the rule governs (:func:`match_key` form).
+    near
+        The occurrence counts only if one of these occurs within ``window`` (empty: no
+        requirement).
+    not_near
+        The occurrence does not count if one of these occurs within ``window``.
+    window
+        Characters either side of the occurrence searched for ``near``/``not_near`` words
+        (``None``: the whole unit).
+    """
+
+    keywords: tuple[str, ...]
+    near: tuple[str, ...] = ()
+    not_near: tuple[str, ...] = ()
+    window: int | None = None
+
+    def admits(self, key: str, start: int, end: int) -> bool:
+        """Whether the keyword occurrence ``key[start:end]`` counts under this rule."""
+        lo, hi = (0, len(key)) if self.window is None else (start - self.window, end + self.window)
+        around = key[max(0, lo) : hi]
+        if self.near and not any(w in around for w in self.near):
+            return False
+        return not any(w in around for w in self.not_near)
 
 
 @dataclass(frozen=True)
@@ -76,6 +130,12 @@ class Code:
         occurrence of an ``exclude`` phrase does not count.
     regex
         Regular expressions (searched in the :func:`match_key` form of the text).
+    context
+        :class:`ContextRule` s deciding when some of the keywords count.
+    fallback
+        Weak keywords (:func:`match_key` form): they count only when no other code of the
+        codebook matched the unit (a generic word such as 机制 says little beside a
+        specific one, but is the best reading of a clause that has nothing else).
     """
 
     id: str
@@ -89,6 +149,17 @@ class Code:
     regex: tuple[str, ...]
     exclude: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...] = field(repr=False, compare=False, default=())
+    context: tuple[ContextRule, ...] = ()
+    fallback: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def rules(self) -> dict[str, tuple[ContextRule, ...]]:
+        """Context rules by the keyword they govern."""
+        out: dict[str, list[ContextRule]] = {}
+        for rule in self.context:
+            for kw in rule.keywords:
+                out.setdefault(kw, []).append(rule)
+        return {kw: tuple(rules) for kw, rules in out.items()}
 
     def label(self, lang: str = "zh") -> str:
         """The label in ``lang`` ("zh" or "en"), or the id for ``lang="id"``."""
@@ -172,44 +243,37 @@ class Codebook:
 
     def applies_to(self, unit_field: str) -> tuple[Code, ...]:
         """Codes with matching rules that apply to units of ``unit_field``."""
-        return tuple(c for c in self.codes if unit_field in c.fields and (c.keywords or c.patterns))
+        return tuple(
+            c
+            for c in self.codes
+            if unit_field in c.fields and (c.keywords or c.patterns or c.fallback)
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The codebook as a table (for appendices and coding instructions).
 
         Columns: codebook, code, parent, depth, label_zh, label_en, description, fields,
-        keywords, regex, exclude; list-valued entries joined by ``"；"``.
+        keywords, regex, exclude, context; list-valued entries joined by ``"；"``; a context
+        rule reads ``人才 near 培养/引进 (±10)`` or ``制度 not near 联席会议``.
         """
         records = [
-            (
-                self.name,
-                c.id,
-                c.parent,
-                c.depth,
-                c.zh,
-                c.en,
-                c.description,
-                "；".join(c.fields),
-                "；".join(c.keywords),
-                "；".join(c.regex),
-                "；".join(c.exclude),
-            )
+            {
+                "codebook": self.name,
+                "code": c.id,
+                "parent": c.parent,
+                "depth": c.depth,
+                "label_zh": c.zh,
+                "label_en": c.en,
+                "description": c.description,
+                "fields": "；".join(c.fields),
+                "keywords": "；".join(c.keywords),
+                "regex": "；".join(c.regex),
+                "exclude": "；".join(c.exclude),
+                "context": "；".join(_describe_rule(r) for r in c.context),
+            }
             for c in self.codes
         ]
-        columns = [
-            "codebook",
-            "code",
-            "parent",
-            "depth",
-            "label_zh",
-            "label_en",
-            "description",
-            "fields",
-            "keywords",
-            "regex",
-            "exclude",
-        ]
-        out = pd.DataFrame.from_records(records, columns=columns)
+        out = pd.DataFrame.from_records(records, columns=list(_FRAME_COLUMNS))
         out["depth"] = out["depth"].astype("int64")
         return out
 
@@ -331,6 +395,49 @@ def _keys(values: tuple[str, ...], what: str, path: str, code: str) -> tuple[str
     return tuple(dict.fromkeys(keys))
 
 
+def _context(
+    value: Any, keywords: tuple[str, ...], path: str, code: str
+) -> tuple[ContextRule, ...]:
+    """Validate a code's ``context`` list into :class:`ContextRule` s."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise CodebookError(path, "'context' must be a list of rules", code=code)
+    rules = []
+    for n, entry in enumerate(value, start=1):
+        where = f"context rule {n}"
+        if not isinstance(entry, Mapping):
+            raise CodebookError(path, f"{where} is not a mapping", code=code)
+        bad = sorted(set(entry) - _RULE_KEYS, key=str)
+        if bad:
+            raise CodebookError(
+                path, f"{where}: unknown key(s) {', '.join(map(repr, bad))}", code=code
+            )
+        governed = _keys(
+            _strings(entry.get("keywords"), "keywords", path, code), "keyword", path, code
+        )
+        if not governed:
+            raise CodebookError(path, f"{where} names no keywords", code=code)
+        strangers = [k for k in governed if k not in keywords]
+        if strangers:
+            raise CodebookError(
+                path, f"{where}: {strangers[0]!r} is not a keyword of the code", code=code
+            )
+        near = _keys(_strings(entry.get("near"), "near", path, code), "near word", path, code)
+        not_near = _keys(
+            _strings(entry.get("not_near"), "not_near", path, code), "not_near word", path, code
+        )
+        if not (near or not_near):
+            raise CodebookError(path, f"{where} needs 'near' or 'not_near' words", code=code)
+        window = entry.get("window")
+        if window is not None and (
+            isinstance(window, bool) or not isinstance(window, int) or window < 1
+        ):
+            raise CodebookError(path, f"{where}: 'window' must be a positive integer", code=code)
+        rules.append(ContextRule(governed, near, not_near, window))
+    return tuple(rules)
+
+
 def _build(data: Any, path: str) -> Codebook:
     if not isinstance(data, Mapping):
         raise CodebookError(path, "a codebook must be a YAML mapping with a 'codes' list")
@@ -341,6 +448,11 @@ def _build(data: Any, path: str) -> Codebook:
     if not isinstance(name, str) or not name.strip() or _WS.search(name):
         raise CodebookError(path, "'name' must be a non-empty string without white space")
     default_fields = _fields(data.get("fields"), path, None)
+    # Phrases no keyword of any code may lie inside (names of government agencies: 财政部 is
+    # an actor, not a fiscal instrument); merged into every code's own exclusions.
+    shared_exclude = _keys(
+        _strings(data.get("exclude"), "exclude", path, None), "exclude phrase", path, "(codebook)"
+    )
     entries = data.get("codes")
     if not isinstance(entries, list) or not entries:
         raise CodebookError(path, "'codes' must be a non-empty list")
@@ -377,6 +489,7 @@ def _build(data: Any, path: str) -> Codebook:
             path,
             code_id,
         )
+        exclude = tuple(dict.fromkeys([*exclude, *shared_exclude]))
         regex = _strings(entry.get("regex"), "regex", path, code_id)
         patterns = []
         for pattern in regex:
@@ -389,6 +502,10 @@ def _build(data: Any, path: str) -> Codebook:
                     path, f"regex {pattern!r} matches the empty string", code=code_id
                 )
             patterns.append(compiled)
+        context = _context(entry.get("context"), keywords, path, code_id)
+        fallback = _keys(
+            _strings(entry.get("fallback"), "fallback", path, code_id), "fallback", path, code_id
+        )
         description = entry.get("description") or ""
         if not isinstance(description, str):
             raise CodebookError(path, "'description' must be a string", code=code_id)
@@ -404,6 +521,8 @@ def _build(data: Any, path: str) -> Codebook:
                 regex=regex,
                 exclude=exclude,
                 patterns=tuple(patterns),
+                context=context,
+                fallback=fallback,
             )
         )
 
@@ -413,7 +532,7 @@ def _build(data: Any, path: str) -> Codebook:
             raise CodebookError(path, f"unknown parent {r['parent']!r}", code=r["id"])
     has_children = {r["parent"] for r in raw if r["parent"] is not None}
     for r in raw:
-        if r["id"] not in has_children and not (r["keywords"] or r["regex"]):
+        if r["id"] not in has_children and not (r["keywords"] or r["regex"] or r["fallback"]):
             raise CodebookError(path, "leaf code has no keywords or regex", code=r["id"])
     for lang in ("zh", "en"):
         labels: dict[str, str] = {}
@@ -471,8 +590,10 @@ def codebook_frame(name: str, codes: Any) -> pd.DataFrame:
     ----------
     name : str
         The codebook's name (a coding column of the sheet is named after it).
-    codes : DataFrame, sequence of tuples, or object with a ``codes`` DataFrame
-        Codes with ``id``, ``label_zh``, ``label_en`` and optionally ``description``.
+    codes : Codebook, DataFrame, sequence of tuples, or object with a ``codes`` DataFrame
+        A :class:`Codebook` (read through :meth:`Codebook.to_frame`, so both give the same
+        labels and descriptions), or codes with ``id`` (or ``code``), ``label_zh``,
+        ``label_en`` and optionally ``description``.
 
     Returns
     -------
@@ -486,7 +607,10 @@ def codebook_frame(name: str, codes: Any) -> pd.DataFrame:
     """
     if not isinstance(name, str) or not name.strip():
         raise CodebookError(repr(name), "a codebook name must be a non-empty string")
-    frame = codes if isinstance(codes, pd.DataFrame) else getattr(codes, "codes", codes)
+    if isinstance(codes, Codebook):
+        frame: Any = codes.to_frame()
+    else:
+        frame = codes if isinstance(codes, pd.DataFrame) else getattr(codes, "codes", codes)
     if isinstance(frame, pd.DataFrame):
         if "id" not in frame.columns and "code" in frame.columns:
             frame = frame.rename(columns={"code": "id"})
@@ -560,6 +684,8 @@ def codebook_fields(
     out: dict[str, frozenset[str] | None] = {}
     for name, book in _named(codebooks).items():
         fields = getattr(book, "fields", None)
-        ok = isinstance(fields, list | tuple | frozenset | set) and fields
-        out[name] = frozenset(map(str, fields)) if ok else None
+        if isinstance(fields, list | tuple | frozenset | set) and fields:
+            out[name] = frozenset(map(str, fields))
+        else:
+            out[name] = None
     return out

@@ -109,6 +109,7 @@ def resolve_codebooks(
     """Codebooks from ``None`` (the shipped defaults), one codebook/name/path, or several."""
     if codebooks is None:
         return default_codebooks()
+    books: tuple[Codebook, ...]
     if isinstance(codebooks, Codebook | str | os.PathLike):
         books = (load_codebook(codebooks),)
     else:
@@ -222,18 +223,7 @@ def _as_units(data: pd.DataFrame) -> pd.DataFrame:
 
 def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple[Code, str]]:
     """Codes whose keywords or patterns hit ``key``, in codebook order, with their evidence."""
-    # hit = (start, end, code index, matched text, is a plain keyword)
-    hits: list[tuple[int, int, int, str, bool]] = []
-    for n, code in enumerate(codes):
-        found: list[tuple[int, int, int, str, bool]] = []
-        for kw in code.keywords:
-            found.extend((s, s + len(kw), n, kw, True) for s in _find_all(key, kw))
-        for pattern in code.patterns:
-            found.extend((m.start(), m.end(), n, m.group(), False) for m in pattern.finditer(key))
-        if found and code.exclude:
-            spans = [(s, s + len(ex)) for ex in code.exclude for s in _find_all(key, ex)]
-            found = [h for h in found if not any(a <= h[0] and h[1] <= b for a, b in spans)]
-        hits.extend(found)
+    hits = [h for n, code in enumerate(codes) for h in _code_hits(key, n, code)]
     if len(hits) > 1:
         # A hit inside a longer hit of the same code is redundant evidence (跨区 in 跨区域).
         # A keyword inside a longer keyword of another code yields to it (longest match); a
@@ -250,10 +240,51 @@ def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple
                 for g in hits
             )
         ]
+    if not any(h[4] is not None for h in hits):
+        hits += [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
     by_code: dict[int, dict[str, int]] = {}
-    for start, _end, n, matched, _plain in sorted(hits):
+    for start, _end, n, matched, _plain in sorted(hits, key=lambda h: h[:4]):
         by_code.setdefault(n, {}).setdefault(matched, start)
     return [(codes[n], "；".join(by_code[n])) for n in sorted(by_code)]
+
+
+#: A hit: (start, end, code index, matched text, kind) with kind True for a plain keyword,
+#: False for a regex and None for a fallback keyword.
+_Hit = tuple[int, int, int, str, "bool | None"]
+
+
+def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:
+    found: list[_Hit] = []
+    rules = code.rules
+    for kw in code.keywords:
+        if kw not in key:  # most keywords miss: one C-level test before any Python work
+            continue
+        governed = rules.get(kw, ())
+        found.extend(
+            (s, s + len(kw), n, kw, True)
+            for s in _find_all(key, kw)
+            if all(rule.admits(key, s, s + len(kw)) for rule in governed)
+        )
+    for pattern in code.patterns:
+        found.extend((m.start(), m.end(), n, m.group(), False) for m in pattern.finditer(key))
+    return _unexcluded(key, code, found)
+
+
+def _fallback_hits(key: str, n: int, code: Code) -> list[_Hit]:
+    found: list[_Hit] = [
+        (s, s + len(kw), n, kw, None)
+        for kw in code.fallback
+        if kw in key
+        for s in _find_all(key, kw)
+    ]
+    return _unexcluded(key, code, found)
+
+
+def _unexcluded(key: str, code: Code, found: list[_Hit]) -> list[_Hit]:
+    if found and code.exclude:
+        spans = [(s, s + len(ex)) for ex in code.exclude for s in _find_all(key, ex)]
+        found = [h for h in found if not any(a <= h[0] and h[1] <= b for a, b in spans)]
+    return found
 
 
 def _find_all(text: str, sub: str) -> Iterable[int]:

@@ -442,6 +442,7 @@ def _read_one(
     path: Path,
     tables: dict[str, dict[str, str]],
     applies: dict[str, frozenset[str] | None],
+    with_text: bool = False,
 ) -> tuple[str, list[str], list[dict[str, Any]]]:
     wb = _load(path)
     if SHEET_CODING not in wb.sheetnames:
@@ -477,6 +478,8 @@ def _read_one(
             )
         seen[keys] = row_no
         unit = dict(zip(key_cols, keys, strict=True))
+        if with_text:
+            unit["text"] = _text(values[len(key_cols)])
         unit_field = [str(unit["field"])] if "field" in unit else None
         for name, cols in columns.items():
             found: list[str] = []
@@ -508,6 +511,8 @@ def _read_one(
 def read_coding_sheets(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     codebooks: Mapping[str, Any] | Iterable[Any],
+    *,
+    with_text: bool = False,
 ) -> pd.DataFrame:
     """Read filled coding sheets into one tidy frame: one row per unit × coder × codebook × code.
 
@@ -520,6 +525,9 @@ def read_coding_sheets(
         coding column in every sheet. A cell may hold a code id, the ``"id label"`` drop-down
         text, an unambiguous label, ``none`` (no code applies), or several of these separated
         by ``;`` or line breaks; full-width characters and extra spaces are tolerated.
+    with_text : bool
+        Also return the unit's ``text`` (after the key columns), e.g. for
+        :func:`cqanalysis.suggest_keywords`.
 
     Returns
     -------
@@ -550,7 +558,7 @@ def read_coding_sheets(
     records: list[dict[str, Any]] = []
     for item in items:
         path = Path(item)
-        coder, keys, rows = _read_one(path, tables, applies)
+        coder, keys, rows = _read_one(path, tables, applies, with_text)
         if coder in coders:
             raise CodingSheetError(path, f"coder '{coder}' also coded {coders[coder]}")
         coders[coder] = path
@@ -565,4 +573,5 @@ def read_coding_sheets(
             )
         records.extend(rows)
     assert key_cols is not None
-    return pd.DataFrame(records, columns=[*key_cols, "coder", "codebook", "code"])
+    text = ["text"] if with_text else []
+    return pd.DataFrame(records, columns=[*key_cols, *text, "coder", "codebook", "code"])

@@ -108,6 +108,7 @@ def test_to_frame():
         "keywords",
         "regex",
         "exclude",
+        "context",
     ]
     row = frame.set_index("code").loc["cross_body"]
     assert row["parent"] == "regional"

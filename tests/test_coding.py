@@ -23,7 +23,7 @@ MEASURES = """
 5.1.1 1 2 摒弃“行政区经济”|environment.guidance|-
 5.1.1 2 1 转向规划者、服务者、监管者、协同者|supply.organisation|-
 5.1.1 3 1 推行权力、责任、负面清单|environment.law|-
-5.1.1 3 2 明确权责边界|supply.organisation|-
+5.1.1 3 2 明确权责边界|supply.organisation environment.law|-
 5.1.1 4 1 变重审批为重事中事后监管|environment.oversight|-
 5.1.1 4 2 运用大数据、信用管理|supply.information environment.oversight|-
 5.2.1 1 1 设立高层次协调机构|supply.organisation|cross_body
@@ -221,7 +221,12 @@ def test_seed_items_are_coded(seed_coded):
     first = items[(items["section_no"] == "5.4") & (items["item_no"] == 1)]
     assert first["text"].iloc[0].startswith("打破户籍、社保、教育、医疗壁垒：逐步消除")
     market = first[first["code"] == "demand.market"]
-    assert market["evidence"].tolist() == ["户籍；壁垒；一卡通；落户；自由流动"]
+    # 流动 lies inside 自由流动 (same code) and is not repeated; 异地就医结算 is market by 异地
+    # and services by 就医; 一卡通 (a card giving access to services in every city) is public
+    # services since codebook 2.0
+    assert market["evidence"].tolist() == ["户籍；壁垒；异地；落户；便利化；自由流动"]
+    services = first[first["code"] == "supply.public_services"]
+    assert "一卡通" in services["evidence"].iloc[0].split("；")
 
 
 def test_evidence_longest_match_and_exclusions():
@@ -255,8 +260,11 @@ def test_evidence_longest_match_and_exclusions():
 
     both = code_units(units, "instruments", longest_match=False)
     row1 = both[both["row_no"] == 1]
-    assert row1["code"].tolist() == ["supply.organisation", "environment.oversight"]
-    assert row1["evidence"].tolist() == ["规划者；服务者；监管者", "监管"]
+    # without longest match the bare 规划 inside 规划者 and 监管 inside 监管者 count too
+    assert row1["code"].tolist() == [
+        "supply.organisation", "environment.planning", "environment.oversight"
+    ]
+    assert row1["evidence"].tolist() == ["规划者；服务者；监管者", "规划", "监管"]
 
 
 def test_user_codebook_exclusion_counts_other_occurrences():
@@ -353,7 +361,7 @@ def test_rollup_merges_codes_under_one_ancestor(seed_coded):
     ]
     # planning + coordination are both environmental instruments: one row, evidence merged
     assert clause[["code", "label_zh", "evidence"]].values.tolist() == [
-        ["environment", "环境型工具", "国土空间；空间规划；规划协调；协调机制"]
+        ["environment", "环境型工具", "国土空间；空间规划；协调机制"]
     ]
     mixed = top[
         (top["table_id"] == "5.4.1")

@@ -25,8 +25,9 @@ DOMAINS = SEED_SECTION_TITLES
 
 # Top-level instruments of the measure clauses per domain, counted by hand from the hand coding
 # in test_coding.MEASURES (a clause with two codes under one top-level type counts once):
-# supply, environment, demand.
-DOMAIN_X_INSTRUMENT = [[3, 5, 0], [4, 3, 0], [0, 7, 0], [4, 4, 2], [7, 2, 0], [5, 2, 2]]
+# supply, environment, demand.  (Codebook 2.0: 明确权责边界 is organisation and law, so the
+# first domain has 6 environmental clauses, not 5.)
+DOMAIN_X_INSTRUMENT = [[3, 6, 0], [4, 3, 0], [0, 7, 0], [4, 4, 2], [7, 2, 0], [5, 2, 2]]
 # Table rows (recommendations) using each top-level instrument at least once.
 ROWS_X_INSTRUMENT = [[3, 3, 0], [3, 2, 0], [0, 5, 0], [3, 2, 1], [5, 2, 0], [4, 2, 1]]
 
@@ -43,8 +44,8 @@ def test_domain_by_instrument_counts(coded):
     assert list(tab.columns) == ["供给型工具", "环境型工具", "需求型工具", "合计"]
     body = tab.iloc[:-1, :-1].to_numpy().tolist()
     assert body == DOMAIN_X_INSTRUMENT
-    assert tab["合计"].tolist() == [8, 7, 7, 10, 9, 9, 50]
-    assert tab.loc["合计"].tolist() == [23, 23, 4, 50]
+    assert tab["合计"].tolist() == [9, 7, 7, 10, 9, 9, 51]
+    assert tab.loc["合计"].tolist() == [23, 24, 4, 51]
     assert (tab.dtypes == "int64").all()
 
 
@@ -60,14 +61,14 @@ def test_presence_counts_rows_once(coded):
 
 def test_normalize_and_english_labels(coded):
     row = crosstab(coded, index="domain", columns="instrument", depth=1, normalize="row")
-    assert row.loc["政府职能转变"].tolist() == [3 / 8, 5 / 8, 0.0, 1.0]
+    assert row.loc["政府职能转变"].tolist() == [3 / 9, 6 / 9, 0.0, 1.0]
     assert np.allclose(row.iloc[:, :-1].sum(axis=1), 1.0)
     col = crosstab(coded, index="domain", columns="instrument", depth=1, normalize="column")
     assert col.loc["合计"].tolist() == [1.0, 1.0, 1.0, 1.0]
     assert col.loc["信息共享与智慧协同", "供给型工具"] == 7 / 23
     share = crosstab(coded, index="domain", columns="instrument", depth=1, normalize="all")
     assert share.loc["合计", "合计"] == 1.0
-    assert share.loc["法律法规与政策体系完善", "环境型工具"] == 7 / 50
+    assert share.loc["法律法规与政策体系完善", "环境型工具"] == 7 / 51
     en = crosstab(coded, index="domain", columns="instrument", depth=1, labels="en")
     assert en.index.name == "Domain" and en.columns.name == "Policy instruments"
     assert list(en.columns) == [
@@ -158,8 +159,8 @@ def test_document_variables(seed):
     documents = pd.DataFrame({"doc_id": [seed.doc_id, "other"], "year": [2021, 2023]})
     tab = crosstab(both, index="year", columns="instrument", depth=1, documents=documents)
     assert tab.index.tolist() == [2021, 2023, "合计"]
-    assert tab.loc[2021].tolist() == [23, 23, 4, 50]
-    assert tab.loc["合计"].tolist() == [46, 46, 8, 100]
+    assert tab.loc[2021].tolist() == [23, 24, 4, 51]
+    assert tab.loc["合计"].tolist() == [46, 48, 8, 102]
     # documents keep corpus order (order of appearance, or the documents frame's order)
     by_doc = crosstab(both, index="document", columns="instrument", depth=1, margins=False)
     assert by_doc.index.tolist() == [seed.doc_id, "other"]
@@ -191,7 +192,7 @@ def test_codebook_name_and_field_pair(coded):
     assert items.index.tolist()[:-1] == ["5.1", "5.2", "5.3", "5.4", "5.5", "5.6"]
     all_fields = crosstab(coded, index="field", columns="instruments", depth=1, margins=False)
     assert all_fields.index.tolist() == ["item", "measure"]
-    assert all_fields.loc["measure"].tolist() == [23, 23, 4]
+    assert all_fields.loc["measure"].tolist() == [23, 24, 4]
 
 
 def test_input_not_mutated(coded):
@@ -246,8 +247,8 @@ def test_document_variable_with_missing_value(seed):
     documents = pd.DataFrame({"doc_id": [seed.doc_id, "other"], "year": [2021, None]})
     tab = crosstab(both, index="year", columns="instrument", depth=1, documents=documents)
     assert [str(v) for v in tab.index] == ["2021", "合计"]
-    assert tab.loc[2021].tolist() == [23, 23, 4, 50]
-    assert tab.loc["合计"].tolist() == [23, 23, 4, 50]
+    assert tab.loc[2021].tolist() == [23, 24, 4, 51]
+    assert tab.loc["合计"].tolist() == [23, 24, 4, 51]
     assert (tab.dtypes == "int64").all()
 
 
@@ -299,7 +300,7 @@ def test_chi2_on_coded_data(coded):
     with pytest.warns(SmallExpectedWarning):
         res = chi2_test(coded, index="domain", columns="instrument", depth=1)
     assert res.observed.to_numpy().tolist() == DOMAIN_X_INSTRUMENT
-    assert res.stats.loc[0, "n"] == 50
+    assert res.stats.loc[0, "n"] == 51
     # margins of a crosstab result are stripped before testing
     tab = crosstab(coded, index="domain", columns="instrument", depth=1)
     with pytest.warns(SmallExpectedWarning):

@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "cqanalysis.exporters": 4,
     "cqanalysis.codingsheet": 4,
     "cqanalysis.publish": 5,
+    "cqanalysis.learn": 4,
     "cqanalysis.builder": 5,
     "cqanalysis.cli": 6,
     "cqanalysis.cli_workflow": 6,

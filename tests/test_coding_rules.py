@@ -1,0 +1,322 @@
+"""Context rules and fallback keywords: the engine, its validation, and every shipped rule.
+
+Each rule of the shipped instruments codebook is tested on a clause where it should admit the
+keyword and one where it should not.  Expected codes were written by hand from the codebook's
+descriptions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cqanalysis.codebook import Codebook, ContextRule, load_codebook
+from cqanalysis.coding import code_units, coding_units
+from cqanalysis.core.errors import CodebookError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "coding"
+
+
+def _codes(texts: list[str], codebook: Codebook | str = "instruments") -> list[set[str]]:
+    units = coding_units(
+        pd.DataFrame(
+            {
+                "doc_id": "d",
+                "table_id": "1",
+                "row_no": range(1, len(texts) + 1),
+                "field": "measure",
+                "clause_no": 1,
+                "text": texts,
+            }
+        )
+    )
+    coded = code_units(units, codebook)
+    return [
+        set(coded.loc[(coded["row_no"] == n) & coded["code"].notna(), "code"])
+        for n in range(1, len(texts) + 1)
+    ]
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def _toy(context: list[dict], fallback: list[str] | None = None) -> Codebook:
+    codes = [
+        {
+            "id": "people",
+            "zh": "人员",
+            "en": "People",
+            "keywords": ["人才", "培训"],
+            "context": context,
+        },
+        {"id": "rules", "zh": "规则", "en": "Rules", "keywords": ["制度"]},
+        {
+            "id": "joint",
+            "zh": "协同",
+            "en": "Joint",
+            "keywords": ["会商"],
+            "fallback": fallback or ["机制"],
+        },
+    ]
+    return Codebook.from_dict(
+        {"name": "toy", "zh": "玩具", "en": "Toy", "fields": ["measure"], "codes": codes}
+    )
+
+
+def test_near_admits_a_keyword_only_with_a_near_word_in_the_window():
+    book = _toy([{"keywords": ["人才"], "near": ["引进"], "window": 3}])
+    got = _codes(["引进人才", "建设人才公寓", "引进一批急需紧缺人才"], book)
+    # 引进 right before 人才 is within 3 characters; in the third it is 6 characters away
+    assert got == [{"people"}, set(), set()]
+
+
+def test_not_near_vetoes_and_no_window_means_the_whole_unit():
+    book = _toy([{"keywords": ["人才"], "not_near": ["公寓"]}])
+    got = _codes(["培养人才", "为人才建设一批公寓"], book)
+    # 培训 is not governed, 人才 is: far-away 公寓 still vetoes it without a window
+    assert got == [{"people"}, set()]
+    assert _codes(["培训人才并建设公寓"], book) == [{"people"}]  # 培训 counts on its own
+
+
+def test_fallback_counts_only_when_nothing_else_matched():
+    book = _toy([{"keywords": ["人才"], "near": ["培养"]}])
+    got = _codes(["建立协同机制", "建立会商机制", "完善人才评价制度"], book)
+    assert got == [{"joint"}, {"joint"}, {"rules"}]
+    coded = code_units(
+        coding_units(
+            pd.DataFrame(
+                {
+                    "doc_id": "d",
+                    "table_id": "1",
+                    "row_no": [1],
+                    "field": "measure",
+                    "clause_no": 1,
+                    "text": ["建立协同机制"],
+                }
+            )
+        ),
+        book,
+    )
+    assert coded["evidence"].tolist() == ["机制"]
+
+
+def test_codebook_wide_exclusions_reach_every_code():
+    book = Codebook.from_dict(
+        {
+            "name": "toy",
+            "zh": "玩具",
+            "en": "Toy",
+            "fields": ["measure"],
+            "exclude": ["财政部"],
+            "codes": [
+                {"id": "money", "zh": "钱", "en": "Money", "keywords": ["财政"]},
+                {
+                    "id": "ministry",
+                    "zh": "部",
+                    "en": "Ministry",
+                    "keywords": ["政部"],
+                    "exclude": ["民政部"],
+                },
+            ],
+        }
+    )
+    assert book["money"].exclude == ("财政部",)
+    assert book["ministry"].exclude == ("民政部", "财政部")
+    assert _codes(["财政部牵头", "加大财政投入", "民政部门"], book) == [set(), {"money"}, set()]
+
+
+def test_rule_admits_directly():
+    rule = ContextRule(keywords=("机构",), near=("设立",), window=2)
+    key = "设立高层次协调机构"
+    start = key.index("机构")
+    assert not rule.admits(key, start, start + 2)
+    assert ContextRule(("机构",), near=("设立",)).admits(key, start, start + 2)
+    assert not ContextRule(("机构",), not_near=("协调",), window=2).admits(key, start, start + 2)
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"keywords": ["人才"]}, "needs 'near' or 'not_near'"),
+        ({"keywords": ["干部"], "near": ["培养"]}, "'干部' is not a keyword of the code"),
+        ({"keywords": [], "near": ["培养"]}, "names no keywords"),
+        ({"keywords": ["人才"], "near": ["培养"], "window": 0}, "positive integer"),
+        ({"keywords": ["人才"], "near": ["培养"], "window": True}, "positive integer"),
+        ({"keywords": ["人才"], "near": ["培养"], "within": 3}, "unknown key"),
+        ("人才", "is not a mapping"),
+    ],
+)
+def test_invalid_context_rules(rule, message):
+    with pytest.raises(CodebookError, match=message) as info:
+        _toy([rule])
+    assert "people" in str(info.value)
+
+
+def test_context_shown_in_the_frame():
+    frame = _toy([{"keywords": ["人才"], "near": ["培养", "引进"], "window": 5}]).to_frame()
+    assert frame.loc[frame["code"] == "people", "context"].item() == "人才 near 培养/引进 (±5)"
+    assert frame.loc[frame["code"] == "rules", "context"].item() == ""
+
+
+# ---------------------------------------------------------- every shipped rule
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "expected"),
+    [
+        # 机构: organisation only where a body is set up, reformed or given a task
+        ("组建跨市联合管理机构", "supply.organisation", True),
+        ("支持医疗机构在周边城市设立分院", "supply.organisation", False),
+        ("鼓励保险机构开发新产品", "supply.organisation", False),
+        # 人才 / 干部: personnel only where people are trained, recruited, exchanged, managed
+        ("引进急需紧缺人才", "supply.personnel", True),
+        ("选派干部到对口城市挂职", "supply.personnel", True),
+        ("建设人才公寓", "supply.personnel", False),
+        ("增强各地干部的全局意识", "supply.personnel", False),
+        # 专家: participation where experts advise or take part
+        ("组织专家开展论证", "demand.participation", True),
+        ("配建专家公寓", "demand.participation", False),
+        # 参与: participation where society, firms or the public take part
+        ("引导企业参与老旧小区改造", "demand.participation", True),
+        ("相关部门共同参与", "demand.participation", False),
+        # 制度: law, but not when it names a meeting or consultation routine
+        ("建立健全产权保护制度", "environment.law", True),
+        ("建立城市联席会议制度", "environment.law", False),
+        ("建立城市联席会议制度", "environment.coordination", True),
+        # 规划: planning, but not a power to plan
+        ("联合编制交通规划", "environment.planning", True),
+        ("赋予新区规划审批权限", "environment.planning", False),
+        # 协调: coordination, but not a power to coordinate
+        ("加强部门间协调", "environment.coordination", True),
+        ("赋予其政策协调等权限", "environment.coordination", False),
+        # 合作: coordination among governments, not with firms or society
+        ("深化与周边城市的合作", "environment.coordination", True),
+        ("加强与社会公益组织合作", "environment.coordination", False),
+        # 互联互通: information where systems are connected, not pipes
+        ("推进政务信息系统互联互通", "supply.information", True),
+        ("推进供水管网互联互通", "supply.information", False),
+        # fallback: platform, website and hospital words count only when nothing else does
+        ("建设统一的政务服务平台", "supply.information", False),
+        ("完善平台功能", "supply.information", True),
+        ("将医院运行情况纳入绩效考核", "supply.public_services", False),
+        ("支持三甲医院建设分院", "supply.public_services", True),
+        ("推动区域协同", "environment.coordination", True),
+        # codebook-wide exclusions: agency names are actors, not instruments
+        ("财政部要会同有关部门加强统筹", "environment.fiscal", False),
+        ("加大财政投入", "environment.fiscal", True),
+        ("司法部负责指导落实", "environment.law", False),
+        # coordination and supervision assigned to a body are its functions (organisation)
+        ("主管部门负责监督实施", "environment.oversight", False),
+        ("主管部门负责监督实施", "supply.organisation", True),
+        ("加强对专项资金的审计监督", "environment.oversight", True),
+        ("由牵头单位负责协调", "environment.coordination", False),
+        # a law named in book-title marks
+        ("加快出台《区域合作促进法》", "environment.law", True),
+        ("推动区域协同立法", "environment.law", True),
+    ],
+)
+def test_shipped_rules(text, code, expected):
+    assert (code in _codes([text])[0]) is expected
+
+
+def test_shipped_rules_are_listed_in_the_codebook_frame():
+    frame = load_codebook("instruments").to_frame().set_index("code")
+    assert "机构 near" in frame.loc["supply.organisation", "context"]
+    assert "制度 not near 联席会议" in frame.loc["environment.law", "context"]
+
+
+# ------------------------------------------------------------ the fixture set
+
+FIXTURE = FIXTURES / "clauses.csv"
+
+
+def test_fixture_covers_every_leaf_and_pattern():
+    data = pd.read_csv(FIXTURE)
+    assert len(data) >= 200
+    book = load_codebook("instruments")
+    leaves = [c.id for c in book if not book.children(c.id)]
+    counts = data["gold"].str.split(";").explode().value_counts()
+    assert set(counts.index) <= set(leaves)
+    assert all(counts.get(leaf, 0) >= 8 for leaf in leaves)
+    patterns = set(data["pattern"])
+    for family in (
+        "coordination",
+        "services",
+        "infrastructure",
+        "information",
+        "law",
+        "fiscal",
+        "market",
+    ):
+        assert f"miss:{family}" in patterns
+    for word in ("人才", "机构", "制度", "专家"):
+        assert f"wrong:{word}" in patterns
+
+
+def test_fixture_accuracy():
+    """The thresholds of issue #12 on the fixture set, with a margin for new text.
+
+    The set was written to exercise the failure patterns, and the vocabulary was chosen by
+    meaning while it was written, so it is in-sample: it must pass the targets set for the
+    real development set (micro F1 0.85, coverage 95 %, every leaf precision 0.7) and each
+    failure pattern must be mostly fixed.  A regression in a rule or a lost keyword fails here.
+    """
+    from cqanalysis.learn import machine_agreement
+
+    data = pd.read_csv(FIXTURE)
+    units = coding_units(
+        pd.DataFrame(
+            {
+                "doc_id": "fx",
+                "table_id": "1",
+                "row_no": data.index,
+                "field": data["field"],
+                "clause_no": 1,
+                "text": data["text"],
+            }
+        )
+    )
+    human = units[["unit_id", "text"]].assign(gold=data["gold"].to_numpy())
+    result = machine_agreement(code_units(units, "instruments"), human, codes="gold")
+    micro = result.summary.set_index("scope").loc["micro"]
+    assert micro["f1"] >= 0.90
+    assert micro["coverage_machine"] >= 0.97
+    leaf = result.per_code[result.per_code["n_human"] > 0]
+    assert (leaf["precision"] >= 0.75).all(), leaf[leaf["precision"] < 0.75]
+    # every failure pattern of the issue is mostly fixed: a missed code is found, a wrong
+    # hit is not made, in at least 85 % of the clauses showing the pattern
+    found = dict(zip(result.disagreements["unit_id"], result.disagreements["machine"], strict=True))
+    rates = {}
+    for pattern, group in data.groupby("pattern"):
+        if pattern == "base":
+            continue
+        kind, what = pattern.split(":")
+        code = (_MISSED if kind == "miss" else _WRONG)[what]
+        ok = []
+        for pos in group.index:
+            uid = units["unit_id"].iloc[pos]
+            got = set(
+                filter(None, found.get(uid, data["gold"].iloc[pos].replace(";", "；")).split("；"))
+            )
+            ok.append(code in got if kind == "miss" else code not in got)
+        rates[pattern] = sum(ok) / len(ok)
+    assert min(rates.values()) >= 0.85, rates
+
+
+_MISSED = {
+    "coordination": "environment.coordination",
+    "services": "supply.public_services",
+    "infrastructure": "supply.infrastructure",
+    "information": "supply.information",
+    "law": "environment.law",
+    "fiscal": "environment.fiscal",
+    "market": "demand.market",
+}
+_WRONG = {
+    "人才": "supply.personnel",
+    "机构": "supply.organisation",
+    "制度": "environment.law",
+    "专家": "demand.participation",
+}
