@@ -145,6 +145,9 @@ class Analysis:
         The codebooks used.
     titles
         Crosstab name → (Chinese title, English title).
+    sources
+        doc_id → the source file to read again (for texts and offsets) where the corpus'
+        ``documents.path`` shows another form of the path; empty: use ``documents.path``.
     """
 
     corpus: Corpus
@@ -155,6 +158,7 @@ class Analysis:
     tests: pd.DataFrame
     codebooks: tuple[Codebook, ...] = field(default=())
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """All tidy frames by name: the parse frames, clauses, coded, links, errors."""

@@ -18,7 +18,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analysis import Analysis, analyse
@@ -125,12 +125,17 @@ def build(
     corpus = parse_corpus(given or None, manifest=manifest, jobs=jobs, strict=strict,
                           progress=False, options=options)  # type: ignore[arg-type]
     require_readable(corpus)
+    # outputs show paths relative to the working folder; exporters that read the sources
+    # again (REFI-QDA texts) need the real ones
+    sources = dict(zip(corpus.documents["doc_id"].astype(str),
+                       corpus.documents["path"].astype(str), strict=True))
     documents = corpus.documents.assign(path=[_display_path(p) for p in corpus.documents["path"]])
     errors = corpus.errors.assign(path=[_display_path(p) for p in corpus.errors["path"]])
     corpus = type(corpus)(**{**corpus.frames(), "errors": errors}, warnings=corpus.warnings,
                           documents=documents)
     steps("analyse")
-    analysis = analyse(corpus, codebooks=list(codebooks) if codebooks else None)
+    analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None),
+                       sources=sources)
 
     with staging(target) as root:
         written, skipped = _export(analysis, root, lang=lang, steps=steps)

@@ -35,17 +35,16 @@ def document_text(blocks: Sequence[Block]) -> str:
     return "\n".join(b.text for b in blocks)
 
 
-def source_blocks(data: Document | Corpus) -> dict[str, list[Block]]:
+def source_blocks(data: Document | Corpus,
+                  paths: Mapping[str, str] | None = None) -> dict[str, list[Block]]:
     """doc_id → the blocks of its source file, read again with :func:`cqanalysis.sources.read`.
 
-    A document parsed from a string (no ``path``) is left out: pass
+    ``paths`` (doc_id → file) overrides the paths the frames record (a build records them
+    relative to the working folder).  A document parsed from a string (no ``path``), or one
+    that cannot be read (it is in the corpus' ``errors``), is left out: pass
     ``{doc_id: cqanalysis.sources.text.text_blocks(text)}`` to :func:`unit_offsets` instead.
-
-    Raises
-    ------
-    InputError
-        A source file that can no longer be read.
     """
+    from .core.errors import CqError
     from .sources import read
 
     if isinstance(data, Document):
@@ -55,7 +54,16 @@ def source_blocks(data: Document | Corpus) -> dict[str, list[Block]]:
         if "path" not in docs.columns:
             return {}
         pairs = list(docs[["doc_id", "path"]].itertuples(index=False, name=None))
-    return {str(d): list(read(p).blocks) for d, p in pairs if isinstance(p, str) and p}
+    out: dict[str, list[Block]] = {}
+    for doc_id, path in pairs:
+        path = (paths or {}).get(str(doc_id), path)
+        if not isinstance(path, str) or not path:
+            continue
+        try:
+            out[str(doc_id)] = list(read(path).blocks)
+        except CqError:
+            continue  # listed in the corpus' errors frame already
+    return out
 
 
 def document_texts(blocks: Mapping[str, Sequence[Block]]) -> dict[str, str]:

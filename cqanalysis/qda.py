@@ -101,7 +101,7 @@ def coded_segments(
 
     coded = analysis.coded.dropna(subset=["code"]).reset_index(drop=True)
     if blocks is None:
-        blocks = source_blocks(analysis.corpus)
+        blocks = source_blocks(analysis.corpus, getattr(analysis, "sources", None))
     known = coded["doc_id"].astype(str).isin(list(blocks))
     located = coded.assign(start=pd.NA, end=pd.NA, offset_match=pd.NA)
     if known.any():

@@ -328,7 +328,7 @@ def write_qdpx(
     corpus = analysis.corpus
     if blocks is None:
         blocks = ({d: text_blocks(t) for d, t in texts.items()} if texts is not None
-                  else source_blocks(corpus))
+                  else source_blocks(corpus, getattr(analysis, "sources", None)))
     plain = document_texts(blocks)
     located = qda_selections(analysis, blocks)
     root, source_guids = _project(analysis, located, sheets, lang,
