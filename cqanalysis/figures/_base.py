@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ._common import render, title_for
-from .labels import Lang
+from ._common import axes_size_pt, render, title_for
+from .labels import Lang, text_width_em
 from .style import PaperStyle, _ensure_text, _plotting, _prepare_axes
 
 if TYPE_CHECKING:
@@ -94,3 +94,30 @@ class _Plotter:
         for text in [*legend.get_texts(), legend.get_title()]:
             text.set_parse_math(False)
         return legend
+
+    def key_above(self, handles: Sequence[Any], title: str) -> Legend:
+        """Legend above the Axes, in as many columns as fit; at the right only if one column
+        would fit above and the figure is wide."""
+        width_pt, _ = axes_size_pt(self.ax)
+        texts = [h.get_label() for h in handles]
+        small = self.style.small
+        entry_pt = max(
+            (max(text_width_em(line) for line in t.split("\n")) + 2.8) * small for t in texts
+        )
+        ncols = max(1, min(len(handles), int(width_pt // entry_pt)))
+        fig_w, fig_h = self.ax.get_figure(root=True).get_size_inches()
+        if ncols == 1 and len(handles) > 2 and fig_w / fig_h >= 1.25:
+            kw = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "ncols": 1}
+        else:
+            kw = {"loc": "lower left", "bbox_to_anchor": (0.0, 1.01), "ncols": ncols}
+        return self.legend(
+            handles,
+            title=title or None,
+            title_fontproperties=self.style.font_properties(),
+            borderaxespad=0.2,
+            handlelength=1.2,
+            handleheight=1.0,
+            columnspacing=1.0,
+            alignment="left",
+            **kw,
+        )

@@ -12,7 +12,6 @@ from .labels import Lang, column_title, display_width, label, text_width_em
 __all__: list[str] = []
 
 
-
 def require_frame(data: Any, what: str) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")

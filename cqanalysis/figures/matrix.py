@@ -307,12 +307,14 @@ data : DataFrame
     }
 )
 
-heatmap.__doc__ = """\
+_params = DocstringComponents.from_nested_components(core=core_params, heatmap=_heatmap_params)
+
+heatmap.__doc__ = f"""\
 Draw a crosstab (rows × columns of counts) as an annotated heatmap.
 
 Parameters
 ----------
-{params.heatmap.data}
+{_params.heatmap.data}
 annot : {{"count", "percent", "both"}} or None
     Cell text: the count, the percentage (see ``normalize``), both (count above
     percentage) or nothing.
@@ -325,8 +327,8 @@ margins : {{"drop", "show"}}
     See ``data``.
 decimals : int
     Decimals of the percentages.
-{params.core.lang}
-{params.core.labels}
+{_params.core.lang}
+{_params.core.labels}
 xwrap, ywrap : int
     Wrap width of column and row labels, in columns (a hanzi is 2); column labels wrap
     narrower when the cells are narrower, row labels wider when the rows are too low.
@@ -336,12 +338,9 @@ cmap : str, optional
     Colour map; default the style's single-hue map (Blues, Greys in grayscale).
 colorbar : bool
     Add a colour bar.
-{params.core.ax}
+{_params.core.ax}
 
 Returns
 -------
-{returns.ax}
-""".format(
-    params=DocstringComponents.from_nested_components(core=core_params, heatmap=_heatmap_params),
-    returns=core_returns,
-)
+{core_returns.ax}
+"""
