@@ -42,31 +42,10 @@ _SOFT_BREAK_BEFORE = set("（《“(")
 # Conjunctions that join the parts of a label (组织机构与职能配置), and the words in which the
 # same characters are not conjunctions (社会参与与智力支持: the first 与 belongs to 参与).
 _CONJUNCTIONS = set("与和及或")
-_NOT_CONJUNCTION = frozenset(
-    [
-        "参与",
-        "给与",
-        "赋与",
-        "与会",
-        "与其",
-        "和谐",
-        "和平",
-        "总和",
-        "缓和",
-        "调和",
-        "温和",
-        "柔和",
-        "以及",
-        "涉及",
-        "普及",
-        "及时",
-        "危及",
-        "波及",
-        "顾及",
-        "或者",
-        "或许",
-    ]
-)
+_NOT_CONJUNCTION = frozenset({
+    "参与", "给与", "赋与", "与会", "与其", "和谐", "和平", "总和", "缓和", "调和", "温和", "柔和",
+    "以及", "涉及", "普及", "及时", "危及", "波及", "顾及", "或者", "或许",
+})  # fmt: skip
 # Characters that end a word (数字化, 复合型, 权威性, 城市群): no break just before them.
 _WORD_END = set("化型性者率度式群")
 # Cost of a line break inside a run of hanzi, by where it falls (see _inner_cost).
