@@ -335,6 +335,45 @@ def test_network_seed_two_sided_spring_and_circular(rows) -> None:
             assert cqf.layout_problems(fig) == []
 
 
+def _overlap_px(a, b) -> float:
+    """Area in pixels² two display boxes share."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+@pytest.mark.parametrize(("width", "aspect"), [("double", 0.8), ("single", 1.0)])
+def test_network_key_circles_do_not_overlap(width, aspect) -> None:
+    # Frequencies 18, 7, 1, 9: the key shows 1, 8 (the median) and 18 as circles of about
+    # 5, 15 and 22 pt, taller than a line of 7 pt text; the key at the right of a wide
+    # figure, below a square one.
+    codes = ["甲", "乙", "丙", "丁"]
+    matrix = pd.DataFrame(
+        [[18, 2, 1, 0], [2, 7, 1, 1], [1, 1, 1, 0], [0, 1, 0, 9]], index=codes, columns=codes
+    )
+    with cqf.paper_style(width=width, aspect=aspect):
+        fig, ax = cqf.paper_figure()
+        cqf.cooccurrence_network(matrix, groups=dict(zip(codes, "AABB", strict=True)), ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend()
+    handles = legend.legend_handles
+    assert [h.get_label() for h in handles[:3]] == ["频次 1", "频次 8", "频次 18"]
+    circles = [h.get_window_extent(renderer) for h in handles[:3]]
+    heights = [c.height for c in circles]
+    assert heights == sorted(heights) and heights[2] > 2.5 * 7 * fig.dpi / 72  # > 2.5 lines
+    boxes = [h.get_window_extent(renderer) for h in handles]
+    texts = [t.get_window_extent(renderer) for t in legend.get_texts()]
+    for i, circle in enumerate(circles):
+        for j in range(len(handles)):
+            if j != i:
+                assert _overlap_px(circle, boxes[j]) == 0, (handles[i].get_label(), j)
+                assert _overlap_px(circle, texts[j]) == 0, (handles[i].get_label(), j)
+        # Each circle sits on its own text line.
+        assert texts[i].y0 < (circle.y0 + circle.y1) / 2 < texts[i].y1
+    assert cqf.layout_problems(fig) == []
+
+
 def test_spring_layout_is_deterministic_and_scaled() -> None:
     off = np.array([[0, 2, 0], [2, 0, 1], [0, 1, 0]], dtype=float)
     a, b = spring_layout(off), spring_layout(off)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -16,6 +17,8 @@ from .labels import Lang, text_width_em, translate
 from .style import palette
 
 __all__ = ["circular_layout", "cooccurrence_network", "spring_layout"]
+
+_KEY_GAP = 2.0  # points between the size circles of the key
 
 
 def circular_layout(n: int) -> np.ndarray:
@@ -390,9 +393,29 @@ class _NetworkPlotter(_Plotter):
                 texts = [f"{t} 00" for t in key_titles] + group_labels
                 room_w -= max(text_width_em(t) for t in texts) * self.style.small + 40
             else:
-                rows = -(-(5 + len(group_labels)) // 3)
-                room_h -= rows * self.style.small * 2.2 + 6
+                room_h -= self._key_height_pt(len(group_labels))
         return room_w, room_h
+
+    def _key_sizes(self) -> list[float]:
+        """Frequencies the key shows as circles: smallest, median and largest."""
+        freq = self.freq
+        f_max = float(freq.max()) if freq.max() > 0 else 1.0
+        return [f for f in sorted({float(freq.min()), float(np.median(freq)), f_max}) if f > 0]
+
+    def _key_height_pt(self, n_groups: int) -> float:
+        """Height of the key below the network: its tallest column of three.
+
+        Rows are spaced by their markers (see :func:`_marker_row_handler`); circles are taken
+        at their largest possible size, 11 pt radius for the most frequent code.
+        """
+        small = self.style.small
+        f_max = max(self._key_sizes(), default=1.0)
+        circles = [2 * max(11.0 * np.sqrt(f / f_max), 1.5) + _KEY_GAP for f in self._key_sizes()]
+        n_edges = len({float(self.edges[2].min()), self.w_max}) if len(self.edges[2]) else 0
+        marks = circles + [0.0] * n_edges + [6 + _KEY_GAP] * n_groups
+        rows = [max(mark, small * 1.4) + small * 0.8 for mark in marks]
+        columns = np.array_split(np.array(rows), 3)  # as the legend fills its columns
+        return max(float(column.sum()) for column in columns) + 6
 
     def _place(self, width: int | None, room: tuple[float, float]) -> tuple[Any, ...]:
         """Labels wrapped at ``width``, their placement, limits, radii and radial slack."""
@@ -481,11 +504,9 @@ class _NetworkPlotter(_Plotter):
         """Legend handles of node sizes (smallest, median, largest) and edge widths."""
         from matplotlib.lines import Line2D
 
-        freq, handles = self.freq, []
-        f_max = float(freq.max()) if freq.max() > 0 else 1.0
-        for f in sorted({float(freq.min()), float(np.median(freq)), f_max}):
-            if f <= 0:
-                continue
+        handles = []
+        f_max = float(self.freq.max()) if self.freq.max() > 0 else 1.0
+        for f in self._key_sizes():
             handles.append(
                 Line2D(
                     [],
@@ -532,14 +553,56 @@ class _NetworkPlotter(_Plotter):
             if beside
             else {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "ncols": 3}
         )
+        sized = {h: _marker_row_handler() for h in handles if h.get_marker() == "o"}
         self.legend(
             handles,
+            handler_map=sized,
             labelspacing=0.8,
             borderaxespad=0.0,
             handlelength=2.0,
             columnspacing=1.2,
             **where,
         )
+
+
+@cache
+def _marker_row_handler() -> Any:
+    """A legend handler that makes an entry's row as tall as its marker.
+
+    Legend rows are one text line high, so size keys of growing circles overlap their
+    neighbours; with this handler each row is spaced by its own marker.  (A class made on
+    first use: ``cqanalysis.figures`` does not import matplotlib until it draws.)
+    """
+    from matplotlib.legend_handler import HandlerLine2D
+
+    class _MarkerRow(HandlerLine2D):
+        def legend_artist(self, legend: Any, orig_handle: Any, fontsize: float, handlebox: Any):
+            need = orig_handle.get_markersize() + _KEY_GAP  # points, as the box
+            if need > handlebox.height:
+                # Grow the box evenly above and below, so its centre stays on the text line.
+                grow = need - handlebox.height
+                handlebox.height = need
+                handlebox.ydescent += grow / 2
+            return super().legend_artist(legend, orig_handle, fontsize, handlebox)
+
+        def create_artists(
+            self,
+            legend: Any,
+            orig_handle: Any,
+            xdescent: float,
+            ydescent: float,
+            width: float,
+            height: float,
+            fontsize: float,
+            trans: Any,
+        ) -> Any:
+            # HandlerLine2D puts the marker at (height - ydescent) / 2; the centre of the
+            # box is height / 2 - ydescent.
+            return super().create_artists(
+                legend, orig_handle, xdescent, 2 * ydescent, width, height, fontsize, trans
+            )
+
+    return _MarkerRow()
 
 
 def cooccurrence_network(
