@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
     from matplotlib.legend import Legend
+    from numpy.typing import ArrayLike
 
 __all__: list[str] = []
 
@@ -56,6 +58,13 @@ class _Plotter:
     def draw(self) -> None:
         raise NotImplementedError
 
+    @property
+    def figure(self) -> Figure:
+        """The figure of the Axes drawn on."""
+        figure = self.ax.get_figure(root=True)
+        assert figure is not None, "the Axes belongs to no figure"
+        return figure
+
     # ------------------------------------------------------------------------------ labels
 
     @property
@@ -81,7 +90,7 @@ class _Plotter:
         """Keywords of every text drawn: the style's font at ``size``, never mathtext."""
         return {**self.style.text_kw(size), **LITERAL}
 
-    def set_ticks(self, axis: str, positions: Sequence[float], labels: Sequence[str], **kw: Any):
+    def set_ticks(self, axis: str, positions: ArrayLike, labels: Sequence[str], **kw: Any) -> Any:
         """Tick positions and labels of the ``"x"`` or ``"y"`` axis, drawn as plain text."""
         setter = self.ax.set_xticks if axis == "x" else self.ax.set_yticks
         return setter(positions, labels, **kw, **LITERAL)
@@ -105,7 +114,7 @@ class _Plotter:
             (max(text_width_em(line) for line in t.split("\n")) + 2.8) * small for t in texts
         )
         ncols = max(1, min(len(handles), int(width_pt // entry_pt)))
-        fig_w, fig_h = self.ax.get_figure(root=True).get_size_inches()
+        fig_w, fig_h = self.figure.get_size_inches()
         if ncols == 1 and len(handles) > 2 and fig_w / fig_h >= 1.25:
             kw = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "ncols": 1}
         else:

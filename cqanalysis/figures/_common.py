@@ -120,7 +120,7 @@ def label_size_pt(texts: Sequence[str], fontsize: float) -> tuple[float, float]:
 
 
 def fit_row_labels(
-    values: Sequence[Hashable],
+    values: Sequence[Hashable] | pd.Index,
     *,
     lang: Lang,
     labels: Mapping[str, str] | None,
@@ -139,7 +139,7 @@ def fit_row_labels(
 
 
 def fit_column_labels(
-    values: Sequence[Hashable],
+    values: Sequence[Hashable] | pd.Index,
     *,
     lang: Lang,
     labels: Mapping[str, str] | None,

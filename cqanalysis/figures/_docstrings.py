@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["DocstringComponents", "core_params", "core_returns"]
 
@@ -31,13 +32,13 @@ class DocstringComponents:
             entries[key] = value
         self._entries = entries
 
-    def __getattr__(self, attr: str) -> object:
+    def __getattr__(self, attr: str) -> Any:
         try:
             return self.__dict__["_entries"][attr]
         except KeyError:
             raise AttributeError(f"no docstring piece named {attr!r}") from None
 
-    def __getitem__(self, key: str) -> object:
+    def __getitem__(self, key: str) -> Any:
         return self._entries[key]
 
     @classmethod

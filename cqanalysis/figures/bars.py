@@ -157,7 +157,7 @@ class _BarPlotter(_Plotter):
                 size = _THICKNESS / n_hue
                 where = positions - _THICKNESS / 2 + size * (k + 0.5)
             base = offset if self.stacked else np.zeros(n_cat)
-            kwargs = {"left": base} if self.horizontal else {"bottom": base}
+            kwargs: dict[str, Any] = {"left": base} if self.horizontal else {"bottom": base}
             rects = bar(where, self.values[:, k], size, linewidth=0.5, **styles[k], **kwargs)
             handles.append(Patch(label=hue_labels[k], linewidth=0.5, **styles[k]))
             if self.annot:

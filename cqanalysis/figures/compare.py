@@ -150,7 +150,7 @@ def compare_documents(
     )
     counts.index.name = doc
     counts.columns.name = category
-    annot = "percent" if stat == "percent" else "count"
+    annot: Literal["percent", "count"] = "percent" if stat == "percent" else "count"
     return heatmap(
         counts, annot=annot, normalize="index", lang=lang, labels=labels, ywrap=wrap, ax=ax
     )

@@ -51,9 +51,9 @@ def _node_orders(
         pos = frame[stages[k - 1]].map(previous).astype(float)
         weight, nodes = frame["cq_weight"], frame[stage]
         total = weight.groupby(nodes, sort=False).sum().replace(0.0, np.nan)
-        centre = (pos * weight).groupby(nodes, sort=False).sum() / total
+        centre = ((pos * weight).groupby(nodes, sort=False).sum() / total).to_dict()
         first = {v: i for i, v in enumerate(category_order(frame[stage], None))}
-        result.append(sorted(centre.index, key=lambda v: (np.nan_to_num(centre[v]), first[v])))
+        result.append(sorted(centre, key=lambda v: (np.nan_to_num(centre[v]), first[v])))
     return result
 
 
@@ -257,18 +257,31 @@ class _AlluvialPlotter(_Plotter):
         out_top = [span[1] for span in spans[k]]
         in_top = [span[1] for span in spans[k + 1]]
         scale = (spans[k][0][1] - spans[k][0][0]) / self.totals[k][0]
-        out_start = {}
-        for row in flows.sort_values(["cq_src", "cq_dst", "cq_col"]).itertuples():
-            out_start[row.Index] = out_top[row.cq_src]
-            out_top[row.cq_src] -= row.cq_weight * scale
+        out_start: dict[Hashable, float] = {}
+        by_source = flows.sort_values(["cq_src", "cq_dst", "cq_col"])
+        for index, src_at, weight in zip(
+            by_source.index,
+            by_source["cq_src"].tolist(),
+            by_source["cq_weight"].tolist(),
+            strict=True,
+        ):
+            out_start[index] = out_top[src_at]
+            out_top[src_at] -= weight * scale
         half = _NODE_WIDTH / 2
-        for row in flows.sort_values(["cq_dst", "cq_src", "cq_col"]).itertuples():
-            top0 = out_start[row.Index]
-            top1 = in_top[row.cq_dst]
-            in_top[row.cq_dst] -= row.cq_weight * scale
-            thick = row.cq_weight * scale
+        by_target = flows.sort_values(["cq_dst", "cq_src", "cq_col"])
+        for index, dst_at, weight, colour in zip(
+            by_target.index,
+            by_target["cq_dst"].tolist(),
+            by_target["cq_weight"].tolist(),
+            by_target["cq_colour"].tolist(),
+            strict=True,
+        ):
+            top0 = out_start[index]
+            top1 = in_top[dst_at]
+            in_top[dst_at] -= weight * scale
+            thick = weight * scale
             path = _band(k + half, k + 1 - half, (top0 - thick, top0), (top1 - thick, top1))
-            face = colours[row.cq_colour]
+            face = colours[colour]
             self.ax.add_patch(
                 PathPatch(path, facecolor=face, edgecolor="none", alpha=self.alpha, linewidth=0)
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,9 @@ def _split_margins(
     rows = [r for r in table.index if str(r) in MARGIN_NAMES]
     cols = [c for c in table.columns if str(c) in MARGIN_NAMES]
     body = table.drop(index=rows, columns=cols)
-    col_total = table.loc[rows[0], body.columns] if rows else None
-    row_total = table.loc[body.index, cols[0]] if cols else None
+    # One label and a list of labels select a Series (pandas-stubs cannot tell).
+    col_total = cast("pd.Series", table.loc[rows[0], body.columns]) if rows else None
+    row_total = cast("pd.Series", table.loc[body.index, cols[0]]) if cols else None
     grand = float(table.loc[rows[0], cols[0]]) if rows and cols else None
     return body, row_total, col_total, grand
 
@@ -207,6 +208,7 @@ class _HeatmapPlotter(_Plotter):
         cols_sum = self.col_total if self.col_total is not None else body.sum(axis=0)
         grand = self.grand if self.grand is not None else float(self.counts.sum())
         x0, y0 = n_cols + _MARGIN_GAP, n_rows + _MARGIN_GAP
+        cells: list[tuple[float, float, float]]
         cells = [(x0, i, v) for i, v in enumerate(rows_sum.fillna(0))]
         cells += [(j, y0, v) for j, v in enumerate(cols_sum.fillna(0))]
         cells.append((x0, y0, grand))

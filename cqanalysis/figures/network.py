@@ -357,7 +357,7 @@ class _NetworkPlotter(_Plotter):
         ]
         group_labels = [translate(g, **self.lang_kw).replace("\n", " / ") for g in group_names]
         key_titles = [translate(t, **self.lang_kw).replace("\n", " / ") for t in ("频次", "共现")]
-        fig_w, fig_h = self.ax.get_figure(root=True).get_size_inches()
+        fig_w, fig_h = self.figure.get_size_inches()
         beside = fig_w / fig_h >= 1.25
         room = self._room(beside, key_titles, group_labels)
         node_labels, placement, limits, radii = self._fit_labels(room)
@@ -548,7 +548,7 @@ class _NetworkPlotter(_Plotter):
 
     def _draw_legend(self, handles: list[Any], beside: bool) -> None:
         """The key at the right of wide figures, else below."""
-        where = (
+        where: dict[str, Any] = (
             {"loc": "center left", "bbox_to_anchor": (1.0, 0.5), "ncols": 1}
             if beside
             else {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "ncols": 3}

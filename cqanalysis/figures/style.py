@@ -6,9 +6,12 @@ import contextlib
 import contextvars
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import fonts
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CM",
@@ -162,7 +165,7 @@ def current_style() -> PaperStyle | None:
     return _active.get()
 
 
-def _rc(style: PaperStyle) -> dict[str, Any]:
+def _rc(style: PaperStyle) -> dict[RcKeyType, Any]:
     """The ``rcParams`` of a paper style: fonts, sizes, colours, layout and save options."""
     from cycler import cycler
 
