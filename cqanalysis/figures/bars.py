@@ -95,19 +95,10 @@ class _BarPlotter(_Plotter):
             data, x=x, hue=hue, weight=weight, stat=stat, order=order, hue_order=hue_order
         )
         self.values = self.table.to_numpy()
-        self.x, self.hue, self.stat, self.stacked, self.horizontal = (
-            x,
-            hue,
-            stat,
-            stacked,
-            orient == "h",
-        )
-        self.annot, self.wrap, self.show_legend, self.legend_title = (
-            annot,
-            wrap,
-            legend,
-            legend_title,
-        )
+        self.x, self.hue, self.stat, self.stacked = x, hue, stat, stacked
+        self.horizontal = orient == "h"
+        self.annot, self.wrap, self.legend_title = annot, wrap, legend_title
+        self.show_legend = legend
         self.xlabel, self.ylabel = xlabel, ylabel
 
     def draw(self) -> None:
