@@ -146,3 +146,30 @@ def test_money_range_alone_draws_without_missing_glyphs(caplog) -> None:
     assert [r.getMessage() for r in caplog.records] == []
     assert ax.get_yticklabels()[0].get_text() == MONEY
     plt.close(fig)
+
+
+def test_every_text_call_of_the_plotters_is_plain_text() -> None:
+    # The one place: text calls take **self.text_kw(...) (parse_math=False), and ticks and
+    # legends are made only by _Plotter.set_ticks / _Plotter.legend in _base.py.
+    import ast
+    from pathlib import Path
+
+    folder = Path(cqf.__file__).parent
+    texts = {"text", "annotate", "set_xlabel", "set_ylabel", "set_label", "set_title"}
+    made_in_base = {"legend", "set_xticks", "set_yticks", "set_xticklabels", "set_yticklabels"}
+    bad = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            name, owner = node.func.attr, ast.unparse(node.func.value)
+            if name in texts and "ax" in owner:
+                literal = any(
+                    k.arg is None and ast.unparse(k.value).startswith("self.text_kw(")
+                    for k in node.keywords
+                )
+                if not literal:
+                    bad.append(f"{path.name}:{node.lineno} {owner}.{name}")
+            if name in made_in_base and "ax" in owner and path.name != "_base.py":
+                bad.append(f"{path.name}:{node.lineno} {owner}.{name}")
+    assert bad == []
