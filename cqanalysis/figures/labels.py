@@ -372,12 +372,15 @@ def _lines(units: list[str], width: int) -> list[str]:
 def wrap_label(text: str, width: int = 16) -> str:
     """Wrap a label to lines of at most ``width`` columns (a hanzi is 2 columns).
 
-    Chinese has no spaces, so a break may fall between any two hanzi, except before closing
-    and after opening punctuation; Latin words are never split.  The label takes as few lines
-    as greedy filling needs, balanced in length and preferring breaks after punctuation or a
-    conjunction (与、和、及): 推动要素自由流动与公共服务共建共享 at ``width=16`` becomes
-    推动要素自由 / 流动与公共服 / 务共建共享 rather than 8 + 8 + 1 hanzi.  Existing line
-    breaks are kept.
+    Chinese has no spaces, and no dictionary is used: lines break after punctuation and the
+    conjunctions 与、和、及、或 (not the 与 of 参与 or the 及 of 以及), and inside a longer
+    phrase on a four-hanzi step (two two-hanzi words), so a word of up to four hanzi stays
+    whole; never before closing or after opening punctuation, and Latin words are never
+    split.  A label takes as few lines as that allows (at most two more than filling hanzi
+    by hanzi would), balanced in length: 组织机构与职能配置 at ``width=10`` becomes
+    组织机构与 / 职能配置 (not 组织机构与职 / 能配置), 推动要素自由流动与公共服务共建共享
+    at ``width=16`` 推动要素 / 自由流动与 / 公共服务共建共享.  Only a word wider than the
+    line itself is broken.  Existing line breaks are kept.
     """
     if width < 2:
         raise ValueError("width must be at least 2 columns")
