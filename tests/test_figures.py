@@ -1,8 +1,8 @@
 """Publication figures: fonts, every figure type on the seed and on hand-made frames, saving.
 
 Warnings are errors (pyproject), so a "Glyph … missing" warning or a LayoutWarning fails a test.
-Converted fonts go to a temporary cache for the session unless CQANALYSIS_CACHE is set (CI may
-point it at a persistent directory to skip the cold conversion).
+Converted fonts go to a test cache in the temporary folder, kept between runs, unless
+CQANALYSIS_CACHE names another (see ``font_cache``).
 """
 
 from __future__ import annotations
@@ -81,16 +81,20 @@ EN = {
 
 @pytest.fixture(scope="module", autouse=True)
 def font_cache():
-    """A temporary font cache for this module (unless the environment names one)."""
+    """A font cache for the tests, outside the user's cache (unless the environment names one).
+
+    It lives in the system's temporary folder and is kept between runs: converting the fonts
+    (sans, serif, and the subsets with rare characters below) takes most of a minute, and the
+    files are named by a hash of what they hold, so a kept file is never stale.  A fresh
+    machine (or CI) converts them all, which tests the conversion itself.
+    """
     if os.environ.get("CQANALYSIS_CACHE"):
         yield Path(os.environ["CQANALYSIS_CACHE"])
         return
-    with (
-        tempfile.TemporaryDirectory(prefix="cqanalysis-fonts-") as tmp,
-        pytest.MonkeyPatch.context() as mp,
-    ):
-        mp.setenv("CQANALYSIS_CACHE", tmp)
-        yield Path(tmp)
+    folder = Path(tempfile.gettempdir()) / "cqanalysis-test-fonts"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CQANALYSIS_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)
@@ -335,6 +339,45 @@ def test_network_seed_two_sided_spring_and_circular(rows) -> None:
             assert cqf.layout_problems(fig) == []
 
 
+def _overlap_px(a, b) -> float:
+    """Area in pixels² two display boxes share."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+@pytest.mark.parametrize(("width", "aspect"), [("double", 0.8), ("single", 1.0)])
+def test_network_key_circles_do_not_overlap(width, aspect) -> None:
+    # Frequencies 18, 7, 1, 9: the key shows 1, 8 (the median) and 18 as circles of about
+    # 5, 15 and 22 pt, taller than a line of 7 pt text; the key at the right of a wide
+    # figure, below a square one.
+    codes = ["甲", "乙", "丙", "丁"]
+    matrix = pd.DataFrame(
+        [[18, 2, 1, 0], [2, 7, 1, 1], [1, 1, 1, 0], [0, 1, 0, 9]], index=codes, columns=codes
+    )
+    with cqf.paper_style(width=width, aspect=aspect):
+        fig, ax = cqf.paper_figure()
+        cqf.cooccurrence_network(matrix, groups=dict(zip(codes, "AABB", strict=True)), ax=ax)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    legend = ax.get_legend()
+    handles = legend.legend_handles
+    assert [h.get_label() for h in handles[:3]] == ["频次 1", "频次 8", "频次 18"]
+    circles = [h.get_window_extent(renderer) for h in handles[:3]]
+    heights = [c.height for c in circles]
+    assert heights == sorted(heights) and heights[2] > 2.5 * 7 * fig.dpi / 72  # > 2.5 lines
+    boxes = [h.get_window_extent(renderer) for h in handles]
+    texts = [t.get_window_extent(renderer) for t in legend.get_texts()]
+    for i, circle in enumerate(circles):
+        for j in range(len(handles)):
+            if j != i:
+                assert _overlap_px(circle, boxes[j]) == 0, (handles[i].get_label(), j)
+                assert _overlap_px(circle, texts[j]) == 0, (handles[i].get_label(), j)
+        # Each circle sits on its own text line.
+        assert texts[i].y0 < (circle.y0 + circle.y1) / 2 < texts[i].y1
+    assert cqf.layout_problems(fig) == []
+
+
 def test_spring_layout_is_deterministic_and_scaled() -> None:
     off = np.array([[0, 2, 0], [2, 0, 1], [0, 1, 0]], dtype=float)
     a, b = spring_layout(off), spring_layout(off)
@@ -378,11 +421,16 @@ def small_figure(rows: pd.DataFrame, font: str = "sans"):
     return fig
 
 
-def test_save_figure_formats_fonts_text_and_determinism(rows, tmp_path) -> None:
-    fig = small_figure(rows)
-    paths = cqf.save_figure(fig, tmp_path / "a" / "领域_工具")
+@pytest.fixture(scope="module")
+def seed_saved(rows, tmp_path_factory) -> list[Path]:
+    """The seed heatmap saved once in every format, for the tests that only read the files."""
+    return cqf.save_figure(small_figure(rows), tmp_path_factory.mktemp("seed") / "a" / "领域_工具")
+
+
+def test_save_figure_formats_fonts_text_and_determinism(rows, seed_saved, tmp_path) -> None:
+    paths = seed_saved
     assert [p.name for p in paths] == ["领域_工具.png", "领域_工具.pdf", "领域_工具.svg"]
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(p.name for p in paths)
+    assert sorted(p.name for p in paths[0].parent.iterdir()) == sorted(p.name for p in paths)
 
     with Image.open(paths[0]) as png:
         assert png.size[0] == pytest.approx(8.5 / 2.54 * 300, abs=1)  # 8.5 cm at 300 dpi
@@ -412,10 +460,11 @@ def test_save_figure_formats_fonts_text_and_determinism(rows, tmp_path) -> None:
 
 def test_save_figure_honours_source_date_epoch(rows, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    (pdf,) = cqf.save_figure(small_figure(rows), tmp_path / "x", formats=("pdf",))
+    fig = small_figure(rows)
+    (pdf,) = cqf.save_figure(fig, tmp_path / "x", formats=("pdf",))
     assert b"D:20231114221320Z" in pdf.read_bytes()
     with pytest.raises(ValueError, match="300"):
-        cqf.save_figure(small_figure(rows), tmp_path / "y", dpi=150)
+        cqf.save_figure(fig, tmp_path / "y", dpi=150)
 
 
 def test_serif_font_in_pdf(rows, tmp_path) -> None:
@@ -435,10 +484,10 @@ def test_layout_warning_for_text_cut_off(tmp_path) -> None:
         cqf.save_figure(fig, tmp_path / "cut", formats=("png",))
 
 
-def test_characters_outside_the_subset_are_added_not_tofu(rows, tmp_path) -> None:
+def test_characters_outside_the_subset_are_added_not_tofu(rows, seed_saved, tmp_path) -> None:
     # 堃 喆 玥 are not in GB 2312, so not in the cached subset; the source font has them.
     assert not {"堃", "喆", "玥"} & fonts._base_charset()
-    before = cqf.save_figure(small_figure(rows), tmp_path / "before", formats=("pdf", "svg"))
+    before = seed_saved[1:]  # PDF and SVG, saved before the characters were added
     tidy = pd.DataFrame({"领域": ["堃喆", "堃喆", "乙"], "编码": ["x", "y", "x"]})
     with cqf.paper_style():
         fig, ax = cqf.paper_figure()
@@ -466,8 +515,8 @@ def needs(*tools: str):
 
 
 @needs("pdffonts", "pdftotext")
-def test_pdffonts_and_pdftotext(rows, tmp_path) -> None:
-    (pdf,) = cqf.save_figure(small_figure(rows), tmp_path / "p", formats=("pdf",))
+def test_pdffonts_and_pdftotext(seed_saved) -> None:
+    pdf = seed_saved[1]
     listing = subprocess.run(["pdffonts", pdf], capture_output=True, text=True, check=True)
     font_lines = listing.stdout.splitlines()[2:]
     assert font_lines and all("CID TrueType" in line for line in font_lines)

@@ -96,14 +96,36 @@ def test_display_width_counts_hanzi_and_fullwidth_as_two() -> None:
 
 
 def test_wrap_label_chinese() -> None:
-    # 17 hanzi at 8 per line need three lines; balanced (6 + 6 + 5), not 8 + 8 + 1.
-    lines = wrap_label("推动要素自由流动与公共服务共建共享", 16).split("\n")
-    assert "".join(lines) == "推动要素自由流动与公共服务共建共享"
-    assert sorted(len(line) for line in lines) == [5, 6, 6]
-    # 10 hanzi in two lines of five, the break after the conjunction 与.
+    # 17 hanzi at 8 per line need three lines; the breaks fall between words (推动/要素,
+    # 自由/流动, after 与), never inside one (not 公共服 / 务 as by the hanzi count).
+    assert wrap_label("推动要素自由流动与公共服务共建共享", 16) == (
+        "推动要素\n自由流动与\n公共服务共建共享"
+    )
+    # Six hanzi a line: a fourth line rather than 公共 / 服务 on two lines.
+    assert wrap_label("推动要素自由流动与公共服务共建共享", 12) == (
+        "推动要素\n自由流动与\n公共服务\n共建共享"
+    )
+    # 10 hanzi in two lines, the break after the conjunction 与.
     assert wrap_label("法律法规与政策体系完善", 16) == "法律法规与\n政策体系完善"
     assert wrap_label("政府职能转变", 16) == "政府职能转变"
-    assert wrap_label("政府职能转变", 6) == "政府职\n能转变"
+    # Three hanzi a line: 政府 / 职能 / 转变 rather than 政府职 / 能转变.
+    assert wrap_label("政府职能转变", 6) == "政府\n职能\n转变"
+
+
+def test_wrap_label_breaks_between_words_of_code_labels() -> None:
+    # Issue #13: heatmap ticks read 组织机 / 构与 / 职能配置.
+    assert wrap_label("组织机构与职能配置", 10) == "组织机构与\n职能配置"
+    assert wrap_label("组织机构与职能配置", 18) == "组织机构与职能配置"
+    # Four hanzi a line: the 与 on its own rather than inside a word.
+    assert wrap_label("组织机构与职能配置", 8) == "组织机构\n与\n职能配置"
+    # The first 与 belongs to 参与; the second joins the two parts.
+    assert wrap_label("社会参与与智力支持", 10) == "社会参与与\n智力支持"
+    assert wrap_label("社会参与与智力支持", 8) == "社会参与\n与\n智力支持"
+    assert wrap_label("基础设施建设", 8) == "基础设施\n建设"
+    assert wrap_label("信息与数字化", 8) == "信息与\n数字化"  # 数字化 ends in 化
+    assert wrap_label("复合型人才", 6) == "复合型\n人才"
+    # A word wider than the line is broken, but only then.
+    assert wrap_label("组织机构", 6) == "组织\n机构"
 
 
 def test_wrap_label_keeps_punctuation_rules_and_latin_words() -> None:

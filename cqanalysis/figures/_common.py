@@ -12,7 +12,6 @@ from .labels import Lang, column_title, display_width, label, text_width_em
 __all__: list[str] = []
 
 
-
 def require_frame(data: Any, what: str) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")
@@ -121,7 +120,7 @@ def label_size_pt(texts: Sequence[str], fontsize: float) -> tuple[float, float]:
 
 
 def fit_row_labels(
-    values: Sequence[Hashable],
+    values: Sequence[Hashable] | pd.Index,
     *,
     lang: Lang,
     labels: Mapping[str, str] | None,
@@ -140,7 +139,7 @@ def fit_row_labels(
 
 
 def fit_column_labels(
-    values: Sequence[Hashable],
+    values: Sequence[Hashable] | pd.Index,
     *,
     lang: Lang,
     labels: Mapping[str, str] | None,

@@ -6,11 +6,14 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.io import atomic_path, build_timestamp
 from . import fonts
 from .style import MIN_FONT_PT
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = ["FORMATS", "LayoutWarning", "layout_problems", "save_figure"]
 
@@ -18,7 +21,7 @@ __all__ = ["FORMATS", "LayoutWarning", "layout_problems", "save_figure"]
 FORMATS = ("png", "pdf", "svg")
 
 # Everything that makes output differ between runs or machines is fixed here.
-_SAVE_RC = {
+_SAVE_RC: dict[RcKeyType, Any] = {
     "pdf.fonttype": 42,  # TrueType (CID) fonts, never Type 3
     "ps.fonttype": 42,
     # Text as paths: an SVG then looks the same in every browser and editor, none of which

@@ -6,9 +6,12 @@ import contextlib
 import contextvars
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import fonts
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CM",
@@ -162,6 +165,46 @@ def current_style() -> PaperStyle | None:
     return _active.get()
 
 
+def _rc(style: PaperStyle) -> dict[RcKeyType, Any]:
+    """The ``rcParams`` of a paper style: fonts, sizes, colours, layout and save options."""
+    from cycler import cycler
+
+    fontsize, small = style.fontsize, style.small
+    return {
+        "font.family": style.families,
+        "font.size": fontsize,
+        "axes.titlesize": fontsize,
+        "axes.labelsize": fontsize,
+        "xtick.labelsize": small,
+        "ytick.labelsize": small,
+        "legend.fontsize": small,
+        "legend.title_fontsize": small,
+        "figure.titlesize": fontsize + 1,
+        "figure.labelsize": fontsize,
+        "axes.unicode_minus": True,  # the converted fonts have U+2212
+        "axes.prop_cycle": cycler(color=palette(7, grayscale=style.grayscale)),
+        "axes.linewidth": 0.6,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "xtick.major.width": 0.6,
+        "ytick.major.width": 0.6,
+        "lines.linewidth": 1.0,
+        "hatch.linewidth": 0.5,
+        "legend.frameon": False,
+        "image.cmap": style.cmap,
+        "figure.figsize": (style.width_cm * CM, style.height_cm * CM),
+        "figure.dpi": 100,
+        "figure.constrained_layout.use": True,
+        "savefig.dpi": 300,
+        "savefig.bbox": None,
+        "pdf.fonttype": 42,
+        "ps.fonttype": 42,
+        "svg.fonttype": "path",
+        "svg.hashsalt": "cqanalysis",
+        "pdf.compression": 6,
+    }
+
+
 @contextlib.contextmanager
 def paper_style(
     *,
@@ -201,7 +244,6 @@ def paper_style(
         The settings, also available as :func:`current_style` inside the block.
     """
     import matplotlib as mpl
-    from cycler import cycler
 
     if fontsize < MIN_FONT_PT:
         raise ValueError(f"fontsize must be at least {MIN_FONT_PT} pt at print size")
@@ -210,43 +252,9 @@ def paper_style(
     width_cm = _width(width)
     height_cm = float(height) if height is not None else width_cm * aspect
     style = PaperStyle(font, width_cm, height_cm, float(fontsize), grayscale, families)
-    small = style.small
-    rc = {
-        "font.family": families,
-        "font.size": fontsize,
-        "axes.titlesize": fontsize,
-        "axes.labelsize": fontsize,
-        "xtick.labelsize": small,
-        "ytick.labelsize": small,
-        "legend.fontsize": small,
-        "legend.title_fontsize": small,
-        "figure.titlesize": fontsize + 1,
-        "figure.labelsize": fontsize,
-        "axes.unicode_minus": True,  # the converted fonts have U+2212
-        "axes.prop_cycle": cycler(color=palette(7, grayscale=grayscale)),
-        "axes.linewidth": 0.6,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "xtick.major.width": 0.6,
-        "ytick.major.width": 0.6,
-        "lines.linewidth": 1.0,
-        "hatch.linewidth": 0.5,
-        "legend.frameon": False,
-        "image.cmap": style.cmap,
-        "figure.figsize": (width_cm * CM, height_cm * CM),
-        "figure.dpi": 100,
-        "figure.constrained_layout.use": True,
-        "savefig.dpi": 300,
-        "savefig.bbox": None,
-        "pdf.fonttype": 42,
-        "ps.fonttype": 42,
-        "svg.fonttype": "path",
-        "svg.hashsalt": "cqanalysis",
-        "pdf.compression": 6,
-    }
     token = _active.set(style)
     try:
-        with mpl.rc_context(rc):
+        with mpl.rc_context(_rc(style)):
             yield style
     finally:
         _active.reset(token)
