@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analysis import Analysis, analyse
+from .core.document import Corpus
 from .core.errors import InputError
 from .core.io import atomic_write
 from .exporters import EXPORTERS, SkippedOutput
@@ -116,27 +117,28 @@ def build(
     from .corpus import parse_corpus, require_readable
 
     given = list(inputs) if inputs else []
-    for path in given:
-        if not os.path.lexists(path):
-            raise InputError(path, "no such file or folder")
-    target = check_out(out, [*given, *([manifest] if manifest is not None else [])])
+    target = _check_paths(given, out, manifest)
     steps = _Steps(progress)
     steps("parse")
     corpus = parse_corpus(given or None, manifest=manifest, jobs=jobs, strict=strict,
                           progress=False, options=options)  # type: ignore[arg-type]
-    require_readable(corpus)
-    # outputs show paths relative to the working folder; exporters that read the sources
-    # again (REFI-QDA texts) need the real ones
-    sources = dict(zip(corpus.documents["doc_id"].astype(str),
-                       corpus.documents["path"].astype(str), strict=True))
-    documents = corpus.documents.assign(path=[_display_path(p) for p in corpus.documents["path"]])
-    errors = corpus.errors.assign(path=[_display_path(p) for p in corpus.errors["path"]])
-    corpus = type(corpus)(**{**corpus.frames(), "errors": errors}, warnings=corpus.warnings,
-                          documents=documents)
+    corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
     analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None),
                        sources=sources)
 
+    files, skipped = _write_and_publish(analysis, target, lang=lang, steps=steps)
+    for message in skipped:
+        warnings.warn(message, SkippedOutput, stacklevel=2)
+    summary = f"built {len(files)} files in {Path(out)}/"
+    steps.done(summary + (f", skipped {len(skipped)} (see README.md)" if skipped else ""))
+    return BuildResult(out=Path(out), analysis=analysis, files=tuple(files),
+                       skipped=tuple(skipped))
+
+
+def _write_and_publish(analysis: Analysis, target: Path, *, lang: str,
+                       steps: _Steps) -> tuple[list[str], list[str]]:
+    """Run the exporters into a staging folder, add README.md, swap it in as ``target``."""
     with staging(target) as root:
         written, skipped = _export(analysis, root, lang=lang, steps=steps)
         files = sorted(p.relative_to(root).as_posix() for p in written)
@@ -144,12 +146,30 @@ def build(
         _write_readme(root / "README.md", analysis, files, skipped)
         steps("publish")
         publish(root, target, files)
-    for message in skipped:
-        warnings.warn(message, SkippedOutput, stacklevel=2)
-    summary = f"built {len(files)} files in {Path(out)}/"
-    steps.done(summary + (f", skipped {len(skipped)} (see README.md)" if skipped else ""))
-    return BuildResult(out=Path(out), analysis=analysis, files=tuple(files),
-                       skipped=tuple(skipped))
+    return files, skipped
+
+
+def _check_paths(given: list[str | os.PathLike[str]], out: str | os.PathLike[str],
+                 manifest: str | os.PathLike[str] | None) -> Path:
+    """The output folder, checked before any work: inputs exist, ``out`` is usable."""
+    missing = [path for path in given if not os.path.lexists(path)]
+    if missing:
+        raise InputError(missing[0], "no such file or folder")
+    return check_out(out, [*given, *([manifest] if manifest is not None else [])])
+
+
+def _with_display_paths(corpus: Corpus) -> tuple[Corpus, dict[str, str]]:
+    """The corpus with paths as outputs show them, and doc_id → the real path.
+
+    Outputs show paths relative to the working folder (nothing depends on where the
+    repository lies); exporters that read the sources again (REFI-QDA texts) need the real
+    ones.
+    """
+    docs = corpus.documents
+    sources = dict(zip(docs["doc_id"].astype(str), docs["path"].astype(str), strict=True))
+    documents = docs.assign(path=[_display_path(p) for p in docs["path"]])
+    errors = corpus.errors.assign(path=[_display_path(p) for p in corpus.errors["path"]])
+    return replace(corpus, documents=documents, errors=errors), sources
 
 
 class _Steps:

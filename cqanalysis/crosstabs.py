@@ -488,31 +488,9 @@ def chi2_test(
         )
     else:
         table = data
-    if table.attrs.get("normalize"):
-        raise ValueError("chi2_test: needs counts, not a normalized table")
-    if table.attrs.get("layer") or isinstance(table.index, pd.MultiIndex):
-        raise ValueError("chi2_test: test one layer at a time")
-    if "margins" in table.attrs:
-        margin = table.attrs["margins"]
-        if margin:
-            table = table.drop(index=margin, columns=margin, errors="ignore")
-    else:
-        # A table read back from CSV has lost its attrs; its margins would be tested as data
-        # (doubling n), so a trailing 合计/Total row and column are taken for margins.
-        labels = set(MARGIN_LABEL.values())
-        if len(table.index) and table.index[-1] in labels:
-            table = table.iloc[:-1]
-        if len(table.columns) and table.columns[-1] in labels:
-            table = table.iloc[:, :-1]
-    observed = table.apply(pd.to_numeric, errors="raise")
-    obs = observed.to_numpy(dtype="float64")
-    if (obs < 0).any() or not np.isfinite(obs).all():
-        raise ValueError("chi2_test: counts must be finite and non-negative")
-    observed = observed.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
+    table = _without_margins(table)
+    observed = _counts(table)
     r, c = observed.shape
-    if r < 2 or c < 2:
-        raise ValueError(f"chi2_test: need at least 2×2 non-empty categories, got {r}×{c}")
-
     obs = observed.to_numpy(dtype="float64")
     whole = bool(np.equal(np.round(obs), obs).all())
     n = obs.sum()
@@ -548,25 +526,7 @@ def chi2_test(
         warnings.warn(sparse_note(lt5, exp.size, min_exp, _exact_test(rows),
                                   simulations=simulate or SIMULATIONS, lang="en"),
                       SmallExpectedWarning, stacklevel=2)
-    stats = pd.DataFrame.from_records(
-        rows,
-        columns=[
-            "test",
-            "statistic",
-            "dof",
-            "pval",
-            "cramer_v",
-            "n",
-            "min_expected",
-            "share_expected_lt5",
-            "cells_lt5",
-            "simulations",
-        ],
-    )
-    stats["dof"] = stats["dof"].astype("Int64")
-    stats["simulations"] = stats["simulations"].astype("Int64")
-    if float(n).is_integer():
-        stats["n"] = stats["n"].astype("int64")
+    stats = _stats_frame(rows, n)
     frame = dict(index=observed.index, columns=observed.columns)
     return Chi2Result(
         observed=observed,
@@ -574,6 +534,54 @@ def chi2_test(
         residuals=pd.DataFrame(adj, **frame),
         stats=stats,
     )
+
+
+def _without_margins(table: pd.DataFrame) -> pd.DataFrame:
+    """A counts table without its margin row and column (checked to be one plain table)."""
+    if table.attrs.get("normalize"):
+        raise ValueError("chi2_test: needs counts, not a normalized table")
+    if table.attrs.get("layer") or isinstance(table.index, pd.MultiIndex):
+        raise ValueError("chi2_test: test one layer at a time")
+    if "margins" in table.attrs:
+        margin = table.attrs["margins"]
+        if margin:
+            table = table.drop(index=margin, columns=margin, errors="ignore")
+    else:
+        # A table read back from CSV has lost its attrs; its margins would be tested as data
+        # (doubling n), so a trailing 合计/Total row and column are taken for margins.
+        labels = set(MARGIN_LABEL.values())
+        if len(table.index) and table.index[-1] in labels:
+            table = table.iloc[:-1]
+        if len(table.columns) and table.columns[-1] in labels:
+            table = table.iloc[:, :-1]
+    return table
+
+
+def _counts(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as numbers, all-zero rows and columns dropped; at least 2×2 remain."""
+    observed = table.apply(pd.to_numeric, errors="raise")
+    obs = observed.to_numpy(dtype="float64")
+    if (obs < 0).any() or not np.isfinite(obs).all():
+        raise ValueError("chi2_test: counts must be finite and non-negative")
+    observed = observed.loc[obs.sum(axis=1) > 0, obs.sum(axis=0) > 0]
+    r, c = observed.shape
+    if r < 2 or c < 2:
+        raise ValueError(f"chi2_test: need at least 2×2 non-empty categories, got {r}×{c}")
+    return observed
+
+
+_STATS_COLUMNS = ["test", "statistic", "dof", "pval", "cramer_v", "n", "min_expected",
+                  "share_expected_lt5", "cells_lt5", "simulations"]
+
+
+def _stats_frame(rows: list[tuple[object, ...]], n: float) -> pd.DataFrame:
+    """One row per test, with whole-number columns as integers."""
+    stats = pd.DataFrame.from_records(rows, columns=_STATS_COLUMNS)
+    stats["dof"] = stats["dof"].astype("Int64")
+    stats["simulations"] = stats["simulations"].astype("Int64")
+    if float(n).is_integer():
+        stats["n"] = stats["n"].astype("int64")
+    return stats
 
 
 #: Random tables drawn for a Monte Carlo p-value when a sparse table is tested.
