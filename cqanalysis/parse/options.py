@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..core.limits import DEFAULT_LIMITS, Limits
+
 __all__ = ["DEFAULT_OPTIONS", "ParseOptions"]
 
 # Page furniture.  Each pattern must match a whole (stripped) line.
@@ -99,6 +101,9 @@ class ParseOptions:
         number, are residue, not headings.
     toc_leader
         Regular expression for a dot leader and page number ending a contents entry anywhere.
+    limits
+        Resource limits on each source file (:class:`~cqanalysis.Limits`): size, unpacked
+        size, pages, table extents, numbering values, time; a breach is an InputError.
     """
 
     page_number_patterns: tuple[str, ...] = _PAGE_NUMBER_PATTERNS
@@ -113,6 +118,7 @@ class ParseOptions:
     running_header_max_chars: int = 50
     toc_titles: tuple[str, ...] = _TOC_TITLES
     toc_leader: str = _TOC_LEADER
+    limits: Limits = DEFAULT_LIMITS
 
     def with_(self, **changes: Any) -> ParseOptions:
         """A copy with some options changed."""
