@@ -48,9 +48,10 @@ class Limits:
         Pages of a PDF (2,000).
     max_decoded_bytes
         Total decoded size of a PDF's compressed streams other than images, measured while
-        inflating before the PDF is parsed (128 MiB).
-    max_page_objects
-        Drawing objects plus characters on one PDF page (200,000).
+        inflating in a pass before the PDF is parsed (64 MiB).
+    max_page_operators
+        Operators in one content stream of a PDF (a page or a form drawn on it), counted in
+        the same pass (500,000; a dense page of text has a few thousand).
     timeout
         Seconds of reading per document, ``None`` for no limit (the default).  Checked
         between pages, paragraphs and rows, so a step already running finishes first.
@@ -65,8 +66,8 @@ class Limits:
     max_cells: int = 1_000_000
     max_list_number: int = 32_767
     max_pages: int = 2_000
-    max_decoded_bytes: int = 128 * _MIB
-    max_page_objects: int = 200_000
+    max_decoded_bytes: int = 64 * _MIB
+    max_page_operators: int = 500_000
     timeout: float | None = None
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.errors import ParseError
+from ..core.schema import FRAME_COLUMNS
 from ..core.text import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
 from .lexer import (
     CAPTION,
@@ -601,7 +602,7 @@ class _Assembler:
                 "n_rows": len(t.rows), "line": t.line, "header_line": t.header_line,
                 "page": t.page,
             })
-            names = _column_names(t.header, t.roles)
+            names = self.unreserved(_column_names(t.header, t.roles), t.header, t.table_id)
             for row_no, (cells, line, line_end, page) in enumerate(t.rows, start=1):
                 record = {"doc_id": doc_id, "table_id": t.table_id, "row_no": row_no,
                           "section_no": sec_no, "section_title": sec_title, "direction": None,
@@ -617,6 +618,33 @@ class _Assembler:
                       for p in self.paragraphs]
         residue = [{"doc_id": doc_id, **r} for r in sorted(self.residue, key=_residue_order)]
         return Assembled(sections, tables, rows, items, paragraphs, residue, self.warnings)
+
+
+    def unreserved(self, names: list[str | None], header: Sequence[str],
+                   table_id: str) -> list[str | None]:
+        """Rename source columns named like the rows frame's own (``page`` → ``src_page``).
+
+        A source column named ``page`` or ``doc_id`` would otherwise overwrite the parser's
+        value in each row record (or be dropped as an index column).  Each rename is a warning.
+        """
+        out: list[str | None] = []
+        for name, cell in zip(names, header, strict=True):
+            if cell in _RESERVED and name in (cell, None):
+                new = "src_" + cell
+                while new in names or new in out:
+                    new += "_"
+                message = (f"{self.where}: table {table_id}: source column {cell!r} renamed "
+                           f"{new!r} (the name is one of the rows frame's own columns)")
+                self.warnings.append(message)
+                warnings.warn(message, ParseWarning, stacklevel=4)
+                name = new
+            out.append(name)
+        return out
+
+
+#: Columns of the rows frame the parser fills; a source column may not take their names
+#: (the role columns are filled from the source columns with those roles).
+_RESERVED = frozenset(FRAME_COLUMNS["rows"]) - {"direction", "measure", "outcome"}
 
 
 def _residue_order(record: dict[str, Any]) -> tuple[int, bool]:

@@ -82,14 +82,16 @@ def check_file(path: Path, limits: Limits) -> int:
 
 
 def file_sha256(path: Path, limits: Limits) -> str | None:
-    """SHA-256 of a regular file within the size limit, ``None`` for anything else."""
+    """SHA-256 of a regular file within the size limit (empty included), else ``None``."""
     try:
-        check_file(path, limits)
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limits.max_file_bytes:
+            return None
         digest = hashlib.sha256()
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-    except (InputError, OSError):
+    except OSError:
         return None
     return digest.hexdigest()
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import logging
 import re
 import statistics
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +22,23 @@ from typing import Any
 
 from ..core.blocks import Block
 from ..core.errors import InputError
-from ._common import SourceBlocks, check_source, is_wide, join_wrapped, looks_like_text
+from ..core.limits import DEFAULT_LIMITS, Deadline, Limits, exceeded
+from ._common import (
+    SourceBlocks,
+    check_source,
+    is_wide,
+    join_wrapped,
+    looks_like_text,
+    one_line,
+)
 
 __all__ = ["read_pdf_blocks"]
+
+# pdfminer logs damaged objects as warnings; without a handler of its own Python's last-resort
+# handler prints them to stderr, around our one-line error.  What matters reaches the user
+# as an InputError or a note.
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
+logging.getLogger("pdfplumber").addHandler(logging.NullHandler())
 
 # Gaps are measured in units of the font size ("em").  A gap this much wider than the
 # line's usual letter spacing is a word space; twice a half-width space separates columns.
@@ -75,7 +91,7 @@ class _Table:
     seg: int = 0
 
 
-def read_pdf_blocks(path: Path) -> SourceBlocks:
+def read_pdf_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceBlocks:
     """Read a PDF into blocks.
 
     Text lines that wrap are joined into one block per paragraph (``line`` = running line
@@ -91,6 +107,8 @@ def read_pdf_blocks(path: Path) -> SourceBlocks:
     ----------
     path
         The .pdf file.
+    limits
+        Pages, decoded stream size, operators per content stream, time.
 
     Returns
     -------
@@ -101,12 +119,13 @@ def read_pdf_blocks(path: Path) -> SourceBlocks:
     ------
     InputError
         Empty, missing, not a PDF, encrypted with a password, corrupt or truncated, or without
-        a text layer (a scanned image; OCR is not done).
+        a text layer (a scanned image; OCR is not done), or a breached limit.
     """
     import pdfplumber
 
     path = Path(path)
-    head = check_source(path, "PDF")
+    deadline = limits.deadline(path)
+    head = check_source(path, "a PDF")
     if b"%PDF-" not in head[:1024]:
         hint = " (it looks like a text file)" if looks_like_text(head) else ""
         raise InputError(path, f"not a PDF file: no %PDF header{hint}")
@@ -116,9 +135,12 @@ def read_pdf_blocks(path: Path) -> SourceBlocks:
     if b"%%EOF" not in tail:
         # pdfminer recovers what it can from a cut file; refuse rather than lose pages quietly
         raise InputError(path, "truncated PDF: the end-of-file marker is missing")
+    _check_streams(path, path.read_bytes(), limits)
     try:
         with pdfplumber.open(str(path)) as pdf:
-            lines, tables, notes, n_chars = _read_pages(pdf, path)
+            if len(pdf.pages) > limits.max_pages:
+                raise exceeded(path, "max_pages", f"the PDF has {len(pdf.pages):,} pages")
+            lines, tables, notes, n_chars = _read_pages(pdf, path, deadline)
     except InputError:
         raise
     except Exception as exc:
@@ -139,19 +161,77 @@ def _pdf_failure(exc: Exception) -> str:
         return "the PDF forbids text extraction"
     module = type(inner).__module__
     if module.startswith(("pdfminer", "pdfplumber")) or isinstance(inner, ValueError | KeyError):
-        return f"corrupt or truncated PDF ({name}: {inner})".replace(": )", ")")
+        return f"corrupt or truncated PDF ({name}: {one_line(inner, 120)})".replace(": )", ")")
     raise exc
+
+
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+# PDF operators: short words of letters (and * ' "), not names (/F1), not inside numbers
+_OPERATOR = re.compile(rb"(?<![/\w.])(?:[A-Za-z]{1,3}\*?|'|\")(?![\w])")
+
+
+def _check_streams(path: Path, data: bytes, limits: Limits) -> None:
+    """Inflate every Flate stream except images once, in bounded pieces, before parsing.
+
+    pdfminer inflates a stream whole, so a 1 MB file of compressed zeros reaches gigabytes
+    before any page is read.  Here the decoded bytes are counted as they come and the pass
+    stops at ``max_decoded_bytes``; the operators of content streams are counted on the way
+    (``max_page_operators``).  Other filters (rare in text PDFs) are left to pdfminer.
+    """
+    total = 0
+    for m in _STREAM.finditer(data):
+        start = m.end()
+        head = data[max(0, m.start() - 2048) : m.start()]
+        head = head[head.rfind(b"obj") + 3 :] if b"obj" in head else head
+        if b"/FlateDecode" not in head or b"/Image" in head or b"/DecodeParms" in head:
+            continue
+        end = data.find(b"endstream", start)
+        content = b"/Subtype" not in head and b"/Length1" not in head and b"/ObjStm" not in head
+        total, operators = _inflate(data[start : end if end > 0 else len(data)],
+                                    total, limits.max_decoded_bytes, content)
+        if total > limits.max_decoded_bytes:
+            raise exceeded(path, "max_decoded_bytes",
+                           f"the PDF's streams inflate to over {limits.max_decoded_bytes:,} bytes")
+        if operators > limits.max_page_operators:
+            raise exceeded(path, "max_page_operators",
+                           f"a content stream holds over {limits.max_page_operators:,} operators")
+
+
+def _inflate(raw: bytes, total: int, limit: int, content: bool) -> tuple[int, int]:
+    """Decode ``raw`` piece by piece; return the running total and the operators counted."""
+    inflater = zlib.decompressobj()
+    operators = 0
+    tail = b""
+    pending = raw
+    try:
+        while pending and not inflater.eof and total <= limit:
+            piece = inflater.decompress(pending, 1 << 20)
+            pending = inflater.unconsumed_tail
+            total += len(piece)
+            if content:
+                text = tail + piece
+                cut = max(text.rfind(b" "), text.rfind(b"\n"))
+                operators += len(_OPERATOR.findall(text, 0, cut if cut > 0 else len(text)))
+                tail = text[cut:] if cut > 0 else b""
+            if not piece:
+                break
+    except zlib.error:
+        pass  # damaged data: pdfminer decides what it can recover
+    return total, operators
 
 
 # --------------------------------------------------------------------------- page reading
 
 
-def _read_pages(pdf: Any, path: Path) -> tuple[list[_Line], list[_Table], list[str], int]:
+def _read_pages(
+    pdf: Any, path: Path, deadline: Deadline
+) -> tuple[list[_Line], list[_Table], list[str], int]:
     lines: list[_Line] = []
     tables: list[_Table] = []
     notes: list[str] = []
     n_chars = 0
     for page in pdf.pages:
+        deadline.check()
         pno = page.page_number
         chars = [c for c in page.chars if c.get("text")]
         n_chars += sum(1 for c in chars if not c["text"].isspace())
