@@ -227,7 +227,7 @@ def _where(el: Any) -> str:
 def _int(el: Any, text: str | None, name: str, path: Path) -> int:
     """A non-negative integer attribute of ``el``; a damaged value is an :class:`InputError`."""
     value = (text or "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 12:
+    if not value.isascii() or not value.isdigit() or len(value) > 30:
         raise InputError(path, f"{_where(el)}: invalid w:{name} value {one_line(value, 30)!r}")
     return int(value)
 
