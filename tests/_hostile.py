@@ -37,7 +37,8 @@ def docx(path: Path, body: str, *, numbering: str | None = None) -> Path:
         zf.writestr("word/document.xml",
                     f'<w:document xmlns:w="{_W_NS}"><w:body>{body}</w:body></w:document>')
         if numbering is not None:
-            zf.writestr("word/numbering.xml", f'<w:numbering xmlns:w="{_W_NS}">{numbering}</w:numbering>')
+            zf.writestr("word/numbering.xml",
+                        f'<w:numbering xmlns:w="{_W_NS}">{numbering}</w:numbering>')
     return path
 
 

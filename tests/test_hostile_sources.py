@@ -164,8 +164,8 @@ def test_pdf_stream_inflating_past_the_limit(tmp_path):
 
 
 def test_pdf_operators_per_stream(tmp_path):
-    path = make.pdf(tmp_path / "ops.pdf", [make.text_page("hello") + b"\nq Q" * 300_000])
-    _refused(path, "over 500,000 operators", "max_page_operators")
+    path = make.pdf(tmp_path / "ops.pdf", [make.text_page("hello") + b"\nq Q" * 1_100_000])
+    _refused(path, "over 2,000,000 tokens", "max_stream_tokens")
 
 
 def test_pdf_pages(tmp_path):
@@ -214,7 +214,8 @@ def test_manifest_that_is_a_fifo(tmp_path):
 
 
 def test_errors_are_one_line():
-    assert str(InputError("a.docx", "bad XML\n  line 2:\n\tcol 3")) == "a.docx: bad XML line 2: col 3"
+    error = InputError("a.docx", "bad XML\n  line 2:\n\tcol 3")
+    assert str(error) == "a.docx: bad XML line 2: col 3"
 
 
 def test_limits_are_validated_and_reach_parse(tmp_path, seed_path):
@@ -298,4 +299,4 @@ def test_compressed_pdf_streams_are_measured_without_the_parser():
     from cqanalysis.sources.pdf import _inflate
 
     total, operators = _inflate(raw, 0, 1 << 20, True)
-    assert (total, operators) == (40, 20)
+    assert (total, operators) == (40, 20)  # "q Q\n": one space and one newline each

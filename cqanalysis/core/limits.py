@@ -49,9 +49,9 @@ class Limits:
     max_decoded_bytes
         Total decoded size of a PDF's compressed streams other than images, measured while
         inflating in a pass before the PDF is parsed (64 MiB).
-    max_page_operators
-        Operators in one content stream of a PDF (a page or a form drawn on it), counted in
-        the same pass (500,000; a dense page of text has a few thousand).
+    max_stream_tokens
+        Operators and operands in one content stream of a PDF (a page or a form drawn on
+        it), counted in the same pass (2,000,000; a dense page of text has about 10,000).
     timeout
         Seconds of reading per document, ``None`` for no limit (the default).  Checked
         between pages, paragraphs and rows, so a step already running finishes first.
@@ -67,7 +67,7 @@ class Limits:
     max_list_number: int = 32_767
     max_pages: int = 2_000
     max_decoded_bytes: int = 64 * _MIB
-    max_page_operators: int = 500_000
+    max_stream_tokens: int = 2_000_000
     timeout: float | None = None
 
     def __post_init__(self) -> None:

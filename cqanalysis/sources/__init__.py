@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 from ..core.blocks import Block, Source
@@ -44,7 +45,7 @@ _LIMITED = frozenset({"docx", "pdf", "sheet", "html"})
 MAX_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
-def read_blocks(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> list[Block]:
+def read_blocks(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> list[Block]:
     """Read ``path`` into parser blocks, choosing the reader by file suffix.
 
     Parameters
@@ -92,7 +93,7 @@ def read_blocks(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> list[Bl
                                f"{one_line(exc, 120)})") from None
 
 
-def read(path: str | Path, *, limits: Limits = DEFAULT_LIMITS) -> Source:
+def read(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> Source:
     """Read ``path`` into a :class:`~cqanalysis.core.blocks.Source`: blocks, kind and notes.
 
     The one way in for :func:`cqanalysis.parse` and :func:`cqanalysis.parse_corpus`.

@@ -83,11 +83,13 @@ def read_sheet_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceB
     """
     path = Path(path)
     deadline = limits.deadline(path)
+    sheets: list[tuple[str, list[_Row], int | None]]
     if path.suffix.lower() == ".csv":
         sheets = [(path.stem, _csv_rows(path, limits), None)]
         notes: list[str] = []
     else:
-        sheets, notes = _xlsx_sheets(path, limits, deadline)
+        xlsx_sheets, notes = _xlsx_sheets(path, limits, deadline)
+        sheets = list(xlsx_sheets)
     out = SourceBlocks(notes=notes)
     counter = [0]
     for name, rows, page in sheets:
