@@ -36,8 +36,8 @@ _READERS: dict[str, tuple[str, str]] = {
 SUFFIXES = tuple(_READERS)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
-#: Readers that take ``limits`` (the text reader has nothing to bound but the file size).
-_LIMITED = frozenset({"docx", "pdf", "sheet", "html"})
+#: Readers that take ``limits`` (text and HTML readers have nothing to bound but the size).
+_LIMITED = frozenset({"docx", "pdf", "sheet"})
 
 #: Sources larger than this are refused by default (``Limits.max_file_bytes``): a
 #: recommendation chapter is kilobytes, a 200 MB "document" is a mistake that would otherwise
