@@ -7,6 +7,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -196,8 +197,9 @@ def count_xml_elements(path: Path, limits: Limits, what: str) -> None:
     except OverflowError:
         raise exceeded(path, "max_xml_elements",
                        f"{what} holds over {limits.max_xml_elements:,} XML elements") from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise InputError(path, f"corrupt {what} ({member}: {one_line(exc)})") from None
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+        raise InputError(path, f"damaged package: {member} cannot be unpacked ({one_line(exc)})"
+                         ) from None
     except expat.ExpatError as exc:
         raise InputError(path, f"{what}: {member} is not well-formed XML ({one_line(exc)})"
                          ) from None

@@ -419,7 +419,9 @@ def read_docx_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceBl
     check_package(path, "word/document.xml", "a Word .docx document", ".docx", limits)
     count_xml_elements(path, limits, "the Word document")
     try:
-        document = docx.Document(str(path))
+        # from a file object we close: on a damaged package the library may leave its own open
+        with open(path, "rb") as fh:
+            document = docx.Document(fh)
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise InputError(path, f"corrupt or truncated .docx ({exc})") from None
     except (PackageNotFoundError, KeyError, ValueError) as exc:

@@ -137,7 +137,8 @@ def read_pdf_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceBlo
         raise InputError(path, "truncated PDF: the end-of-file marker is missing")
     _check_streams(path, path.read_bytes(), limits)
     try:
-        with pdfplumber.open(str(path)) as pdf:
+        # a file object we close: pdfplumber leaves its own open when pdfminer fails in open()
+        with open(path, "rb") as fh, pdfplumber.open(fh) as pdf:
             if len(pdf.pages) > limits.max_pages:
                 raise exceeded(path, "max_pages", f"the PDF has {len(pdf.pages):,} pages")
             lines, tables, notes, n_chars = _read_pages(pdf, path, deadline)

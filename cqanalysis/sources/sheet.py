@@ -16,6 +16,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -146,7 +147,9 @@ def _xlsx_sheets(
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it drops; they hold no text
             warnings.simplefilter("ignore")
-            wb = openpyxl.load_workbook(str(path), data_only=True)
+            # a file object we close: openpyxl leaves its own open when a part is damaged
+            with open(path, "rb") as fh:
+                wb = openpyxl.load_workbook(fh, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise InputError(
             path, f"corrupt or truncated .xlsx ({type(exc).__name__}: {one_line(exc)})"
@@ -177,12 +180,14 @@ def _check_extents(path: Path, limits: Limits) -> None:
             name = info.filename
             if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 continue
-            with zf.open(info) as fh:
-                try:
+            try:
+                with zf.open(info) as fh:
                     rows, cols, where = _sheet_extent(fh)
-                except etree.XMLSyntaxError as exc:
-                    raise InputError(path, f"{name} is not well-formed XML ({one_line(exc)})"
-                                     ) from None
+            except etree.XMLSyntaxError as exc:
+                raise InputError(path, f"{name} is not well-formed XML ({one_line(exc)})"
+                                 ) from None
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+                raise InputError(path, f"corrupt {name} ({one_line(exc)})") from None
             what = f"{name}: {where}"
             if rows > limits.max_rows:
                 raise exceeded(path, "max_rows", f"{what} reaches row {rows:,}")
