@@ -229,6 +229,7 @@ def _read_pages(
     for page in pdf.pages:
         deadline.check()
         pno = page.page_number
+        _parse_objects(page)
         chars = [c for c in page.chars if c.get("text")]
         n_chars += sum(1 for c in chars if not c["text"].isspace())
         if not chars:
@@ -248,6 +249,50 @@ def _read_pages(
         lines.extend(page_lines)
     _mark_furniture(lines)
     return lines, tables, notes, n_chars
+
+
+def _parse_objects(page: Any) -> None:
+    """Fill ``page.objects`` as pdfplumber would, building character dicts cheaply.
+
+    pdfplumber turns every pdfminer object into a dict of some twenty resolved attributes
+    (colours, font names, matrices); for characters that is most of the reading time.  The
+    reader needs only their text and box, taken here from the same pdfminer layout with
+    pdfplumber's coordinate rules (``top`` from the page top, MediaBox offsets), so the
+    frames are unchanged.  Lines, rectangles, curves and images still go through pdfplumber,
+    whose table finder reads them.
+    """
+    from pdfminer.layout import LTChar, LTContainer
+
+    objects: dict[str, list[dict[str, Any]]] = {}
+    chars: list[dict[str, Any]] = []
+    mb_x0, mb_top = page.mediabox[0], page.mediabox[1]
+    height = page.height
+    laparams = page.pdf.laparams is not None
+
+    def add(obj: Any) -> None:
+        attr = page.process_object(obj)
+        if attr["object_type"] != "anno":
+            objects.setdefault(attr["object_type"], []).append(attr)
+
+    def walk(items: Any) -> None:
+        for obj in items:
+            if isinstance(obj, LTChar):
+                chars.append({
+                    "object_type": "char", "text": obj.get_text(), "size": obj.size,
+                    "x0": obj.x0 + mb_x0, "x1": obj.x1 + mb_x0,
+                    "top": (height - obj.y1) + mb_top, "bottom": (height - obj.y0) + mb_top,
+                })  # fmt: skip
+            elif isinstance(obj, LTContainer):
+                if laparams:
+                    add(obj)
+                walk(obj._objs)
+            else:
+                add(obj)
+
+    walk(page.layout._objs)
+    if chars:
+        objects["char"] = chars
+    page._objects = objects
 
 
 def _ncols(table: Any) -> int:
