@@ -135,17 +135,25 @@ def read_pdf_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceBlo
     if b"%%EOF" not in tail:
         # pdfminer recovers what it can from a cut file; refuse rather than lose pages quietly
         raise InputError(path, "truncated PDF: the end-of-file marker is missing")
-    _check_streams(path, path.read_bytes(), limits)
+    data = path.read_bytes()
+    _check_streams(path, data, limits)
+    fast = _open_pdfium(data)
     try:
         # a file object we close: pdfplumber leaves its own open when pdfminer fails in open()
         with open(path, "rb") as fh, pdfplumber.open(fh) as pdf:
             if len(pdf.pages) > limits.max_pages:
                 raise exceeded(path, "max_pages", f"the PDF has {len(pdf.pages):,} pages")
-            lines, tables, notes, n_chars = _read_pages(pdf, path, deadline)
+            if fast is not None and len(fast) != len(pdf.pages):
+                fast.close()
+                fast = None
+            lines, tables, notes, n_chars = _read_pages(pdf, path, deadline, fast)
     except InputError:
         raise
     except Exception as exc:
         raise InputError(path, _pdf_failure(exc)) from None
+    finally:
+        if fast is not None:
+            fast.close()
     if n_chars == 0:
         raise InputError(
             path, "the PDF has no text layer (scanned images only); OCR is not supported"
@@ -220,7 +228,7 @@ def _inflate(raw: bytes, total: int, limit: int, content: bool) -> tuple[int, in
 
 
 def _read_pages(
-    pdf: Any, path: Path, deadline: Deadline
+    pdf: Any, path: Path, deadline: Deadline, fast: Any
 ) -> tuple[list[_Line], list[_Table], list[str], int]:
     lines: list[_Line] = []
     tables: list[_Table] = []
@@ -229,14 +237,20 @@ def _read_pages(
     for page in pdf.pages:
         deadline.check()
         pno = page.page_number
-        _parse_objects(page)
-        chars = [c for c in page.chars if c.get("text")]
+        quick = _pdfium_chars(fast[pno - 1], page) if fast is not None else None
+        if quick is None:  # ruling lines, rotation or glyphs pdfium cannot name: pdfminer
+            _parse_objects(page)
+            chars = [c for c in page.chars if c.get("text")]
+        else:
+            chars = quick
         n_chars += sum(1 for c in chars if not c["text"].isspace())
         if not chars:
-            if page.images:
+            if (page.images if quick is None else _has_objects(fast[pno - 1], "IMAGE")):
                 notes.append(f"{path}: page {pno} has no text layer (image only); not read")
             continue
-        found = [t for t in page.find_tables() if _ncols(t) >= 2]
+        # a page without path objects has no ruling lines, so no ruled table to find
+        found = [] if quick is not None else [
+            t for t in page.find_tables() if _ncols(t) >= 2]
         boxes = [t.bbox for t in found]
         for t in found:
             tables.append(_ruled_table(t, chars, pno))
@@ -249,6 +263,127 @@ def _read_pages(
         lines.extend(page_lines)
     _mark_furniture(lines)
     return lines, tables, notes, n_chars
+
+
+def _open_pdfium(data: bytes) -> Any:
+    """The PDF opened with pdfium for fast character reading, or ``None`` if it will not open."""
+    try:
+        import pypdfium2 as pdfium
+
+        return pdfium.PdfDocument(data)
+    except Exception:  # pdfminer reads it, or says what is wrong in one line
+        return None
+
+
+def _has_objects(fpage: Any, kind: str) -> bool:
+    """Whether the page draws an object of ``kind`` (``"PATH"``, ``"IMAGE"``), forms included."""
+    import pypdfium2.raw as pdfium_c
+
+    wanted = getattr(pdfium_c, f"FPDF_PAGEOBJ_{kind}")
+    form = pdfium_c.FPDF_PAGEOBJ_FORM
+    # raw calls: pypdfium2's object wrappers cost more than the rest of reading a text page
+    page_objects = [pdfium_c.FPDFPage_GetObject(fpage.raw, k)
+                    for k in range(pdfium_c.FPDFPage_CountObjects(fpage.raw))]
+    stack: list[list[Any]] = [page_objects]
+    depth = 0
+    while stack and depth < 64:
+        depth += 1
+        for obj in stack.pop():
+            kind_k = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind_k == wanted:
+                return True
+            if kind_k == form:
+                stack.append([pdfium_c.FPDFFormObj_GetObject(obj, j)
+                              for j in range(pdfium_c.FPDFFormObj_CountObjects(obj))])
+    return bool(stack)  # forms nested deeper than anyone draws: treat as having it
+
+
+def _pdfium_chars(fpage: Any, page: Any) -> list[dict[str, Any]] | None:
+    """The characters of a page as pdfminer boxes them, read by pdfium; ``None`` when the page
+    needs pdfminer (path objects, a rotated or offset page, rotated text, unnamed glyphs).
+
+    pdfminer boxes a glyph from its advance width, the baseline plus the font's descent, and a
+    height of one font size; pdfium gives the origin, the size, the descent and the advance
+    box, from which the same box is rebuilt (``top`` measured from the top of the page).
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    box = tuple(float(v) for v in page.mediabox)
+    if (page.rotation or tuple(float(v) for v in page.cropbox) != box or box[:2] != (0.0, 0.0)
+            or _has_objects(fpage, "PATH")):
+        return None
+    descents = _font_descents(page)
+    height = float(page.height)
+    textpage = fpage.get_textpage()
+    try:
+        raw = textpage.raw
+        out: list[dict[str, Any]] = []
+        x, y = ctypes.c_double(), ctypes.c_double()
+        rect = pdfium_c.FS_RECTF()
+        name_buf = ctypes.create_string_buffer(256)
+        flags = ctypes.c_int()
+        by_name = {name.encode("latin-1"): d for name, d in descents.items()}
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count else ""
+        if len(text) != count:
+            return None  # characters beyond the BMP: indices and text positions part ways
+        for i, ch in enumerate(text):
+            # only whitespace can be generated (spaces and line ends pdfium infers)
+            if ch.isspace() and pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+                continue
+            code = ord(ch)
+            if (code < 32 or 0xD800 <= code <= 0xDFFF or code >= 0xFFFD
+                    or pdfium_c.FPDFText_GetCharAngle(raw, i) != 0):
+                return None
+            pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
+            size = pdfium_c.FPDFText_GetFontSize(raw, i)
+            pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
+            if pdfium_c.FPDFText_GetFontInfo(raw, i, name_buf, 256, flags) > 256:
+                return None
+            descent = by_name.get(name_buf.value)
+            if descent is None:
+                return None  # a font pdfminer would take from elsewhere (a form's resources)
+            bottom = y.value + descent * size
+            out.append({"text": ch, "size": size, "x0": rect.left, "x1": rect.right,
+                        "top": height - (bottom + size), "bottom": height - bottom})
+        return out
+    finally:
+        textpage.close()
+
+
+def _font_descents(page: Any) -> dict[str, float]:
+    """Descent per unit of font size of each font of the page, as pdfminer computes it.
+
+    pdfium's own descent comes from the font program, pdfminer's from the font descriptor;
+    the fonts are loaded through pdfminer's resource manager (cached across pages), so the
+    boxes match pdfminer's to the last digit.  Fonts named twice with different descents
+    (two subsets of one font, say) are left out, so their characters go the pdfminer way.
+    """
+    from pdfminer.pdftypes import PDFObjRef, dict_value
+    from pdfminer.psparser import PSLiteral
+
+    out: dict[str, float] = {}
+    clash: set[str] = set()
+    resources = dict_value(page.page_obj.resources or {})
+    for spec in dict_value(resources.get("Font", {})).values():
+        objid = spec.objid if isinstance(spec, PDFObjRef) else None
+        spec = dict_value(spec)
+        base = spec.get("BaseFont")
+        if not isinstance(base, PSLiteral) or spec.get("Subtype") is None:
+            continue
+        full = base.name if isinstance(base.name, str) else base.name.decode("latin-1")
+        font = page.pdf.rsrcmgr.get_font(objid, spec)
+        descent = font.get_descent()
+        # pdfium names a font with or without its subset tag (ABCDEF+), depending on the font
+        for name in {full, re.sub(r"^[A-Z]{6}\+", "", full)}:
+            if font.is_vertical() or getattr(font, "vscale", 0.001) != 0.001:
+                clash.add(name)  # vertical and Type3 fonts box glyphs otherwise
+            if out.get(name, descent) != descent:
+                clash.add(name)
+            out[name] = descent
+    return {k: v for k, v in out.items() if k not in clash}
 
 
 def _parse_objects(page: Any) -> None:
