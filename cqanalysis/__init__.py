@@ -16,6 +16,7 @@ from typing import Any
 
 from .core.document import Corpus, Document
 from .core.errors import CodebookError, CqError, InputError, ParseError
+from .core.limits import Limits
 from .core.version import __version__
 
 # Imported eagerly, and after the subpackage, so that the name ``cqanalysis.parse`` is the
@@ -87,6 +88,7 @@ __all__ = [
     "CqError",
     "Document",
     "InputError",
+    "Limits",
     "ParseError",
     "ParseOptions",
     "ParseWarning",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import multiprocessing
 import os
@@ -20,6 +19,7 @@ import pandas as pd
 
 from .core.document import Corpus
 from .core.errors import CqError, InputError, ParseError
+from .core.limits import DEFAULT_LIMITS
 from .parse.options import ParseOptions
 
 __all__ = ["parse_corpus", "read_manifest", "require_readable"]
@@ -240,7 +240,10 @@ def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
     InputError
         Unreadable manifest, no file column, an empty file entry, or a repeated doc_id.
     """
+    from .sources import check_file
+
     path = Path(path)
+    check_file(path, DEFAULT_LIMITS)  # a FIFO or device given as manifest must not hang
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -376,14 +379,15 @@ def _thaw(error: tuple[str, str, int | None, str, str]) -> CqError:
 def _parse_one(doc_id: str, path: Path, strict: bool,
                options: ParseOptions | None = None) -> _Result:
     from .parse import ParseWarning, parse_source
-    from .sources import read
+    from .parse.options import DEFAULT_OPTIONS
+    from .sources import file_sha256, read
 
+    limits = (options or DEFAULT_OPTIONS).limits
+    # hashed only once known to be a regular file within the size limit: a FIFO or
+    # /dev/zero in the inputs must not hang the run or fill the memory
+    digest = file_sha256(path, limits)
     try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        digest = None
-    try:
-        source = read(path)
+        source = read(path, limits=limits)
         with warnings.catch_warnings():
             # recorded in the result; a corpus of thousands must not print each one
             warnings.simplefilter("ignore", ParseWarning)

@@ -173,3 +173,72 @@ def test_two_column_page_is_read_column_by_column(tmp_path):
         "- 1 -",
     ]
     assert all(b.cells is None for b in blocks)
+
+
+# --------------------------------------------------------------------------- pdfium and pdfminer
+
+_MAKERS = [make.make_seed_pdf, make.make_cross_page_paragraph_pdf, make.make_two_column_pdf,
+           make.make_fixed_width_pdf, make.make_image_pdf, make.make_split_table_pdf]
+
+
+def _both_ways(path, monkeypatch):
+    """Blocks and notes by the pdfium path, then by the pdfminer path alone."""
+    import cqanalysis.sources.pdf as reader
+
+    def outcome():
+        try:
+            blocks = read_pdf_blocks(path)
+        except InputError as exc:
+            return str(exc)
+        return list(blocks), blocks.notes
+
+    taken = []
+    quick = reader._pdfium_chars
+    monkeypatch.setattr(reader, "_pdfium_chars",
+                        lambda fpage, page: taken.append(quick(fpage, page)) or taken[-1])
+    fast = outcome()
+    monkeypatch.setattr(reader, "_open_pdfium", lambda data: None)
+    return fast, outcome(), taken
+
+
+@pytest.mark.parametrize("maker", _MAKERS, ids=lambda m: m.__name__)
+def test_pdfium_characters_give_the_same_blocks(tmp_path, monkeypatch, maker):
+    fast, slow, _ = _both_ways(maker(tmp_path / "f.pdf"), monkeypatch)
+    assert fast == slow
+
+
+def test_text_pages_take_the_pdfium_path_and_ruled_pages_do_not(tmp_path, monkeypatch):
+    _, _, text_pages = _both_ways(make.make_two_column_pdf(tmp_path / "t.pdf"), monkeypatch)
+    assert text_pages and all(chars is not None for chars in text_pages)
+    monkeypatch.undo()
+    _, _, ruled = _both_ways(make.make_seed_pdf(tmp_path / "s.pdf"), monkeypatch)
+    assert ruled[0] is None  # page 1 has ruled tables: pdfplumber's table finder reads it
+
+
+@pytest.fixture(scope="module")
+def office_pdfs(tmp_path_factory):
+    """The bundled chapter as LibreOffice writes it: from the text and from the Word file."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    tmp = tmp_path_factory.mktemp("office")
+    text = tmp / "chapter.txt"
+    text.write_bytes(make.SEED.read_bytes())
+    docx = make.make_seed_docx(tmp / "chapter_docx.docx")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp}/profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp), str(text), str(docx)],
+                   check=True, capture_output=True, timeout=300)
+    return [tmp / "chapter.pdf", tmp / "chapter_docx.pdf"]
+
+
+def test_office_suite_pdfs_give_the_same_blocks(office_pdfs, monkeypatch):
+    for path in office_pdfs:
+        fast, slow, taken = _both_ways(path, monkeypatch)
+        assert fast == slow, path.name
+        assert any(chars is not None for chars in taken), path.name
+        monkeypatch.undo()
+    rows = parse(office_pdfs[1]).rows
+    assert len(rows) == 29

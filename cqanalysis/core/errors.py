@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["CodebookError", "CqError", "InputError", "ParseError"]
 
 
@@ -9,13 +11,18 @@ class CqError(Exception):
     """Base class: an error the user can fix by changing the input, not a bug."""
 
 
+def _one_line(reason: str) -> str:
+    # messages of lxml, openpyxl, YAML and pdfminer run over several lines; ours are one line
+    return re.sub(r"\s*[\r\n]+\s*", " ", reason).strip()
+
+
 class InputError(CqError):
     """A source that cannot be read at all (binary, undecodable, empty, unsupported, corrupt)."""
 
     def __init__(self, path: object, reason: str) -> None:
         self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        self.reason = _one_line(reason)
+        super().__init__(f"{self.path}: {self.reason}")
 
 
 class ParseError(CqError):
@@ -24,11 +31,11 @@ class ParseError(CqError):
     def __init__(self, path: object, line: int | None, reason: str, text: str = "") -> None:
         self.path = str(path)
         self.line = line
-        self.reason = reason
+        self.reason = _one_line(reason)
         self.text = text
         where = f"{self.path}:{line}" if line is not None else self.path
         shown = text if len(text) <= 60 else text[:57] + "…"
-        super().__init__(f"{where}: {reason}" + (f": {shown!r}" if text else ""))
+        super().__init__(f"{where}: {self.reason}" + (f": {shown!r}" if text else ""))
 
 
 class CodebookError(CqError):
@@ -37,6 +44,6 @@ class CodebookError(CqError):
     def __init__(self, path: object, reason: str, code: str | None = None) -> None:
         self.path = str(path)
         self.code = code
-        self.reason = reason
+        self.reason = _one_line(reason)
         where = f"{self.path} (code {code!r})" if code else self.path
-        super().__init__(f"{where}: {reason}")
+        super().__init__(f"{where}: {self.reason}")

@@ -69,7 +69,7 @@ def parse(
     ParseError
         With ``strict=True``, a structural problem; it names the file, line and text.
     """
-    source = read(Path(path))
+    source = read(Path(path), limits=(options or DEFAULT_OPTIONS).limits)
     doc_id = doc_id or Path(path).stem
     records = parse_source(source, doc_id=doc_id, strict=strict, options=options)
     frames = frames_from_records([records])

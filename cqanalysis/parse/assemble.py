@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ..core.errors import ParseError
+from ..core.schema import FRAME_COLUMNS
 from ..core.text import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
 from .lexer import (
     CAPTION,
@@ -116,6 +118,12 @@ class _Assembler:
         self.markdown = markdown
         self.sections: list[_Section] = []
         self.tables: list[_Table] = []
+        # kept beside the lists so that each heading and caption costs the same however long
+        # the document: lowest section level so far, ids of self.tables, and per id base the
+        # first "-n" suffix not known to be taken (cleared whenever an id is given up)
+        self.min_level: int | None = None
+        self.table_ids: Counter[str] = Counter()
+        self.id_hint: dict[str, int] = {}
         self.items: list[dict[str, Any]] = []
         self.paragraphs: list[dict[str, Any]] = []
         self.residue: list[dict[str, Any]] = []
@@ -248,6 +256,7 @@ class _Assembler:
             or bool(parent and parent.conclusion),
         )
         self.sections.append(section)
+        self.min_level = level if self.min_level is None else min(self.min_level, level)
         self.enter(section)
 
     def decimal_parent(self, number: str) -> _Section | None:
@@ -268,6 +277,8 @@ class _Assembler:
         self.mark = (len(self.items), len(self.paragraphs), len(self.tables))
 
     def parent_of(self, level: int) -> _Section | None:
+        if self.min_level is None or self.min_level >= level:
+            return None  # no section is above this level: do not walk back through all
         for section in reversed(self.sections):
             if section.level < level:
                 return section
@@ -298,6 +309,8 @@ class _Assembler:
         ancestor = current is None or implied.startswith(current.section_no + ".")
         position = self.sections.index(current) + 1 if current is not None else 0
         self.sections.insert(position, section)
+        self.min_level = (section.level if self.min_level is None
+                          else min(self.min_level, section.level))
         if ancestor:
             # The content since the ancestor's heading (after its intro) belongs to the inferred
             # section: the seed opens inside 5.1 with four items before 表5.1.1.
@@ -493,11 +506,12 @@ class _Assembler:
         table = _Table(table_id=table_id, title=token.title, section=self.current,
                        line=token.block.line, page=token.block.page)
         self.tables.append(table)
+        self.table_ids[table_id] += 1
         self.expect_header = table
 
     def continues_table(self, table: _Table, index: int) -> bool:
         """Whether the line after a caption repeats ``table``'s header or fits its rows."""
-        nxt = next((t for t in self.tokens[index + 1:] if t.kind not in FURNITURE), None)
+        nxt = next((t for t in self.tokens_after(index) if t.kind not in FURNITURE), None)
         if nxt is None or not table.header:
             return False
         cells = self.cells_of(nxt)
@@ -510,21 +524,34 @@ class _Assembler:
         last = self.last_closed
         if last is None or last.line is not None or not self.tables or self.tables[-1] is not last:
             return False
-        nxt = next((t for t in self.tokens[index + 1:] if t.kind not in FURNITURE), None)
+        nxt = next((t for t in self.tokens_after(index) if t.kind not in FURNITURE), None)
         if nxt is not None and self.cells_of(nxt) and len(self.cells_of(nxt)) >= 2:
             return False
         last.line, last.title = token.block.line, token.title
-        last.table_id = self.unique_table_id(token.table_id, exclude=last)
+        new_id = self.unique_table_id(token.table_id, exclude=last)
+        self.give_up_id(last.table_id)
+        last.table_id = new_id
+        self.table_ids[new_id] += 1
         return True
 
+    def tokens_after(self, index: int) -> Iterator[Token]:
+        # not self.tokens[index + 1:]: a copy of the rest of the document per caption
+        return (self.tokens[i] for i in range(index + 1, len(self.tokens)))
+
     def unique_table_id(self, table_id: str, exclude: _Table | None = None) -> str:
-        taken = {t.table_id for t in self.tables if t is not exclude}
         base = table_id or f"T{len(self.tables) + 1}"
-        candidate, n = base, 1
-        while candidate in taken:
+        n = self.id_hint.get(base, 1)
+        candidate = base if n == 1 else f"{base}-{n}"
+        own = exclude.table_id if exclude is not None else None
+        while self.table_ids[candidate] - (candidate == own) > 0:
             n += 1
             candidate = f"{base}-{n}"
+        self.id_hint[base] = n
         return candidate
+
+    def give_up_id(self, table_id: str) -> None:
+        self.table_ids[table_id] -= 1
+        self.id_hint.clear()  # a freed id may be a smaller suffix than a hint says
 
     def cells_of(self, token: Token) -> tuple[str, ...]:
         if token.cells:
@@ -538,6 +565,7 @@ class _Assembler:
         assert table is not None
         self.expect_header = None
         self.tables.remove(table)
+        self.give_up_id(table.table_id)
         caption = next(t for t in self.tokens if t.block.line == table.line and t.kind == CAPTION)
         self.problem(caption, f"caption 表{table.table_id} is not followed by a table",
                      "caption_without_table")
@@ -586,6 +614,7 @@ class _Assembler:
         table = _Table(table_id=self.unique_table_id(""), title="", section=self.current,
                        line=None, page=token.block.page)
         self.tables.append(table)
+        self.table_ids[table.table_id] += 1
         self.expect_header = table
         return self.header(token)
 
@@ -766,10 +795,33 @@ class _Assembler:
         return Assembled(sections, tables, rows, items, paragraphs, residue, cells,
                          self.warnings)
 
+    def unreserved(self, names: list[str | None], header: Sequence[str],
+                   table_id: str) -> list[str | None]:
+        """Rename source columns named like the rows frame's own (``page`` → ``src_page``).
+
+        A source column named ``page`` or ``doc_id`` would otherwise overwrite the parser's
+        value in each row record (or be dropped as an index column).  Each rename is a warning.
+        """
+        out: list[str | None] = []
+        for name, cell in zip(names, header, strict=True):
+            if cell in _RESERVED and name in (cell, None):
+                new = "src_" + cell
+                while new in names or new in out:
+                    new += "_"
+                message = (f"{self.where}: table {table_id}: source column {cell!r} renamed "
+                           f"{new!r} (the name is one of the rows frame's own columns)")
+                self.warnings.append(message)
+                warnings.warn(message, ParseWarning, stacklevel=4)
+                name = new
+            out.append(name)
+        return out
+
+
+
     def recommendation_rows(self, t: _Table, roles: list[str | None],
                             out: list[dict[str, Any]]) -> int:
         """Append the rows of a recommendation table; a total row goes to residue instead."""
-        names = _column_names(t.header, roles)
+        names = self.unreserved(_column_names(t.header, roles), t.header, t.table_id)
         sec_no = _no(t.section)
         sec_title = t.section.title if t.section else None
         total_re = _total_pattern(self.options)
@@ -882,6 +934,11 @@ def _item_from_heading(token: Token) -> Token:
     """A short numbered line among numbered items: an item with its title (and subtitle)."""
     return Token(ITEM, token.block, token.text, style=token.style, numbering=token.numbering,
                  title=token.title, body=token.subtitle)
+
+
+#: Columns of the rows frame the parser fills; a source column may not take their names
+#: (the role columns are filled from the source columns with those roles).
+_RESERVED = frozenset(FRAME_COLUMNS["rows"]) - {"direction", "measure", "outcome"}
 
 
 def _residue_order(record: dict[str, Any]) -> tuple[int, bool]:

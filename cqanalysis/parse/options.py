@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import CqError
+from ..core.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["DEFAULT_OPTIONS", "ParseOptions"]
 
@@ -155,6 +156,9 @@ class ParseOptions:
         number, are residue, not headings.
     toc_leader
         Regular expression for a dot leader and page number ending a contents entry anywhere.
+    limits
+        Resource limits on each source file (:class:`~cqanalysis.Limits`): size, unpacked
+        size, pages, table extents, numbering values, time; a breach is an InputError.
     """
 
     page_number_patterns: tuple[str, ...] = _PAGE_NUMBER_PATTERNS
@@ -172,6 +176,7 @@ class ParseOptions:
     running_header_max_chars: int = 50
     toc_titles: tuple[str, ...] = _TOC_TITLES
     toc_leader: str = _TOC_LEADER
+    limits: Limits = DEFAULT_LIMITS
 
     _key: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     _hash: int = field(init=False, repr=False, compare=False)
@@ -203,7 +208,9 @@ class ParseOptions:
         changes: dict[str, Any] = {}
         for key, value in data.items():
             default = getattr(defaults, key)
-            if isinstance(default, tuple):
+            if isinstance(default, Limits) and isinstance(value, dict):
+                value = replace(default, **value)
+            elif isinstance(default, tuple):
                 value = tuple(value)
             elif isinstance(default, dict):
                 value = {role: tuple(words) for role, words in value.items()}

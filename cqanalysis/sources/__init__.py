@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 from ..core.blocks import Block, Source
-from ..core.errors import InputError
+from ..core.errors import CqError, InputError
+from ..core.limits import DEFAULT_LIMITS, Limits
+from ._common import check_file, file_sha256, one_line
 
-__all__ = ["MARKDOWN_SUFFIXES", "MAX_BYTES", "SUFFIXES", "read", "read_blocks"]
+__all__ = [
+    "MARKDOWN_SUFFIXES",
+    "MAX_BYTES",
+    "SUFFIXES",
+    "check_file",
+    "file_sha256",
+    "read",
+    "read_blocks",
+]
 
 #: suffix -> (module, function); modules import their heavy dependency only when used.
 _READERS: dict[str, tuple[str, str]] = {
@@ -25,18 +36,30 @@ _READERS: dict[str, tuple[str, str]] = {
 SUFFIXES = tuple(_READERS)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
-#: Sources larger than this are refused: a recommendation chapter is kilobytes, a 200 MB
-#: "document" is a mistake that would otherwise exhaust memory in a corpus run.
-MAX_BYTES = 200 * 1024 * 1024
+#: Readers that take ``limits`` (text and HTML readers have nothing to bound but the size).
+_LIMITED = frozenset({"docx", "pdf", "sheet"})
+
+#: Sources larger than this are refused by default (``Limits.max_file_bytes``): a
+#: recommendation chapter is kilobytes, a 200 MB "document" is a mistake that would otherwise
+#: exhaust memory in a corpus run.
+MAX_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
-def read_blocks(path: str | Path) -> list[Block]:
+def read_blocks(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> list[Block]:
     """Read ``path`` into parser blocks, choosing the reader by file suffix.
+
+    Parameters
+    ----------
+    path
+        The source file; it must be a regular file (not a device, FIFO or socket).
+    limits
+        Resource limits checked before the work they bound (:class:`~cqanalysis.Limits`).
 
     Raises
     ------
     InputError
-        Missing file, directory, unsupported suffix, oversize, or anything the reader rejects.
+        Missing file, directory, special file, unsupported suffix, a breached limit, or
+        anything the reader rejects; always one line.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -44,15 +67,7 @@ def read_blocks(path: str | Path) -> list[Block]:
         supported = " ".join(sorted(_READERS))
         kind = suffix or "(none)"
         raise InputError(path, f"unsupported file type {kind}; supported: {supported}")
-    if not path.exists():
-        raise InputError(path, "no such file")
-    if not path.is_file():
-        raise InputError(path, "not a file")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(path, "empty file (0 bytes)")
-    if size > MAX_BYTES:
-        raise InputError(path, f"file too large ({size} bytes; limit {MAX_BYTES})")
+    check_file(path, limits)
     module_name, func_name = _READERS[suffix]
     try:
         module = importlib.import_module(f"{__name__}.{module_name}")
@@ -62,14 +77,23 @@ def read_blocks(path: str | Path) -> list[Block]:
         raise
     reader = getattr(module, func_name)
     try:
-        return reader(path)
-    except InputError:
+        blocks: list[Block] = (reader(path, limits=limits) if module_name in _LIMITED
+                               else reader(path))
+        return blocks
+    except CqError:
         raise
+    except MemoryError:
+        raise InputError(path, "out of memory while reading; the file is too complex") from None
+    except RecursionError:
+        raise InputError(path, "nested too deeply to read") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"cannot read: {exc}") from None
+        raise InputError(path, f"cannot read: {one_line(exc)}") from None
+    except Exception as exc:  # a damaged file trips a library on a path we did not foresee
+        raise InputError(path, f"damaged {suffix} file ({type(exc).__name__}: "
+                               f"{one_line(exc, 120)})") from None
 
 
-def read(path: str | Path) -> Source:
+def read(path: str | os.PathLike[str], *, limits: Limits = DEFAULT_LIMITS) -> Source:
     """Read ``path`` into a :class:`~cqanalysis.core.blocks.Source`: blocks, kind and notes.
 
     The one way in for :func:`cqanalysis.parse` and :func:`cqanalysis.parse_corpus`.
@@ -80,7 +104,7 @@ def read(path: str | Path) -> Source:
         As :func:`read_blocks`.
     """
     path = Path(path)
-    blocks = read_blocks(path)
+    blocks = read_blocks(path, limits=limits)
     return Source(path=str(path), blocks=blocks,
                   markdown=path.suffix.lower() in MARKDOWN_SUFFIXES,
                   notes=tuple(getattr(blocks, "notes", ())))

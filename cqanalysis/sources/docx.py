@@ -10,7 +10,15 @@ from typing import Any
 
 from ..core.blocks import Block
 from ..core.errors import InputError
-from ._common import SourceBlocks, check_package, check_source, zip_reason
+from ..core.limits import DEFAULT_LIMITS, Deadline, Limits, exceeded
+from ._common import (
+    SourceBlocks,
+    check_package,
+    check_source,
+    count_xml_elements,
+    one_line,
+    zip_reason,
+)
 
 __all__ = ["read_docx_blocks"]
 
@@ -55,13 +63,16 @@ def _format_number(n: int, fmt: str) -> str:
         return _TIANGAN[(n - 1) % 10]
     if fmt == "ideographZodiac":
         return _DIZHI[(n - 1) % 12]
-    if fmt in ("upperRoman", "lowerRoman"):
-        out, rest = "", n
+    # Roman numerals end at 3999 and Word's letters at 780 ("ZZ…Z", 30 letters); beyond,
+    # a number is written in digits, so a label never grows with the counter.
+    if fmt in ("upperRoman", "lowerRoman") and 0 < n < 4000:
+        parts, rest = [], n
         for value, sym in _ROMAN:
-            while rest >= value:
-                out, rest = out + sym, rest - value
+            times, rest = divmod(rest, value)
+            parts.append(sym * times)
+        out = "".join(parts)
         return out if fmt == "upperRoman" else out.lower()
-    if fmt in ("upperLetter", "lowerLetter"):
+    if fmt in ("upperLetter", "lowerLetter") and 0 < n <= 780:
         letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
         return letter if fmt == "upperLetter" else letter.lower()
     if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and 1 <= n <= 20:
@@ -83,7 +94,9 @@ class _Numbering:
     definition, as Word runs them.
     """
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, path: Path, limits: Limits) -> None:
+        self.path = path
+        self.limits = limits
         self.levels: dict[str, dict[int, dict[str, Any]]] = {}
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}
         self.counters: dict[str, dict[int, int]] = {}
@@ -101,9 +114,9 @@ class _Numbering:
         for absn in root.iter(f"{_W}abstractNum"):
             levels: dict[int, dict[str, Any]] = {}
             for lvl in absn.iter(f"{_W}lvl"):
-                ilvl = int(lvl.get(f"{_W}ilvl", "0"))
+                ilvl = _int(lvl, lvl.get(f"{_W}ilvl", "0"), "ilvl", self.path)
                 levels[ilvl] = {
-                    "start": int(_val(lvl, "start") or 1),
+                    "start": self._start(lvl.find(f"{_W}start")),
                     "fmt": _val(lvl, "numFmt") or "decimal",
                     "text": _val(lvl, "lvlText") or "",
                     "suff": _val(lvl, "suff") or "tab",
@@ -113,10 +126,21 @@ class _Numbering:
         for num in root.iter(f"{_W}num"):
             overrides: dict[int, int] = {}
             for ov in num.iter(f"{_W}lvlOverride"):
-                start = _val(ov, "startOverride")
-                if start is not None:
-                    overrides[int(ov.get(f"{_W}ilvl", "0"))] = int(start)
+                start_el = ov.find(f"{_W}startOverride")
+                if start_el is not None:
+                    lv = _int(ov, ov.get(f"{_W}ilvl", "0"), "ilvl", self.path)
+                    overrides[lv] = self._start(start_el)
             self.nums[num.get(f"{_W}numId", "")] = (_val(num, "abstractNumId") or "", overrides)
+
+    def _start(self, el: Any) -> int:
+        """A level's start value (1 when absent), refused above ``max_list_number``."""
+        if el is None:
+            return 1
+        n = _int(el, el.get(f"{_W}val", "1"), "start", self.path)
+        if n > self.limits.max_list_number:
+            raise exceeded(self.path, "max_list_number",
+                           f"{_where(el)}: a list numbering starts at {n:,}")
+        return n
 
     def _read_styles(self, doc: Any) -> None:
         try:
@@ -133,7 +157,8 @@ class _Numbering:
             if ilvl_s is None:
                 outline = _val(st.find(f"{_W}pPr"), "outlineLvl") if num_id else None
                 ilvl_s = outline
-            raw[sid] = (based, num_id, int(ilvl_s) if ilvl_s is not None else None)
+            ilvl = _int(st, ilvl_s, "ilvl", self.path) if ilvl_s is not None else None
+            raw[sid] = (based, num_id, ilvl)
         for sid in raw:
             seen: set[str] = set()
             cur: str | None = sid
@@ -154,7 +179,7 @@ class _Numbering:
             style_id = _val(p.find(f"{_W}pPr"), "pStyle")
             num_id, ilvl = self.style_numpr.get(style_id or "", (None, None))
         else:
-            ilvl = int(ilvl_s) if ilvl_s is not None else None
+            ilvl = _int(numpr, ilvl_s, "ilvl", self.path) if ilvl_s is not None else None
         if not num_id or num_id == "0" or num_id not in self.nums:
             return ""
         abs_id, overrides = self.nums[num_id]
@@ -185,6 +210,26 @@ class _Numbering:
         if not text:
             return ""
         return text + {"nothing": ""}.get(spec["suff"], " ")
+
+
+def _where(el: Any) -> str:
+    """``"word/numbering.xml line N"``: where an element stands in its package part.
+
+    python-docx parses parts from bytes, so the part is named after its root element
+    (``w:document``, ``w:numbering``, ``w:styles``: the parts this reader looks into).
+    """
+    root = el.getroottree().getroot()
+    local = root.tag.rsplit("}", 1)[-1] if isinstance(root.tag, str) else "document"
+    line = getattr(el, "sourceline", None)
+    return f"word/{local}.xml" + (f" line {line}" if line else "")
+
+
+def _int(el: Any, text: str | None, name: str, path: Path) -> int:
+    """A non-negative integer attribute of ``el``; a damaged value is an :class:`InputError`."""
+    value = (text or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 30:
+        raise InputError(path, f"{_where(el)}: invalid w:{name} value {one_line(value, 30)!r}")
+    return int(value)
 
 
 def _val(el: Any, tag: str) -> str | None:
@@ -284,7 +329,21 @@ def _cell_text(tc: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _table_rows(tbl: Any) -> Iterator[tuple[tuple[str, ...], bool]]:
+def _span(el: Any, name: str, default: int, taken: int, path: Path, limits: Limits) -> int:
+    """Grid columns given by ``w:<name>`` of ``el``, refused past ``max_columns`` in a row."""
+    child = None if el is None else el.find(f"{_W}{name}")
+    if child is None:
+        return default
+    n = _int(child, child.get(f"{_W}val"), name, path)
+    if taken + n > limits.max_columns:
+        raise exceeded(path, "max_columns",
+                       f"{_where(child)}: a table row spans {taken + n:,} grid columns")
+    return n
+
+
+def _table_rows(
+    tbl: Any, path: Path, limits: Limits
+) -> Iterator[tuple[tuple[str, ...], bool]]:
     """Yield ``(cells, empty)`` per row, one cell per grid column.
 
     A vertical merge fills its value down; a horizontal merge keeps its text in its first
@@ -293,11 +352,11 @@ def _table_rows(tbl: Any) -> Iterator[tuple[tuple[str, ...], bool]]:
     above: dict[int, str] = {}
     for tr in tbl.iterchildren(f"{_W}tr"):
         trpr = tr.find(f"{_W}trPr")
-        cells = [""] * int(_val(trpr, "gridBefore") or 0)
+        cells = [""] * _span(trpr, "gridBefore", 0, 0, path, limits)
         own_text = False
         for tc in tr.iterchildren(f"{_W}tc"):
             tcpr = tc.find(f"{_W}tcPr")
-            span = int(_val(tcpr, "gridSpan") or 1)
+            span = max(_span(tcpr, "gridSpan", 1, len(cells), path, limits), 1)
             vmerge_el = tcpr.find(f"{_W}vMerge") if tcpr is not None else None
             vmerge = None if vmerge_el is None else vmerge_el.get(f"{_W}val", "continue")
             hmerge_el = tcpr.find(f"{_W}hMerge") if tcpr is not None else None
@@ -313,11 +372,11 @@ def _table_rows(tbl: Any) -> Iterator[tuple[tuple[str, ...], bool]]:
             above[col] = text
             cells.append(text)
             cells.extend([""] * (span - 1))
-        cells.extend([""] * int(_val(trpr, "gridAfter") or 0))
+        cells.extend([""] * _span(trpr, "gridAfter", 0, len(cells), path, limits))
         yield tuple(cells), not own_text
 
 
-def read_docx_blocks(path: Path) -> SourceBlocks:
+def read_docx_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceBlocks:
     """Read a Word .docx file into blocks.
 
     Paragraphs become text blocks (``style`` = ``"heading N"`` for Word heading styles and
@@ -334,6 +393,8 @@ def read_docx_blocks(path: Path) -> SourceBlocks:
     ----------
     path
         The .docx file.
+    limits
+        Package size and entries, XML elements, table columns, list numbers, time.
 
     Returns
     -------
@@ -343,38 +404,43 @@ def read_docx_blocks(path: Path) -> SourceBlocks:
     Raises
     ------
     InputError
-        Empty, missing, truncated or corrupt file, a renamed text file, a legacy .doc or a
-        password-protected document.
+        Empty, missing, truncated or corrupt file, a renamed text file, a legacy .doc, a
+        password-protected document, a damaged attribute or a breached limit.
     """
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     path = Path(path)
-    head = check_source(path, "Word .docx document")
-    reason = zip_reason(path, head, "Word .docx document", ".docx")
+    deadline = limits.deadline(path)
+    head = check_source(path, "a Word .docx document")
+    reason = zip_reason(path, head, "a Word .docx document", ".docx")
     if reason:
         raise InputError(path, reason)
-    check_package(path, "word/document.xml", "a Word .docx document", ".docx")
+    check_package(path, "word/document.xml", "a Word .docx document", ".docx", limits)
+    count_xml_elements(path, limits, "the Word document")
     try:
-        document = docx.Document(str(path))
+        # from a file object we close: on a damaged package the library may leave its own open
+        with open(path, "rb") as fh:
+            document = docx.Document(fh)
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
         raise InputError(path, f"corrupt or truncated .docx ({exc})") from None
     except (PackageNotFoundError, KeyError, ValueError) as exc:
-        raise InputError(path, f"not a readable Word .docx package ({exc})") from None
+        raise InputError(path, f"not a readable Word .docx package ({one_line(exc)})") from None
     except Exception as exc:  # lxml syntax errors and friends from a damaged package part
         if type(exc).__module__.startswith(("lxml", "docx", "zipfile")):
-            raise InputError(path, f"corrupt .docx ({type(exc).__name__}: {exc})") from None
+            raise InputError(path, f"corrupt .docx ({type(exc).__name__}: {one_line(exc)})"
+                             ) from None
         raise
     try:
-        return _blocks(document, path)
+        return _blocks(document, path, limits, deadline)
     except zipfile.BadZipFile as exc:
-        raise InputError(path, f"corrupt or truncated .docx ({exc})") from None
+        raise InputError(path, f"corrupt or truncated .docx ({one_line(exc)})") from None
 
 
-def _blocks(document: Any, path: Path) -> SourceBlocks:
+def _blocks(document: Any, path: Path, limits: Limits, deadline: Deadline) -> SourceBlocks:
     from docx.text.paragraph import Paragraph
 
-    numbering = _Numbering(document)
+    numbering = _Numbering(document, path, limits)
     body = document.element.body
     parent = document._body
     out = SourceBlocks()
@@ -383,11 +449,13 @@ def _blocks(document: Any, path: Path) -> SourceBlocks:
     line = 0
     table_no = 0
     for el in _iter_body(body):
+        deadline.check()
         if el.tag == f"{_W}p":
-            para = Paragraph(el, parent)
-            style = _style_hint(para)
             label = numbering.label(el)
             pieces = _para_text(el).split("\n")
+            # the style lookup is the costly step: only paragraphs with text need it
+            has_text = bool(label.strip()) or any(piece.strip() for piece in pieces)
+            style = _style_hint(Paragraph(el, parent)) if has_text else None
             blocks = []
             for k, piece in enumerate(pieces):
                 line += 1
@@ -406,7 +474,7 @@ def _blocks(document: Any, path: Path) -> SourceBlocks:
         else:
             table_no += 1
             rows = []
-            for cells, empty in _table_rows(el):
+            for cells, empty in _table_rows(el, path, limits):
                 line += 1
                 if empty:
                     out.notes.append(f"{path}:{line}: empty table row skipped (table {table_no})")

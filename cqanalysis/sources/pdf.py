@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import logging
 import re
 import statistics
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +22,23 @@ from typing import Any
 
 from ..core.blocks import Block
 from ..core.errors import InputError
-from ._common import SourceBlocks, check_source, is_wide, join_wrapped, looks_like_text
+from ..core.limits import DEFAULT_LIMITS, Deadline, Limits, exceeded
+from ._common import (
+    SourceBlocks,
+    check_source,
+    is_wide,
+    join_wrapped,
+    looks_like_text,
+    one_line,
+)
 
 __all__ = ["read_pdf_blocks"]
+
+# pdfminer logs damaged objects as warnings; without a handler of its own Python's last-resort
+# handler prints them to stderr, around our one-line error.  What matters reaches the user
+# as an InputError or a note.
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
+logging.getLogger("pdfplumber").addHandler(logging.NullHandler())
 
 # Gaps are measured in units of the font size ("em").  A gap this much wider than the
 # line's usual letter spacing is a word space; twice a half-width space separates columns.
@@ -75,7 +91,7 @@ class _Table:
     seg: int = 0
 
 
-def read_pdf_blocks(path: Path) -> SourceBlocks:
+def read_pdf_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceBlocks:
     """Read a PDF into blocks.
 
     Text lines that wrap are joined into one block per paragraph (``line`` = running line
@@ -91,6 +107,8 @@ def read_pdf_blocks(path: Path) -> SourceBlocks:
     ----------
     path
         The .pdf file.
+    limits
+        Pages, decoded stream size, operators per content stream, time.
 
     Returns
     -------
@@ -101,12 +119,13 @@ def read_pdf_blocks(path: Path) -> SourceBlocks:
     ------
     InputError
         Empty, missing, not a PDF, encrypted with a password, corrupt or truncated, or without
-        a text layer (a scanned image; OCR is not done).
+        a text layer (a scanned image; OCR is not done), or a breached limit.
     """
     import pdfplumber
 
     path = Path(path)
-    head = check_source(path, "PDF")
+    deadline = limits.deadline(path)
+    head = check_source(path, "a PDF")
     if b"%PDF-" not in head[:1024]:
         hint = " (it looks like a text file)" if looks_like_text(head) else ""
         raise InputError(path, f"not a PDF file: no %PDF header{hint}")
@@ -116,13 +135,25 @@ def read_pdf_blocks(path: Path) -> SourceBlocks:
     if b"%%EOF" not in tail:
         # pdfminer recovers what it can from a cut file; refuse rather than lose pages quietly
         raise InputError(path, "truncated PDF: the end-of-file marker is missing")
+    data = path.read_bytes()
+    _check_streams(path, data, limits)
+    fast = _open_pdfium(data)
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            lines, tables, notes, n_chars = _read_pages(pdf, path)
+        # a file object we close: pdfplumber leaves its own open when pdfminer fails in open()
+        with open(path, "rb") as fh, pdfplumber.open(fh) as pdf:
+            if len(pdf.pages) > limits.max_pages:
+                raise exceeded(path, "max_pages", f"the PDF has {len(pdf.pages):,} pages")
+            if fast is not None and len(fast) != len(pdf.pages):
+                fast.close()
+                fast = None
+            lines, tables, notes, n_chars = _read_pages(pdf, path, deadline, fast)
     except InputError:
         raise
     except Exception as exc:
         raise InputError(path, _pdf_failure(exc)) from None
+    finally:
+        if fast is not None:
+            fast.close()
     if n_chars == 0:
         raise InputError(
             path, "the PDF has no text layer (scanned images only); OCR is not supported"
@@ -139,27 +170,87 @@ def _pdf_failure(exc: Exception) -> str:
         return "the PDF forbids text extraction"
     module = type(inner).__module__
     if module.startswith(("pdfminer", "pdfplumber")) or isinstance(inner, ValueError | KeyError):
-        return f"corrupt or truncated PDF ({name}: {inner})".replace(": )", ")")
+        return f"corrupt or truncated PDF ({name}: {one_line(inner, 120)})".replace(": )", ")")
     raise exc
+
+
+_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+
+
+def _check_streams(path: Path, data: bytes, limits: Limits) -> None:
+    """Inflate every Flate stream except images once, in bounded pieces, before parsing.
+
+    pdfminer inflates a stream whole, so a 1 MB file of compressed zeros reaches gigabytes
+    before any page is read.  Here the decoded bytes are counted as they come and the pass
+    stops at ``max_decoded_bytes``; the tokens (operators and operands) of content streams
+    are counted on the way (``max_stream_tokens``).  Other filters (rare in text PDFs) are
+    left to pdfminer.
+    """
+    total = 0
+    for m in _STREAM.finditer(data):
+        start = m.end()
+        head = data[max(0, m.start() - 2048) : m.start()]
+        head = head[head.rfind(b"obj") + 3 :] if b"obj" in head else head
+        if b"/FlateDecode" not in head or b"/Image" in head or b"/DecodeParms" in head:
+            continue
+        end = data.find(b"endstream", start)
+        content = b"/Subtype" not in head and b"/Length1" not in head and b"/ObjStm" not in head
+        total, tokens = _inflate(data[start : end if end > 0 else len(data)],
+                                    total, limits.max_decoded_bytes, content)
+        if total > limits.max_decoded_bytes:
+            raise exceeded(path, "max_decoded_bytes",
+                           f"the PDF's streams inflate to over {limits.max_decoded_bytes:,} bytes")
+        if tokens > limits.max_stream_tokens:
+            raise exceeded(path, "max_stream_tokens",
+                           f"a content stream holds over {limits.max_stream_tokens:,} tokens")
+
+
+def _inflate(raw: bytes, total: int, limit: int, content: bool) -> tuple[int, int]:
+    """Decode ``raw`` piece by piece; return the running total and the tokens counted."""
+    inflater = zlib.decompressobj()
+    tokens = 0
+    pending = raw
+    try:
+        while pending and not inflater.eof and total <= limit:
+            piece = inflater.decompress(pending, 1 << 20)
+            pending = inflater.unconsumed_tail
+            total += len(piece)
+            if content:  # separators bound the operators and operands from above, cheaply
+                tokens += piece.count(b" ") + piece.count(b"\n") + piece.count(b"\r")
+            if not piece:
+                break
+    except zlib.error:
+        pass  # damaged data: pdfminer decides what it can recover
+    return total, tokens
 
 
 # --------------------------------------------------------------------------- page reading
 
 
-def _read_pages(pdf: Any, path: Path) -> tuple[list[_Line], list[_Table], list[str], int]:
+def _read_pages(
+    pdf: Any, path: Path, deadline: Deadline, fast: Any
+) -> tuple[list[_Line], list[_Table], list[str], int]:
     lines: list[_Line] = []
     tables: list[_Table] = []
     notes: list[str] = []
     n_chars = 0
     for page in pdf.pages:
+        deadline.check()
         pno = page.page_number
-        chars = [c for c in page.chars if c.get("text")]
+        quick = _pdfium_chars(fast[pno - 1], page) if fast is not None else None
+        if quick is None:  # ruling lines, rotation or glyphs pdfium cannot name: pdfminer
+            _parse_objects(page)
+            chars = [c for c in page.chars if c.get("text")]
+        else:
+            chars = quick
         n_chars += sum(1 for c in chars if not c["text"].isspace())
         if not chars:
-            if page.images:
+            if (page.images if quick is None else _has_objects(fast[pno - 1], "IMAGE")):
                 notes.append(f"{path}: page {pno} has no text layer (image only); not read")
             continue
-        found = [t for t in page.find_tables() if _ncols(t) >= 2]
+        # a page without path objects has no ruling lines, so no ruled table to find
+        found = [] if quick is not None else [
+            t for t in page.find_tables() if _ncols(t) >= 2]
         boxes = [t.bbox for t in found]
         for t in found:
             tables.append(_ruled_table(t, chars, pno))
@@ -172,6 +263,171 @@ def _read_pages(pdf: Any, path: Path) -> tuple[list[_Line], list[_Table], list[s
         lines.extend(page_lines)
     _mark_furniture(lines)
     return lines, tables, notes, n_chars
+
+
+def _open_pdfium(data: bytes) -> Any:
+    """The PDF opened with pdfium for fast character reading, or ``None`` if it will not open."""
+    try:
+        import pypdfium2 as pdfium
+
+        return pdfium.PdfDocument(data)
+    except Exception:  # pdfminer reads it, or says what is wrong in one line
+        return None
+
+
+def _has_objects(fpage: Any, kind: str) -> bool:
+    """Whether the page draws an object of ``kind`` (``"PATH"``, ``"IMAGE"``), forms included."""
+    import pypdfium2.raw as pdfium_c
+
+    wanted = getattr(pdfium_c, f"FPDF_PAGEOBJ_{kind}")
+    form = pdfium_c.FPDF_PAGEOBJ_FORM
+    # raw calls: pypdfium2's object wrappers cost more than the rest of reading a text page
+    page_objects = [pdfium_c.FPDFPage_GetObject(fpage.raw, k)
+                    for k in range(pdfium_c.FPDFPage_CountObjects(fpage.raw))]
+    stack: list[list[Any]] = [page_objects]
+    depth = 0
+    while stack and depth < 64:
+        depth += 1
+        for obj in stack.pop():
+            kind_k = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind_k == wanted:
+                return True
+            if kind_k == form:
+                stack.append([pdfium_c.FPDFFormObj_GetObject(obj, j)
+                              for j in range(pdfium_c.FPDFFormObj_CountObjects(obj))])
+    return bool(stack)  # forms nested deeper than anyone draws: treat as having it
+
+
+def _pdfium_chars(fpage: Any, page: Any) -> list[dict[str, Any]] | None:
+    """The characters of a page as pdfminer boxes them, read by pdfium; ``None`` when the page
+    needs pdfminer (path objects, a rotated or offset page, rotated text, unnamed glyphs).
+
+    pdfminer boxes a glyph from its advance width, the baseline plus the font's descent, and a
+    height of one font size; pdfium gives the origin, the size, the descent and the advance
+    box, from which the same box is rebuilt (``top`` measured from the top of the page).
+    """
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    box = tuple(float(v) for v in page.mediabox)
+    if (page.rotation or tuple(float(v) for v in page.cropbox) != box or box[:2] != (0.0, 0.0)
+            or _has_objects(fpage, "PATH")):
+        return None
+    descents = _font_descents(page)
+    height = float(page.height)
+    textpage = fpage.get_textpage()
+    try:
+        raw = textpage.raw
+        out: list[dict[str, Any]] = []
+        x, y = ctypes.c_double(), ctypes.c_double()
+        rect = pdfium_c.FS_RECTF()
+        name_buf = ctypes.create_string_buffer(256)
+        flags = ctypes.c_int()
+        by_name = {name.encode("latin-1"): d for name, d in descents.items()}
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count else ""
+        if len(text) != count:
+            return None  # characters beyond the BMP: indices and text positions part ways
+        for i, ch in enumerate(text):
+            # only whitespace can be generated (spaces and line ends pdfium infers)
+            if ch.isspace() and pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+                continue
+            code = ord(ch)
+            if (code < 32 or 0xD800 <= code <= 0xDFFF or code >= 0xFFFD
+                    or pdfium_c.FPDFText_GetCharAngle(raw, i) != 0):
+                return None
+            pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
+            size = pdfium_c.FPDFText_GetFontSize(raw, i)
+            pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
+            if pdfium_c.FPDFText_GetFontInfo(raw, i, name_buf, 256, flags) > 256:
+                return None
+            descent = by_name.get(name_buf.value)
+            if descent is None:
+                return None  # a font pdfminer would take from elsewhere (a form's resources)
+            bottom = y.value + descent * size
+            out.append({"text": ch, "size": size, "x0": rect.left, "x1": rect.right,
+                        "top": height - (bottom + size), "bottom": height - bottom})
+        return out
+    finally:
+        textpage.close()
+
+
+def _font_descents(page: Any) -> dict[str, float]:
+    """Descent per unit of font size of each font of the page, as pdfminer computes it.
+
+    pdfium's own descent comes from the font program, pdfminer's from the font descriptor;
+    the fonts are loaded through pdfminer's resource manager (cached across pages), so the
+    boxes match pdfminer's to the last digit.  Fonts named twice with different descents
+    (two subsets of one font, say) are left out, so their characters go the pdfminer way.
+    """
+    from pdfminer.pdftypes import PDFObjRef, dict_value
+    from pdfminer.psparser import PSLiteral
+
+    out: dict[str, float] = {}
+    clash: set[str] = set()
+    resources = dict_value(page.page_obj.resources or {})
+    for spec in dict_value(resources.get("Font", {})).values():
+        objid = spec.objid if isinstance(spec, PDFObjRef) else None
+        spec = dict_value(spec)
+        base = spec.get("BaseFont")
+        if not isinstance(base, PSLiteral) or spec.get("Subtype") is None:
+            continue
+        full = base.name if isinstance(base.name, str) else base.name.decode("latin-1")
+        font = page.pdf.rsrcmgr.get_font(objid, spec)
+        descent = font.get_descent()
+        # pdfium names a font with or without its subset tag (ABCDEF+), depending on the font
+        for name in {full, re.sub(r"^[A-Z]{6}\+", "", full)}:
+            if font.is_vertical() or getattr(font, "vscale", 0.001) != 0.001:
+                clash.add(name)  # vertical and Type3 fonts box glyphs otherwise
+            if out.get(name, descent) != descent:
+                clash.add(name)
+            out[name] = descent
+    return {k: v for k, v in out.items() if k not in clash}
+
+
+def _parse_objects(page: Any) -> None:
+    """Fill ``page.objects`` as pdfplumber would, building character dicts cheaply.
+
+    pdfplumber turns every pdfminer object into a dict of some twenty resolved attributes
+    (colours, font names, matrices); for characters that is most of the reading time.  The
+    reader needs only their text and box, taken here from the same pdfminer layout with
+    pdfplumber's coordinate rules (``top`` from the page top, MediaBox offsets), so the
+    frames are unchanged.  Lines, rectangles, curves and images still go through pdfplumber,
+    whose table finder reads them.
+    """
+    from pdfminer.layout import LTChar, LTContainer
+
+    objects: dict[str, list[dict[str, Any]]] = {}
+    chars: list[dict[str, Any]] = []
+    mb_x0, mb_top = page.mediabox[0], page.mediabox[1]
+    height = page.height
+    laparams = page.pdf.laparams is not None
+
+    def add(obj: Any) -> None:
+        attr = page.process_object(obj)
+        if attr["object_type"] != "anno":
+            objects.setdefault(attr["object_type"], []).append(attr)
+
+    def walk(items: Any) -> None:
+        for obj in items:
+            if isinstance(obj, LTChar):
+                chars.append({
+                    "object_type": "char", "text": obj.get_text(), "size": obj.size,
+                    "x0": obj.x0 + mb_x0, "x1": obj.x1 + mb_x0,
+                    "top": (height - obj.y1) + mb_top, "bottom": (height - obj.y0) + mb_top,
+                })  # fmt: skip
+            elif isinstance(obj, LTContainer):
+                if laparams:
+                    add(obj)
+                walk(obj._objs)
+            else:
+                add(obj)
+
+    walk(page.layout._objs)
+    if chars:
+        objects["char"] = chars
+    page._objects = objects
 
 
 def _ncols(table: Any) -> int:
@@ -441,7 +697,7 @@ def _fixed_width_tables(lines: list[_Line]) -> list[tuple[int, int, _Table]]:
 
 def _column_of(ln: _Line, cols: list[float], tol: float) -> list[int] | None:
     """Column index of each chunk of ``ln``, or ``None`` if the line does not fit the grid."""
-    out = []
+    out: list[int] = []
     for x0, x1, _ in ln.chunks:
         k = next((k for k, c in enumerate(cols) if abs(x0 - c) <= tol), None)
         if k is None or (out and k <= out[-1]):
@@ -508,8 +764,8 @@ def _assemble(
         for ln in page_lines:
             if id(ln) not in covered:
                 items.append(((ln.seg, ln.col, ln.top, 0), "line", ln))
-        for t in [t for _, _, t in fixed] + [t for t in tables if t.page == pno]:
-            items.append(((t.seg, t.col, t.top, 1), "table", t))
+        for found in [t for _, _, t in fixed] + [t for t in tables if t.page == pno]:
+            items.append(((found.seg, found.col, found.top, 1), "table", found))
         items.sort(key=lambda it: it[0])
         stream.extend((kind, obj) for _, kind, obj in items)
 

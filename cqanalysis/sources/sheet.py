@@ -14,7 +14,9 @@ import datetime as dt
 import io
 import re
 import unicodedata
+import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +24,15 @@ from typing import Any
 
 from ..core.blocks import Block
 from ..core.errors import InputError
-from ._common import SourceBlocks, check_package, check_source, zip_reason
+from ..core.limits import DEFAULT_LIMITS, Deadline, Limits, exceeded
+from ._common import (
+    SourceBlocks,
+    check_package,
+    check_source,
+    count_xml_elements,
+    one_line,
+    zip_reason,
+)
 
 __all__ = ["read_sheet_blocks"]
 
@@ -38,9 +48,10 @@ _NUMBERED_CAPTION = re.compile(r"^(?:续)?\s*表\s*[A-Za-z]?\d|^table\s+[A-Za-z]
 _TABLE_ID = re.compile(r"^[A-Za-z]?\d{1,3}(?:\s*[.．\-－–—]\s*\d{1,3}){0,3}(?!\d)")
 
 _Row = tuple[int, list[str]]  # (1-based sheet row, cell texts)
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
 
 
-def read_sheet_blocks(path: Path) -> SourceBlocks:
+def read_sheet_blocks(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> SourceBlocks:
     """Read a .xlsx workbook or a .csv file of tabulated recommendations into blocks.
 
     Every visible sheet is read in workbook order (a .csv is one sheet named after the file).
@@ -57,6 +68,8 @@ def read_sheet_blocks(path: Path) -> SourceBlocks:
     ----------
     path
         The .xlsx or .csv file.
+    limits
+        Package size and entries, XML elements, rows, columns and cells of a sheet, time.
 
     Returns
     -------
@@ -66,14 +79,18 @@ def read_sheet_blocks(path: Path) -> SourceBlocks:
     Raises
     ------
     InputError
-        Empty, missing, corrupt, undecodable, or no table found in any sheet.
+        Empty, missing, corrupt, undecodable, no table found in any sheet, or a breached
+        limit.
     """
     path = Path(path)
+    deadline = limits.deadline(path)
+    sheets: list[tuple[str, list[_Row], int | None]]
     if path.suffix.lower() == ".csv":
-        sheets = [(path.stem, _csv_rows(path), None)]
+        sheets = [(path.stem, _csv_rows(path, limits), None)]
         notes: list[str] = []
     else:
-        sheets, notes = _xlsx_sheets(path)
+        xlsx_sheets, notes = _xlsx_sheets(path, limits, deadline)
+        sheets = list(xlsx_sheets)
     out = SourceBlocks(notes=notes)
     counter = [0]
     for name, rows, page in sheets:
@@ -91,34 +108,51 @@ def read_sheet_blocks(path: Path) -> SourceBlocks:
 # --------------------------------------------------------------------------- file formats
 
 
-def _csv_rows(path: Path) -> list[_Row]:
+def _csv_rows(path: Path, limits: Limits) -> list[_Row]:
     from .text import decode_text
 
-    check_source(path, "CSV file")
+    check_source(path, "a CSV file")
     text = decode_text(path.read_bytes(), path)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first else (";" if ";" in first and "," not in first else ",")
+    records = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            records.append(record)
+            if len(record) > limits.max_columns:
+                raise exceeded(path, "max_columns",
+                               f"line {len(records)} has {len(record):,} columns")
     except csv.Error as exc:
-        raise InputError(path, f"malformed CSV ({exc})") from None
+        raise InputError(path, f"malformed CSV near record {len(records) + 1} ({one_line(exc)})"
+                         ) from None
+    if len(records) > limits.max_rows:
+        raise exceeded(path, "max_rows", f"the CSV has {len(records):,} rows")
     return [(i, [c.strip() for c in rec]) for i, rec in enumerate(records, start=1)]
 
 
-def _xlsx_sheets(path: Path) -> tuple[list[tuple[str, list[_Row], int]], list[str]]:
+def _xlsx_sheets(
+    path: Path, limits: Limits, deadline: Deadline
+) -> tuple[list[tuple[str, list[_Row], int]], list[str]]:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    head = check_source(path, "Excel .xlsx workbook")
-    reason = zip_reason(path, head, "Excel .xlsx workbook", ".xlsx")
+    head = check_source(path, "an Excel .xlsx workbook")
+    reason = zip_reason(path, head, "an Excel .xlsx workbook", ".xlsx")
     if reason:
         raise InputError(path, reason)
-    check_package(path, "xl/workbook.xml", "an Excel .xlsx workbook", ".xlsx")
+    check_package(path, "xl/workbook.xml", "an Excel .xlsx workbook", ".xlsx", limits)
+    count_xml_elements(path, limits, "the workbook")
+    _check_extents(path, limits)
     try:
-        wb = openpyxl.load_workbook(str(path), data_only=True)
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it drops; they hold no text
+            warnings.simplefilter("ignore")
+            # a file object we close: openpyxl leaves its own open when a part is damaged
+            with open(path, "rb") as fh:
+                wb = openpyxl.load_workbook(fh, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise InputError(
-            path, f"corrupt or truncated .xlsx ({type(exc).__name__}: {exc})"
+            path, f"corrupt or truncated .xlsx ({type(exc).__name__}: {one_line(exc)})"
         ) from None
     sheets = []
     notes = []
@@ -126,14 +160,105 @@ def _xlsx_sheets(path: Path) -> tuple[list[tuple[str, list[_Row], int]], list[st
         if ws.sheet_state != "visible":
             notes.append(f"{path}: hidden sheet {ws.title!r} not read")
             continue
-        sheets.append((ws.title, _worksheet_rows(ws), number))
+        sheets.append((ws.title, _worksheet_rows(ws, deadline), number))
     wb.close()
     return sheets, notes
 
 
-def _worksheet_rows(ws: Any) -> list[_Row]:
+def _check_extents(path: Path, limits: Limits) -> None:
+    """Refuse a sheet whose cells or merged ranges reach past the row, column or cell limits.
+
+    openpyxl builds a cell object for every cell a merged range covers and iterates the
+    whole rectangle from A1 to the last cell, so one cell at XFD1048576 or one merge
+    ``A10:XFD1048576`` in a 5 KB file would exhaust memory.  The extent is read from the
+    sheet XML in a streaming pass before openpyxl sees it.
+    """
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            try:
+                with zf.open(info) as fh:
+                    rows, cols, where = _sheet_extent(fh)
+            except etree.XMLSyntaxError as exc:
+                raise InputError(path, f"{name} is not well-formed XML ({one_line(exc)})"
+                                 ) from None
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+                raise InputError(path, f"corrupt {name} ({one_line(exc)})") from None
+            what = f"{name}: {where}"
+            if rows > limits.max_rows:
+                raise exceeded(path, "max_rows", f"{what} reaches row {rows:,}")
+            if cols > limits.max_columns:
+                raise exceeded(path, "max_columns", f"{what} reaches column {cols:,}")
+            if rows * cols > limits.max_cells:
+                raise exceeded(path, "max_cells", f"{what} spans {rows * cols:,} cells")
+
+
+def _sheet_extent(fh: Any) -> tuple[int, int, str]:
+    """Last row and column any cell or merged range of a sheet reaches, and where."""
+    from lxml import etree
+
+    max_row = max_col = row = col = 0
+    where = "A1"
+    for _, el in etree.iterparse(fh, events=("end",), resolve_entities=False, no_network=True):
+        tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        refs: list[str] = []
+        if tag == "row":
+            row = _int_or(el.get("r"), row)  # a cell without r follows the one before
+            col = 0
+        elif tag == "c":
+            ref = el.get("r")
+            if ref is None:
+                col += 1
+                refs.append(f"{_column_letters(col)}{max(row, 1)}")
+            else:
+                refs.append(ref)
+        elif tag == "mergeCell":
+            refs.extend((el.get("ref") or "").split(":"))
+        for ref in refs:
+            m = _CELL_REF.fullmatch(ref.strip())
+            if m is None:
+                continue
+            r, c = int(m.group(2)), _column_number(m.group(1))
+            if tag == "c":
+                col = c
+            if r > max_row or c > max_col:
+                where = ref if tag == "c" else f"merged range {el.get('ref')}"
+            max_row, max_col = max(max_row, r), max(max_col, c)
+        if tag in ("row", "mergeCell"):
+            el.clear(keep_tail=False)
+            while el.getprevious() is not None:
+                del el.getparent()[0]
+    return max_row, max_col, where
+
+
+def _int_or(text: str | None, previous: int) -> int:
+    return int(text) if text and text.isdigit() and len(text) < 9 else previous + 1
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
+def _worksheet_rows(ws: Any, deadline: Deadline) -> list[_Row]:
     grid: dict[int, list[str]] = {}
     for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if r % 256 == 0:
+            deadline.check()
         grid[r] = [_cell_str(v) for v in values]
     for rng in ws.merged_cells.ranges:
         top = grid.get(rng.min_row)
