@@ -13,7 +13,6 @@ clock times (``SOURCE_DATE_EPOCH`` dates the files that need a date).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import warnings
@@ -24,7 +23,7 @@ from pathlib import Path
 from .analysis import Analysis, analyse
 from .core.document import Corpus
 from .core.errors import InputError
-from .core.io import atomic_write
+from .core.io import atomic_write, file_sha256
 from .exporters import EXPORTERS, SkippedOutput
 from .exporters._common import crosstab_problem
 from .exporters.figures import draw_figures
@@ -52,10 +51,6 @@ def _display_path(path: object) -> str:
         return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return p.name
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build(
@@ -210,6 +205,22 @@ def _export(analysis: Analysis, root: Path, *, lang: str,
     return written, skipped
 
 
+def _codebook_lines(analysis: Analysis) -> list[str]:
+    """README lines: the codebooks with their files' hashes, and how much of the text they coded."""
+    from .learn import FIRST_PASS_NOTE, coverage_summary
+
+    lines = ["", "## Codebooks", "", "| name | title | codes | SHA-256 |", "|---|---|---|---|"]
+    for book in analysis.codebooks:
+        digest = file_sha256(book.path) if book.path else ""
+        lines.append(f"| {book.name} | {book.zh} | {len(book)} | `{digest}` |")
+    coverage = coverage_summary(analysis.coded, codebooks=analysis.codebooks)
+    lines += ["", "## Coding coverage", "", "| codebook | units it applies to | coded | coverage |",
+              "|---|---|---|---|"]
+    lines += [f"| {r.codebook} | {r.n_units} | {r.n_coded} | {r.coverage:.0%} |"
+              for r in coverage.itertuples()]
+    return [*lines, "", FIRST_PASS_NOTE]
+
+
 def _write_readme(path: Path, analysis: Analysis, files: list[str],
                   skipped: list[str]) -> None:
     from .core.version import __version__
@@ -231,10 +242,7 @@ def _write_readme(path: Path, analysis: Analysis, files: list[str],
     if len(corpus.errors):
         lines += ["", "Not readable (see `tables/errors.csv`):", ""]
         lines += [f"- {e['path']}: {e['error']}" for _, e in corpus.errors.iterrows()]
-    lines += ["", "## Codebooks", "", "| name | title | codes | SHA-256 |", "|---|---|---|---|"]
-    for book in analysis.codebooks:
-        digest = _sha256(Path(book.path)) if getattr(book, "path", "") else ""  # type: ignore[attr-defined]
-        lines.append(f"| {book.name} | {book.zh} | {len(book)} | `{digest}` |")  # type: ignore[attr-defined]
+    lines += _codebook_lines(analysis)
     lines += ["", "## Counts", "", "| frame | rows |", "|---|---|"]
     frames = {**analysis.frames(), "documents": corpus.documents}
     lines += [f"| {name} | {len(frames[name])} |" for name in TABLE_FRAMES]
@@ -248,6 +256,7 @@ def _write_readme(path: Path, analysis: Analysis, files: list[str],
     notes = analysis.tests.dropna(subset=["note"]) if "note" in analysis.tests else analysis.tests
     notes = notes[notes["note"].astype(str) != ""] if len(notes) else notes
     notes = notes[notes["crosstab"].isin(published)] if len(notes) else notes
+    notes = notes.drop_duplicates("crosstab") if len(notes) else notes  # one per crosstab
     if len(notes):
         lines += ["", "## Notes on the tests", ""]
         lines += [f"- {r['crosstab']}: {r['note']}" for _, r in notes.iterrows()]

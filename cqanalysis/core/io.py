@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -16,6 +17,7 @@ __all__ = [
     "atomic_path",
     "atomic_write",
     "build_timestamp",
+    "file_sha256",
     "normalize_ooxml",
     "write_csv",
 ]
@@ -120,3 +122,23 @@ def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None 
             info.external_attr = 0o644 << 16
             dst.writestr(info, data, compresslevel=6)
     return target
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks (memory stays flat for any size).
+
+    Raises
+    ------
+    InputError
+        The file cannot be read.
+    """
+    from .errors import InputError
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(path, f"cannot read it to hash it: {exc.strerror or exc}") from None
+    return digest.hexdigest()

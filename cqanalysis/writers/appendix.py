@@ -22,7 +22,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from ..core.errors import InputError
-from ..core.io import atomic_path, build_timestamp
+from ..core.io import atomic_path, build_timestamp, file_sha256
 from ._content import (
     CrosstabLayout,
     SourceTable,
@@ -121,17 +121,6 @@ def _word(key: str, lang: str) -> str:
     return _WORDS[lang][key]
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise InputError(path, f"cannot read source to hash it: {exc.strerror or exc}") from exc
-    return digest.hexdigest()
-
-
 def _source_records(sources: Sequence[Any] | pd.DataFrame) -> list[tuple[str, str, str]]:
     """(doc_id, file name, sha256) per source; the file name only, so no machine path leaks."""
     items = sources.to_dict("records") if isinstance(sources, pd.DataFrame) else list(sources)
@@ -144,12 +133,12 @@ def _source_records(sources: Sequence[Any] | pd.DataFrame) -> list[tuple[str, st
             if not isinstance(sha, str) or not sha:
                 if path is None:
                     raise ValueError(f"source {src!r} has neither sha256 nor path")
-                sha = _sha256_file(path)
+                sha = file_sha256(path)
             doc = src.get("doc_id")
             out.append(("" if doc is None else str(doc), path.name if path else "", sha))
         else:
             path = Path(src)
-            out.append(("", path.name, _sha256_file(path)))
+            out.append(("", path.name, file_sha256(path)))
     return out
 
 
