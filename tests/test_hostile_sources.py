@@ -301,3 +301,14 @@ def test_compressed_pdf_streams_are_measured_without_the_parser():
 
     total, operators = _inflate(raw, 0, 1 << 20, True)
     assert (total, operators) == (40, 20)  # "q Q\n": one space and one newline each
+
+
+def test_text_files_have_their_own_size_limit(tmp_path):
+    path = tmp_path / "long.md"
+    path.write_text("加强协同。\n" * 20, encoding="utf-8")  # 340 bytes
+    small = cq.ParseOptions(limits=Limits(max_text_bytes=300))
+    with pytest.raises(InputError, match="max_text_bytes"):
+        cq.parse(path, options=small)
+    # 20 source lines of one Markdown paragraph
+    assert len(cq.parse(path, options=cq.ParseOptions(limits=Limits(max_text_bytes=400)))
+               .paragraphs) == 1

@@ -26,6 +26,10 @@ class Limits:
     ----------
     max_file_bytes
         Size of the file on disk (200 MiB).
+    max_text_bytes
+        Size of a file read as text: .txt, .md, .csv, .html (32 MiB, about 11 million Chinese
+        characters).  Parsing holds a few objects per line, so memory grows about 15× the
+        text; 32 MiB stays under 1 GB and a minute on a 2-core machine.
     max_unzipped_bytes
         Total uncompressed size of the members of a .docx/.xlsx package, read from the ZIP
         directory before any member is opened (128 MiB).
@@ -58,6 +62,7 @@ class Limits:
     """
 
     max_file_bytes: int = 200 * _MIB
+    max_text_bytes: int = 32 * _MIB
     max_unzipped_bytes: int = 128 * _MIB
     max_zip_entries: int = 10_000
     max_xml_elements: int = 1_000_000

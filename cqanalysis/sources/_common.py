@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -58,6 +57,10 @@ def one_line(text: object, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+#: Files read whole as text, bounded by ``Limits.max_text_bytes``.
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".csv", ".html", ".htm"})
+
+
 def check_file(path: Path, limits: Limits) -> int:
     """Return the size of ``path``; raise :class:`InputError` unless it is a regular file
     with 1 to ``limits.max_file_bytes`` bytes.
@@ -79,22 +82,22 @@ def check_file(path: Path, limits: Limits) -> int:
         raise InputError(path, "empty file (0 bytes)")
     if st.st_size > limits.max_file_bytes:
         raise exceeded(path, "max_file_bytes", f"file too large ({st.st_size:,} bytes)")
+    if path.suffix.lower() in TEXT_SUFFIXES and st.st_size > limits.max_text_bytes:
+        raise exceeded(path, "max_text_bytes", f"text file too large ({st.st_size:,} bytes)")
     return st.st_size
 
 
 def file_sha256(path: Path, limits: Limits) -> str | None:
     """SHA-256 of a regular file within the size limit (empty included), else ``None``."""
+    from ..core.io import file_sha256 as sha256
+
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limits.max_file_bytes:
             return None
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
+        return sha256(path)
+    except (OSError, InputError):
         return None
-    return digest.hexdigest()
 
 
 def check_source(path: Path, kind: str) -> bytes:
