@@ -102,6 +102,25 @@ def test_fallback_counts_only_when_nothing_else_matched():
     assert coded["evidence"].tolist() == ["机制"]
 
 
+def test_context_rule_governs_a_fallback_word():
+    joint = {
+        "id": "joint",
+        "zh": "协同",
+        "en": "Joint",
+        "keywords": ["会商"],
+        "fallback": ["机制"],
+        "context": [{"keywords": ["机制"], "not_near": ["负责"], "window": 6}],
+    }
+    book = Codebook.from_dict(
+        {"name": "toy", "zh": "玩具", "en": "Toy", "fields": ["measure"], "codes": [joint]}
+    )
+    # 机制 (fallback) counts alone but not beside 负责; 会商 is a keyword the rule leaves alone
+    got = _codes(["建立协同机制", "由专班负责完善机制", "由专班负责会商机制"], book)
+    assert got == [{"joint"}, set(), {"joint"}]
+    with pytest.raises(CodebookError, match="not a keyword"):
+        _toy([{"keywords": ["制度"], "near": ["培养"]}])
+
+
 def test_codebook_wide_exclusions_reach_every_code():
     book = Codebook.from_dict(
         {
@@ -261,6 +280,23 @@ def test_context_shown_in_the_frame():
         ("以合力推进项目建设并加大资金投入", "environment.coordination", False),
         ("推进产销对接", "environment.coordination", False),
         ("建立部门联系机制", "environment.coordination", True),
+        # a list of tasks is a work plan; a list of powers is a rule
+        ("推行政府部门权责清单", "environment.law", True),
+        ("制定年度重点任务清单", "environment.law", False),
+        # enforcement is supervision, not legislation
+        ("加强跨区域联合执法", "environment.law", False),
+        ("加强跨区域联合执法", "environment.oversight", True),
+        ("完善企业信用评价", "environment.oversight", True),
+        ("扩大小微企业信用贷款投放", "environment.oversight", False),
+        # spending responsibilities and bodies designated for a task are organisation
+        ("合理划分市县支出责任", "supply.organisation", True),
+        ("合理划分市县支出责任", "environment.fiscal", True),
+        ("指定专门机构承担日常联络", "supply.organisation", True),
+        ("支持科学家领衔重大攻关项目", "supply.personnel", True),
+        ("明确都市圈的发展方向", "environment.planning", True),
+        ("加大对中小企业的支持力度", "environment.fiscal", True),
+        ("加大宣传力度", "environment.fiscal", False),
+        ("推动更多事项网上办、就近办", "supply.public_services", True),
         # a guarantee agency named as the actor is not the fiscal instrument
         ("担保机构要提升服务能力", "environment.fiscal", False),
     ],
@@ -376,4 +412,6 @@ _WRONG = {
     "服务": "supply.public_services",
     "参与": "demand.participation",
     "协调": "environment.coordination",
+    "清单": "environment.law",
+    "执法": "environment.law",
 }
