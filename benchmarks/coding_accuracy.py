@@ -8,7 +8,9 @@ The CSV needs ``text`` and ``gold`` (leaf codes joined by ``;``); ``field`` (def
 micro-averaged and per top-level family, the coverage (share of clauses with at least one
 code) of machine and gold, and the disagreements.  ``--split doc_id`` also reports the
 documents in two halves (odd and even positions in sorted order), to compare a tuning half
-with a held-out half.
+with a held-out half.  ``--learn`` (with ``--split``) simulates the correction loop: keywords
+suggested by ``suggest_keywords`` from half A's gold codes are added unreviewed, and half B is
+scored with the extended codebook (nothing learned is written anywhere).
 """
 
 from __future__ import annotations
@@ -19,10 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from cqanalysis import code_units, load_codebook, machine_agreement
+from cqanalysis import (
+    code_units,
+    extend_codebook,
+    load_codebook,
+    machine_agreement,
+    suggest_keywords,
+)
 
 
-def evaluate(data: pd.DataFrame, codebook: str) -> object:
+def evaluate(data: pd.DataFrame, codebook: object) -> object:
     """Machine versus gold for the rows whose field ``codebook`` applies to."""
     fields = data.get("field", pd.Series("measure", index=data.index)).replace("", "measure")
     data = data[fields.isin(load_codebook(codebook).fields)].reset_index(drop=True)
@@ -38,7 +46,7 @@ def evaluate(data: pd.DataFrame, codebook: str) -> object:
     )
     units["unit_id"] = [f"u{i}" for i in range(len(units))]
     human = units[["unit_id", "text"]].assign(gold=data["gold"].to_numpy())
-    coded = code_units(units, codebook)
+    coded = code_units(units, codebook)  # type: ignore[arg-type]
     return machine_agreement(coded, human, codebook=codebook, codes="gold")
 
 
@@ -57,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--codebook", action="append", help="default: instruments, outcomes")
     parser.add_argument("--split", default=None, help="column to split the rows in two halves by")
     parser.add_argument("--quiet", action="store_true", help="do not list the disagreements")
+    parser.add_argument("--learn", action="store_true", help="learn keywords on half A, score B")
     args = parser.parse_args(argv)
     data = pd.read_csv(args.csv, dtype=str, keep_default_na=False)
     missing = {"text", "gold"} - set(data.columns)
@@ -74,7 +83,25 @@ def main(argv: list[str] | None = None) -> int:
                 part = data[data[args.split].isin(half)].reset_index(drop=True)
                 title = f"{book}, {name}: {len(half)} groups"
                 report(evaluate(part, book), title, show_disagreements=False)
+            if args.learn:
+                learn_on_a(data, args.split, book)
     return 0
+
+
+def learn_on_a(data: pd.DataFrame, split: str, book: str) -> None:
+    """Suggestions from half A's gold codes, added unreviewed; half B scored with them."""
+    groups = sorted(data[split].unique())
+    half_a = data[data[split].isin(groups[0::2])]
+    half_b = data[data[split].isin(groups[1::2])].reset_index(drop=True)
+    fields = load_codebook(book).fields
+    train = half_a[half_a.get("field", "measure").isin(fields)]
+    hints = suggest_keywords(train[["text", "gold"]], book, codes="gold")
+    print(
+        f"\n== {book}: {len(hints)} keywords learned on half A: "
+        + ", ".join(f"{c}:{k}" for c, k in zip(hints["code"], hints["keyword"], strict=True))
+    )
+    extended = extend_codebook(book, hints) if len(hints) else load_codebook(book)
+    report(evaluate(half_b, extended), f"{book}, half B with them", show_disagreements=False)
 
 
 if __name__ == "__main__":

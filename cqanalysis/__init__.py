@@ -81,6 +81,9 @@ _LAZY: dict[str, str] = {
     "suggest_keywords": "cqanalysis.learn",
     "machine_agreement": "cqanalysis.learn",
     "coverage_summary": "cqanalysis.learn",
+    "keyword_patch": "cqanalysis.learn",
+    "extend_codebook": "cqanalysis.learn",
+    "tidy_codings": "cqanalysis.learn",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}

@@ -131,7 +131,7 @@ class Code:
     regex
         Regular expressions (searched in the :func:`match_key` form of the text).
     context
-        :class:`ContextRule` s deciding when some of the keywords count.
+        :class:`ContextRule` s deciding when some of the keywords (or fallback words) count.
     fallback
         Weak keywords (:func:`match_key` form): they count only when no other code of the
         codebook matched the unit (a generic word such as 机制 says little beside a
@@ -502,10 +502,12 @@ def _build(data: Any, path: str) -> Codebook:
                     path, f"regex {pattern!r} matches the empty string", code=code_id
                 )
             patterns.append(compiled)
-        context = _context(entry.get("context"), keywords, path, code_id)
         fallback = _keys(
             _strings(entry.get("fallback"), "fallback", path, code_id), "fallback", path, code_id
         )
+        # a context rule may govern a fallback word too (协调 beside 负责 is a task, not a
+        # mechanism, even when nothing else matched)
+        context = _context(entry.get("context"), (*keywords, *fallback), path, code_id)
         description = entry.get("description") or ""
         if not isinstance(description, str):
             raise CodebookError(path, "'description' must be a string", code=code_id)

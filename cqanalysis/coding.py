@@ -271,11 +271,13 @@ def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:
 
 
 def _fallback_hits(key: str, n: int, code: Code) -> list[_Hit]:
+    rules = code.rules
     found: list[_Hit] = [
         (s, s + len(kw), n, kw, None)
         for kw in code.fallback
         if kw in key
         for s in _find_all(key, kw)
+        if all(rule.admits(key, s, s + len(kw)) for rule in rules.get(kw, ()))
     ]
     return _unexcluded(key, code, found)
 

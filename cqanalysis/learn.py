@@ -10,7 +10,9 @@ coders who check it:
 * :func:`suggest_keywords` proposes character n-grams that separate each code in human-coded
   text, with their precision, recall and counts, and :func:`keyword_patch` writes them as a
   YAML patch for review; :func:`extend_codebook` applies reviewed suggestions;
-* :func:`coverage_summary` states, per codebook, how many units were coded.
+* :func:`coverage_summary` states, per codebook, how many units were coded;
+* :func:`tidy_codings` turns answers kept one row per unit (a column per coder, several codes
+  joined by "；") into the tidy frame :func:`cqanalysis.read_coding_sheets` returns.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "keyword_patch",
     "machine_agreement",
     "suggest_keywords",
+    "tidy_codings",
 ]
 
 #: The sentence reports print under dictionary-coded tables.
@@ -486,3 +489,75 @@ def coverage_summary(
             )
         )
     return pd.DataFrame(rows)
+
+
+def tidy_codings(
+    wide: pd.DataFrame,
+    *,
+    coders: Sequence[str],
+    key: Sequence[str],
+    sep: str = "；",
+    codebooks: Any = None,
+) -> pd.DataFrame:
+    """Answers kept one row per unit, a column per coder, as one row per unit × coder × code.
+
+    Parameters
+    ----------
+    wide
+        One row per unit: the ``key`` columns and a column per coder holding that coder's
+        codes joined by ``sep`` (a blank cell: not coded; ``"none"``: no code applies).
+    coders
+        The coder columns, in order.
+    key
+        The unit key columns (e.g. doc_id, table_id, row_no, field, clause_no).
+    sep
+        What joins several codes in a cell.
+    codebooks
+        Codebooks the codes belong to (default: the shipped ones).  Each code's codebook is
+        looked up by its id; ``"none"`` goes to the first codebook whose ``fields`` include
+        the unit's ``field``.
+
+    Returns
+    -------
+    DataFrame
+        The key columns, ``coder``, ``codebook``, ``code``: the shape of
+        :func:`cqanalysis.read_coding_sheets`, ready for :func:`cqanalysis.agreement_report`,
+        :func:`machine_agreement` and :func:`suggest_keywords`.  Rows come unit by unit, coders
+        in the given order, codes in the order written.
+
+    Raises
+    ------
+    ValueError
+        A missing column, or a code of no codebook (named with its unit and coder).
+    """
+    missing = [c for c in (*key, *coders) if c not in wide.columns]
+    if missing:
+        raise ValueError(f"tidy_codings: no column(s) {', '.join(map(str, missing))}")
+    books = resolve_codebooks(codebooks)
+    book_of = {c.id: b.name for b in reversed(books) for c in b}
+    records = []
+    for unit in wide[[*key, *coders]].itertuples(index=False, name=None):
+        keys, cells = unit[: len(key)], unit[len(key) :]
+        field = dict(zip(key, keys, strict=True)).get("field")
+        for coder, cell in zip(coders, cells, strict=True):
+            for code in _cell_codes(cell, sep):
+                book = book_of.get(code) or _none_book(code, field, books)
+                if book is None:
+                    raise ValueError(
+                        f"tidy_codings: code {code!r} of coder {coder!r} at {keys} "
+                        "is in no codebook"
+                    )
+                records.append((*keys, coder, book, code))
+    return pd.DataFrame(records, columns=[*key, "coder", "codebook", "code"])
+
+
+def _cell_codes(cell: Any, sep: str) -> list[str]:
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+        return []
+    return [c.strip() for c in str(cell).split(sep) if c.strip()]
+
+
+def _none_book(code: str, field: Any, books: Sequence[Codebook]) -> str | None:
+    if code != "none":
+        return None
+    return next((b.name for b in books if field in b.fields), None)

@@ -718,7 +718,6 @@ NB05: list[Cell] = [
     import pandas as pd
 
     import cqanalysis as cq
-    from cqanalysis.codingsheet import SHEET_CODING
 
     pd.set_option("display.max_colwidth", 30)
     doc = cq.parse("{SEED}")
@@ -756,7 +755,7 @@ NB05: list[Cell] = [
     sorted(p.name for p in out.glob("*.xlsx"))
     """),
     code("""
-    pd.read_excel(out / "编码表_学生A.xlsx", sheet_name=SHEET_CODING).head(4)
+    pd.read_excel(out / "编码表_学生A.xlsx", sheet_name="编码 coding").head(4)
     """),
     md("""
     ## 3. 两位学生的编码（模拟）· The two students' coding (simulated)
@@ -799,21 +798,15 @@ NB05: list[Cell] = [
     answers.head(3)
     """),
     md("""
-    把“每个单位一行”的答卷整理成整洁的长格式（这正是 `read_coding_sheets` 返回的形状），再加上词典编
-    码作为第三位“编码员”。
-    We reshape the one-row-per-unit answers into the tidy long form `read_coding_sheets` returns,
-    and add the dictionary coding as a third “coder”.
+    `cq.tidy_codings` 把“每个单位一行、每位学生一列”的答卷整理成整洁的长格式（`read_coding_sheets`
+    返回的形状，每个编码所属的编码表按编码查出），再加上词典编码作为第三位“编码员”。
+    `cq.tidy_codings` turns the one-row-per-unit answers (a column per student) into the tidy
+    long form `read_coding_sheets` returns (each code's codebook looked up from the code), and
+    we add the dictionary coding as a third “coder”.
     """),
     code("""
     key = ["doc_id", "table_id", "row_no", "field", "clause_no"]
-    students = (
-        answers.melt(id_vars=key, value_vars=["学生A", "学生B"], var_name="coder",
-                     value_name="code")
-        .assign(code=lambda d: d["code"].str.split("；"),
-                codebook=lambda d: d["field"].map({"measure": "instruments",
-                                                   "outcome": "outcomes"}))
-        .explode("code")
-    )
+    students = cq.tidy_codings(answers, coders=["学生A", "学生B"], key=key, sep="；")
     dictionary = (
         analysis.coded.query("table_id == '5.2.1' and codebook in ['instruments', 'outcomes']")
         .assign(coder="词典")
@@ -923,7 +916,115 @@ NB05: list[Cell] = [
       sharper criterion.
     """),
     md("""
-    ## 6. 练习 · Exercises
+    ## 6. 纠错循环 · The correction loop: learning keywords from corrections
+
+    词典先给第 5.2–5.6 节全部措施分句编码（第一遍），两位学生逐条核对，只写下要改的分句；两人不一致
+    的分句协商出一个结果（“协商”列）。**这些更正同样是为本笔记本虚构的（模拟）。**
+
+    The dictionary codes every measure clause of sections 5.2–5.6 (a first pass); two students
+    check it and write down only the clauses they would change, and settle the clauses they
+    disagree on (column 协商, reconciled). **These corrections are made up for this notebook
+    (simulated).**
+    """),
+    code("""
+    clauses = analysis.clauses.query("field == 'measure' and section_no >= '5.2'")
+    machine = cq.code_units(cq.coding_units(clauses), "instruments")
+    corrections = pd.DataFrame(
+        [  # table_id, row_no, clause_no, 学生A, 学生B, 协商 (reconciled)
+            ("5.2.1", 1, 2, "supply.organisation", "environment.law", "supply.organisation"),
+            ("5.2.1", 5, 2, "environment.fiscal；environment.coordination",
+             "environment.fiscal；environment.coordination",
+             "environment.fiscal；environment.coordination"),
+            ("5.3.1", 2, 1, "environment.law；environment.coordination",
+             "environment.law；environment.coordination",
+             "environment.law；environment.coordination"),
+            ("5.6.1", 3, 2, "supply.personnel；environment.coordination", "supply.personnel",
+             "supply.personnel；environment.coordination"),
+            ("5.6.1", 5, 1, "demand.participation", "demand.participation",
+             "demand.participation"),
+        ],
+        columns=["table_id", "row_no", "clause_no", "学生A", "学生B", "协商"],
+    )
+    # a clause nobody corrected keeps the dictionary's codes
+    review = cq.unit_codes(machine).rename(columns={"instruments": "词典"})
+    review = review.merge(corrections, on=["table_id", "row_no", "clause_no"], how="left")
+    for column in ("学生A", "学生B", "协商"):
+        review[column] = review[column].fillna(review["词典"])
+    corrected = (review["学生A"] != review["词典"]) | (review["学生B"] != review["词典"])
+    review.loc[corrected, ["text", "词典", "学生A", "学生B", "协商"]]
+    """),
+    md("""
+    两位学生之间的一致性（`cq.agreement_report`），以及词典与每位学生、与协商结果的比较
+    （`cq.machine_agreement`：每个编码的查准率 precision、查全率 recall、F1 和 κ）。
+    Agreement between the students (`cq.agreement_report`), and the dictionary against each
+    student and against the reconciled codes (`cq.machine_agreement`: precision, recall, F1 and
+    κ per code).
+    """),
+    code("""
+    checked = cq.tidy_codings(review, coders=["学生A", "学生B"], key=key)
+    cq.agreement_report(checked, codebooks=books[:1]).query("scope == 'overall'")[
+        ["n_units", "percent_agreement", "kappa", "alpha"]].round(3)
+    """),
+    code("""
+    micro = ["n_units", "tp", "fp", "fn", "precision", "recall", "f1"]
+    pd.concat({
+        coder: cq.machine_agreement(machine, review, codes=coder).summary.set_index("scope")
+        .loc[["micro"], micro]
+        for coder in ("学生A", "学生B", "协商")
+    }).round(3)
+    """),
+    md("""
+    `cq.suggest_keywords` 在词典漏编的分句里找能把它们找回来的字串（2–4 字），并在所有已编码的分句上
+    计算查准率；`cq.keyword_patch` 把建议写成供审阅的 YAML 补丁。
+    `cq.suggest_keywords` looks for 2–4-character strings that would catch the clauses the
+    dictionary missed, scored on every checked clause; `cq.keyword_patch` writes them as a YAML
+    patch to review.
+    """),
+    code("""
+    hints = cq.suggest_keywords(review, "instruments", codes="协商")
+    print(cq.keyword_patch(hints))
+    """),
+    md("""
+    接受建议后用 `cq.extend_codebook` 得到扩充的编码表（随包的文件不变），重新编码，看哪些分句变了、
+    与协商结果的一致性变化多少。`cq.coverage_summary` 报告覆盖率并附上“第一遍”说明，可直接放在表注
+    里。
+    Accepting the suggestion, `cq.extend_codebook` gives an extended codebook (the shipped file
+    is unchanged); we recode, see which clauses changed and how agreement with the reconciled
+    codes moved. `cq.coverage_summary` reports coverage with the first-pass note for captions.
+    """),
+    code("""
+    extended = cq.extend_codebook("instruments", hints.query("keyword == '共同'"))
+    recoded = cq.code_units(cq.coding_units(clauses), extended)
+    before = cq.unit_codes(machine).set_index("unit_id")
+    after = cq.unit_codes(recoded).set_index("unit_id")
+    changed = before["instruments"] != after["instruments"]
+    pd.DataFrame({"text": before["text"], "before": before["instruments"],
+                  "after": after["instruments"]})[changed].reset_index(drop=True)
+    """),
+    code("""
+    pd.concat({
+        "before": cq.machine_agreement(machine, review, codes="协商").summary,
+        "after": cq.machine_agreement(recoded, review, codes="协商", codebook=extended).summary,
+    }).query("scope == 'micro'")[micro].round(3)
+    """),
+    code("""
+    summary = cq.coverage_summary(recoded, codebooks=[extended])
+    print(summary[["codebook", "n_units", "n_coded", "coverage"]].to_string(index=False))
+    print(summary["note"].iloc[0])
+    """),
+    md("""
+    **讨论 · Discussion.** “共同”在随包编码表里是 *fallback*（只有别的词都没命中时才算协调），因为
+    “共同”常常只是修饰语。学生的更正说明，在“共同制定”“共同吸引”里它正是跨辖区协作本身。接受前要想：
+    这个词在别的文本里也这样用吗？两条更正就够吗？建议只是建议，由人决定，并记录编码表的版本。
+
+    **Discussion.** In the shipped codebook 共同 is a *fallback* word (coordination only when
+    nothing else matched), because it is often just a modifier. The students' corrections say
+    that in 共同制定 and 共同吸引 it is the cross-jurisdictional cooperation itself. Before
+    accepting, ask: is the word used like this in other texts too, and are two corrections
+    enough? A suggestion only proposes; a person decides, and records the codebook's version.
+    """),
+    md("""
+    ## 7. 练习 · Exercises
 
     **练习 1.** 只看政策工具：两位学生在几个措施分句上完全一致？
     用 `cq.coding_matrix` 和 `cq.percent_agreement` 计算。

@@ -102,6 +102,25 @@ def test_fallback_counts_only_when_nothing_else_matched():
     assert coded["evidence"].tolist() == ["机制"]
 
 
+def test_context_rule_governs_a_fallback_word():
+    joint = {
+        "id": "joint",
+        "zh": "协同",
+        "en": "Joint",
+        "keywords": ["会商"],
+        "fallback": ["机制"],
+        "context": [{"keywords": ["机制"], "not_near": ["负责"], "window": 6}],
+    }
+    book = Codebook.from_dict(
+        {"name": "toy", "zh": "玩具", "en": "Toy", "fields": ["measure"], "codes": [joint]}
+    )
+    # 机制 (fallback) counts alone but not beside 负责; 会商 is a keyword the rule leaves alone
+    got = _codes(["建立协同机制", "由专班负责完善机制", "由专班负责会商机制"], book)
+    assert got == [{"joint"}, set(), {"joint"}]
+    with pytest.raises(CodebookError, match="not a keyword"):
+        _toy([{"keywords": ["制度"], "near": ["培养"]}])
+
+
 def test_codebook_wide_exclusions_reach_every_code():
     book = Codebook.from_dict(
         {
@@ -198,7 +217,8 @@ def test_context_shown_in_the_frame():
         ("推进政务信息系统互联互通", "supply.information", True),
         ("推进供水管网互联互通", "supply.information", False),
         # fallback: platform, website and hospital words count only when nothing else does
-        ("建设统一的政务服务平台", "supply.information", False),
+        ("依托平台加强监管", "supply.information", False),
+        ("建设统一的政务服务平台", "supply.information", True),
         ("完善平台功能", "supply.information", True),
         ("将医院运行情况纳入绩效考核", "supply.public_services", False),
         ("支持三甲医院建设分院", "supply.public_services", True),
@@ -215,6 +235,70 @@ def test_context_shown_in_the_frame():
         # a law named in book-title marks
         ("加快出台《区域合作促进法》", "environment.law", True),
         ("推动区域协同立法", "environment.law", True),
+        # a law cited as the ground of an action is its topic; made or revised, the instrument
+        ("加快修订相关地方性法规", "environment.law", True),
+        ("依照有关法规做好登记工作", "environment.law", False),
+        ("开展法律援助进社区活动", "environment.law", False),
+        ("全面清理现行规范性文件", "environment.law", True),
+        ("做好规范性文件合法性审核", "environment.law", False),
+        ("研究制定异地就医结算管理办法", "environment.law", True),
+        ("创新工作办法", "environment.law", False),
+        ("明确各级政府的管理责任", "environment.law", True),
+        ("抓好各项任务落实责任到人", "environment.law", False),
+        ("严格遵守法定程序", "environment.law", True),
+        ("简化办事程序", "environment.law", False),
+        ("建立区域环境治理协作制度", "environment.law", False),
+        ("建立区域环境治理协作制度", "environment.coordination", True),
+        # supervision or coordination listed among a body's functions is organisation
+        ("工作专班负责组织、协调、督促各项任务", "environment.oversight", False),
+        ("工作专班负责组织、协调、督促各项任务", "environment.coordination", False),
+        ("加强对项目建设的督促检查", "environment.oversight", True),
+        ("建立人才评价机制", "environment.oversight", False),
+        ("建立人才评价机制", "supply.personnel", True),
+        ("开展年度绩效评价", "environment.oversight", True),
+        ("市场监管部门要主动对接", "environment.oversight", False),
+        # 就业 is a public service where jobs are found for people
+        ("为高校毕业生提供就业指导", "supply.public_services", True),
+        ("允许外籍人员在华就业", "supply.public_services", False),
+        ("减免企业失业保险费", "supply.public_services", False),
+        ("减免企业失业保险费", "environment.fiscal", True),
+        ("按时足额发放失业保险金", "supply.public_services", True),
+        ("明确基本公共服务支出责任", "supply.public_services", False),
+        ("引导社会力量参与公共服务", "supply.public_services", False),
+        ("推动产业健康发展", "supply.public_services", False),
+        ("完善老年人关爱服务", "supply.public_services", True),
+        # participation: the public consulted, students are not advisers, regions not society
+        ("广泛听取公众意见", "demand.participation", True),
+        ("向公众发布预警信息", "demand.participation", False),
+        ("简化高校毕业生落户手续", "demand.participation", False),
+        ("在各省、自治区设立分中心", "demand.participation", False),
+        ("设立政策咨询热线", "demand.participation", False),
+        ("开展决策咨询", "demand.participation", True),
+        # coordination: harmony as an outcome and generic joint words are not a mechanism
+        ("促进城乡协调发展", "environment.coordination", False),
+        ("形成工作合力", "environment.coordination", True),
+        ("以合力推进项目建设并加大资金投入", "environment.coordination", False),
+        ("推进产销对接", "environment.coordination", False),
+        ("建立部门联系机制", "environment.coordination", True),
+        # a list of tasks is a work plan; a list of powers is a rule
+        ("推行政府部门权责清单", "environment.law", True),
+        ("制定年度重点任务清单", "environment.law", False),
+        # enforcement is supervision, not legislation
+        ("加强跨区域联合执法", "environment.law", False),
+        ("加强跨区域联合执法", "environment.oversight", True),
+        ("完善企业信用评价", "environment.oversight", True),
+        ("扩大小微企业信用贷款投放", "environment.oversight", False),
+        # spending responsibilities and bodies designated for a task are organisation
+        ("合理划分市县支出责任", "supply.organisation", True),
+        ("合理划分市县支出责任", "environment.fiscal", True),
+        ("指定专门机构承担日常联络", "supply.organisation", True),
+        ("支持科学家领衔重大攻关项目", "supply.personnel", True),
+        ("明确都市圈的发展方向", "environment.planning", True),
+        ("加大对中小企业的支持力度", "environment.fiscal", True),
+        ("加大宣传力度", "environment.fiscal", False),
+        ("推动更多事项网上办、就近办", "supply.public_services", True),
+        # a guarantee agency named as the actor is not the fiscal instrument
+        ("担保机构要提升服务能力", "environment.fiscal", False),
     ],
 )
 def test_shipped_rules(text, code, expected):
@@ -319,4 +403,15 @@ _WRONG = {
     "机构": "supply.organisation",
     "制度": "environment.law",
     "专家": "demand.participation",
+    # round 2: topic words that are not the instrument
+    "法规": "environment.law",
+    "办法": "environment.law",
+    "监督": "environment.oversight",
+    "评价": "environment.oversight",
+    "就业": "supply.public_services",
+    "服务": "supply.public_services",
+    "参与": "demand.participation",
+    "协调": "environment.coordination",
+    "清单": "environment.law",
+    "执法": "environment.law",
 }
