@@ -456,78 +456,92 @@ def _build(data: Any, path: str) -> Codebook:
     entries = data.get("codes")
     if not isinstance(entries, list) or not entries:
         raise CodebookError(path, "'codes' must be a non-empty list")
-
     raw: list[dict[str, Any]] = []
-    seen: set[str] = set()
     for n, entry in enumerate(entries, start=1):
-        if not isinstance(entry, Mapping):
-            raise CodebookError(path, f"code entry {n} is not a mapping")
-        code_id = entry.get("id")
-        if not isinstance(code_id, str) or not code_id.strip() or _WS.search(code_id):
-            shown = f" (got {code_id!r}; quote numeric ids)" if code_id is not None else ""
-            raise CodebookError(path, f"code entry {n}: 'id' must be a string{shown}")
-        if code_id in seen:
-            raise CodebookError(path, "duplicate id", code=code_id)
-        seen.add(code_id)
-        bad = sorted(set(entry) - _CODE_KEYS, key=str)
-        if bad:
-            raise CodebookError(path, f"unknown key(s) {', '.join(map(repr, bad))}", code=code_id)
-        parent = entry.get("parent")
-        if parent is not None and not isinstance(parent, str):
-            raise CodebookError(path, "'parent' must be a code id", code=code_id)
-        fields = _fields(entry.get("fields"), path, code_id) or default_fields
-        if not fields:
-            raise CodebookError(
-                path, "no fields (set 'fields' on the codebook or the code)", code=code_id
-            )
-        keywords = _keys(
-            _strings(entry.get("keywords"), "keywords", path, code_id), "keyword", path, code_id
+        code = _code_entry(entry, n, path, default_fields, shared_exclude)
+        if any(r["id"] == code["id"] for r in raw):
+            raise CodebookError(path, "duplicate id", code=code["id"])
+        raw.append(code)
+    codes = _code_tree(raw, path)
+    references = data.get("references")
+    if isinstance(references, str):
+        references = [references]
+    return Codebook(
+        name=name.strip(),
+        zh=_label(data, "zh", path, None),
+        en=_label(data, "en", path, None),
+        fields=default_fields or tuple(dict.fromkeys(f for c in codes for f in c.fields)),
+        codes=tuple(codes),
+        rationale=" ".join(str(data.get("rationale") or "").split()),
+        references=_strings(references, "references", path, None),
+        version=str(data.get("version") or ""),
+        path=path,
+    )
+
+
+def _code_entry(entry: Any, n: int, path: str, default_fields: tuple[str, ...],
+                shared_exclude: tuple[str, ...]) -> dict[str, Any]:
+    """The validated fields of code entry ``n`` (1-based) of a codebook file."""
+    if not isinstance(entry, Mapping):
+        raise CodebookError(path, f"code entry {n} is not a mapping")
+    code_id = entry.get("id")
+    if not isinstance(code_id, str) or not code_id.strip() or _WS.search(code_id):
+        shown = f" (got {code_id!r}; quote numeric ids)" if code_id is not None else ""
+        raise CodebookError(path, f"code entry {n}: 'id' must be a string{shown}")
+    bad = sorted(set(entry) - _CODE_KEYS, key=str)
+    if bad:
+        raise CodebookError(path, f"unknown key(s) {', '.join(map(repr, bad))}", code=code_id)
+    parent = entry.get("parent")
+    if parent is not None and not isinstance(parent, str):
+        raise CodebookError(path, "'parent' must be a code id", code=code_id)
+    fields = _fields(entry.get("fields"), path, code_id) or default_fields
+    if not fields:
+        raise CodebookError(
+            path, "no fields (set 'fields' on the codebook or the code)", code=code_id
         )
-        exclude = _keys(
-            _strings(entry.get("exclude"), "exclude", path, code_id),
-            "exclude phrase",
-            path,
-            code_id,
-        )
-        exclude = tuple(dict.fromkeys([*exclude, *shared_exclude]))
-        regex = _strings(entry.get("regex"), "regex", path, code_id)
-        patterns = []
-        for pattern in regex:
-            try:
-                compiled = re.compile(pattern)
-            except re.error as exc:
-                raise CodebookError(path, f"bad regex {pattern!r}: {exc}", code=code_id) from None
-            if compiled.search("") is not None:
-                raise CodebookError(
-                    path, f"regex {pattern!r} matches the empty string", code=code_id
-                )
-            patterns.append(compiled)
-        fallback = _keys(
-            _strings(entry.get("fallback"), "fallback", path, code_id), "fallback", path, code_id
-        )
+
+    def words(key: str, what: str) -> tuple[str, ...]:
+        return _keys(_strings(entry.get(key), key, path, code_id), what, path, code_id)
+
+    keywords, fallback = words("keywords", "keyword"), words("fallback", "fallback")
+    regex = _strings(entry.get("regex"), "regex", path, code_id)
+    description = entry.get("description") or ""
+    if not isinstance(description, str):
+        raise CodebookError(path, "'description' must be a string", code=code_id)
+    return dict(
+        id=code_id,
+        zh=_label(entry, "zh", path, code_id),
+        en=_label(entry, "en", path, code_id),
+        description=" ".join(description.split()),
+        parent=parent,
+        fields=fields,
+        keywords=keywords,
+        regex=regex,
+        exclude=tuple(dict.fromkeys([*words("exclude", "exclude phrase"), *shared_exclude])),
+        patterns=_patterns(regex, path, code_id),
         # a context rule may govern a fallback word too (协调 beside 负责 is a task, not a
         # mechanism, even when nothing else matched)
-        context = _context(entry.get("context"), (*keywords, *fallback), path, code_id)
-        description = entry.get("description") or ""
-        if not isinstance(description, str):
-            raise CodebookError(path, "'description' must be a string", code=code_id)
-        raw.append(
-            dict(
-                id=code_id,
-                zh=_label(entry, "zh", path, code_id),
-                en=_label(entry, "en", path, code_id),
-                description=" ".join(description.split()),
-                parent=parent,
-                fields=fields,
-                keywords=keywords,
-                regex=regex,
-                exclude=exclude,
-                patterns=tuple(patterns),
-                context=context,
-                fallback=fallback,
-            )
-        )
+        context=_context(entry.get("context"), (*keywords, *fallback), path, code_id),
+        fallback=fallback,
+    )
 
+
+def _patterns(regex: tuple[str, ...], path: str, code_id: str) -> tuple[re.Pattern[str], ...]:
+    """The compiled regular expressions of a code; none may match the empty string."""
+    patterns = []
+    for pattern in regex:
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise CodebookError(path, f"bad regex {pattern!r}: {exc}", code=code_id) from None
+        if compiled.search("") is not None:
+            raise CodebookError(path, f"regex {pattern!r} matches the empty string", code=code_id)
+        patterns.append(compiled)
+    return tuple(patterns)
+
+
+def _code_tree(raw: list[dict[str, Any]], path: str) -> list[Code]:
+    """Codes with their depth, after checking parents, leaves and labels."""
     by_id = {r["id"]: r for r in raw}
     for r in raw:
         if r["parent"] is not None and r["parent"] not in by_id:
@@ -545,7 +559,6 @@ def _build(data: Any, path: str) -> Codebook:
                     path, f"{lang} label {r[lang]!r} also used by {other!r}", code=r["id"]
                 )
             labels[r[lang]] = r["id"]
-
     codes = []
     for r in raw:
         depth, node, visited = 1, r, {r["id"]}
@@ -556,21 +569,7 @@ def _build(data: Any, path: str) -> Codebook:
             visited.add(node["id"])
             depth += 1
         codes.append(Code(depth=depth, **r))
-
-    references = data.get("references")
-    if isinstance(references, str):
-        references = [references]
-    return Codebook(
-        name=name.strip(),
-        zh=_label(data, "zh", path, None),
-        en=_label(data, "en", path, None),
-        fields=default_fields or tuple(dict.fromkeys(f for c in codes for f in c.fields)),
-        codes=tuple(codes),
-        rationale=" ".join(str(data.get("rationale") or "").split()),
-        references=_strings(references, "references", path, None),
-        version=str(data.get("version") or ""),
-        path=path,
-    )
+    return codes
 
 
 # -------------------------------------------------- codebooks of any shape as frames

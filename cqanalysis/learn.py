@@ -326,48 +326,35 @@ def suggest_keywords(
     book = load_codebook(codebook)
     train = _training_frame(human, book, text, codes)
     keys = [match_key(t) for t in train["text"]]
-    units = pd.DataFrame(
-        {
-            "doc_id": "train",
-            "table_id": "",
-            "row_no": 0,
-            "field": book.fields[0],
-            "clause_no": range(len(keys)),
-            "text": train["text"],
-        }
-    )
-    machine = code_units(units, book)
-    machine["unit_id"] = machine["clause_no"]
-    found = machine.dropna(subset=["code"]).groupby("unit_id")["code"].agg(frozenset)
-    grams = [_grams(k, sizes) for k in keys]
+    found = _machine_codes(keys, train["text"], book)
+    support: dict[str, list[int]] = {}  # gram → the units whose text holds it
+    for i, key in enumerate(keys):
+        for gram in _grams(key, sizes):
+            support.setdefault(gram, []).append(i)
     rows = []
     for code in (c for c in book if c.keywords or c.patterns):
         has = [code.id in s for s in train["codes"]]
         missed = {i for i, h in enumerate(has) if h and code.id not in found.get(i, frozenset())}
         if not missed:
             continue
-        support: dict[str, list[int]] = {}
-        for i, gs in enumerate(grams):
-            for g in gs:
-                support.setdefault(g, []).append(i)
-        n_code = sum(has)
         candidates = {}
-        for g, where in support.items():
+        for gram, where in support.items():
             pos = sum(has[i] for i in where)
             if pos / len(where) >= min_precision and len(missed.intersection(where)) >= min_units:
-                candidates[g] = (set(where), pos, len(where) - pos)
-        rows += _greedy(book.name, code.id, candidates, missed, n_code, top)
-    columns = [
-        "codebook",
-        "code",
-        "keyword",
-        "n_missed",
-        "n_units",
-        "n_other",
-        "precision",
-        "recall",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+                candidates[gram] = (set(where), pos, len(where) - pos)
+        rows += _greedy(book.name, code.id, candidates, missed, sum(has), top)
+    return pd.DataFrame(rows, columns=["codebook", "code", "keyword", "n_missed", "n_units",
+                                       "n_other", "precision", "recall"])
+
+
+def _machine_codes(keys: Sequence[str], texts: pd.Series, book: Codebook) -> pd.Series:
+    """Unit number → the codes the codebook gives it now."""
+    units = pd.DataFrame({"doc_id": "train", "table_id": "", "row_no": 0,
+                          "field": book.fields[0], "clause_no": range(len(keys)),
+                          "text": texts})
+    machine = code_units(units, book)
+    machine["unit_id"] = machine["clause_no"]
+    return machine.dropna(subset=["code"]).groupby("unit_id")["code"].agg(frozenset)
 
 
 def _greedy(

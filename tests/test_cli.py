@@ -125,7 +125,7 @@ def test_build_reports_one_line_per_step_when_not_on_a_terminal(tmp_path):
     steps = [line.removeprefix("cqanalysis build: ") for line in lines
              if line.startswith("cqanalysis build: ")]
     assert steps[:-1] == ["parse", "analyse", "tables", "crosstabs", "figures", "appendix",
-                          "word", "latex", "publish"]
+                          "word", "word_document", "latex", "qda_tables", "qdpx", "publish"]
     assert steps[-1].startswith("built ") and "skipped" in steps[-1]
     warnings = [line for line in lines if line.startswith("cqanalysis: warning: skipped ")]
     assert "cqanalysis: warning: skipped figure 图4_编码共现网络: no table row is coded with a " \

@@ -19,7 +19,6 @@ LIMIT = 80
 
 #: Functions over the limit when it was introduced: qualified name → length in lines then.
 ALLOWED: dict[str, int] = {
-    "cqanalysis.codebook._build": 119,
     "cqanalysis.coding.code_units": 83,
     "cqanalysis.codingsheet.write_coding_sheet": 187,
     "cqanalysis.crosstabs.crosstab": 166,
