@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.errors import ParseError
 from ..core.text import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
+from .layout import Layout, group_rows, layout_from_header
 from .lexer import (
     CAPTION,
     FURNITURE,
@@ -27,6 +28,7 @@ from .lexer import (
     PARAGRAPH,
     RUNNING_HEADER,
     TABLE_RULE,
+    UNRECOGNISED,
     VIEWER,
     Token,
     header_roles,
@@ -78,6 +80,7 @@ class _Table:
     roles: list[str | None] = field(default_factory=list)
     header_line: int | None = None
     rows: list[_Row] = field(default_factory=list)
+    layout: Layout | None = None  # a fixed-width table (pdftotext -layout)
 
 
 @dataclass(eq=False)
@@ -165,6 +168,9 @@ class _Assembler:
                 self.add_residue(token.block.line, token.stripped, "viewer_artifact",
                                  token.block.page, partial=True)
             kind = token.kind
+            if kind == UNRECOGNISED and self.table is not None and \
+                    self.table.layout is not None and self.layout_line(token):
+                continue  # a lone "”" wrapped onto its own line inside a fixed-width table
             if kind in FURNITURE:
                 self.add_residue(token.block.line, token.block.text.strip(), kind,
                                  token.block.page)
@@ -559,8 +565,63 @@ class _Assembler:
         table.header_line = token.block.line
         table.pipe = token.pipe
         table.source_table = token.block.table
+        if token.block.cells is None and not token.pipe and "\t" not in token.block.text:
+            table.layout = layout_from_header(token.block.text, self.body_after_header())
         self.table = table
         return True
+
+    def body_after_header(self) -> list[str]:
+        """The raw lines after a table's header up to a blank line (a page break aside), a
+        caption or a heading: the lines a fixed-width table may span."""
+        raws: list[str] = []
+        last = self.tokens[self.index].block
+        for token in self.tokens[self.index + 1:self.index + 400]:
+            block = token.block
+            if token.kind in FURNITURE:
+                continue
+            if token.kind == CAPTION or (token.kind == HEADING and token.style in _INTRINSIC):
+                break
+            if block.line > last.line + 1 and block.page == last.page and \
+                    not self.adjacent(last.line, block.line):
+                break
+            raws.append(block.text)
+            last = block
+        return raws
+
+    def layout_line(self, token: Token) -> bool:
+        """A line of an open fixed-width table; ``False`` ends the table.
+
+        The line must follow the table's last line with no blank line between (blank lines
+        around a page break aside), and every text run on it must fit a column.
+        """
+        table = self.table
+        assert table is not None and table.layout is not None
+        layout, block = table.layout, token.block
+        if block.cells is not None or token.pipe or "\t" in block.text or \
+                (token.kind == HEADING and token.style in _INTRINSIC):
+            return False
+        last_line, last_page = (layout.lines[-1][:2] if layout.lines
+                                else (table.header_line or 0, block.page))
+        if not self.adjacent(last_line, block.line) and block.page == last_page:
+            return False
+        cols = layout.columns(block.text)
+        if cols is None:
+            return False
+        n = len(table.header)
+        if len(cols) == n and tuple(norm_key(cols[j]) for j in range(n)) == table.header_key:
+            self.add_residue(block.line, block.text.strip(), "repeated_header", block.page)
+            return True
+        layout.lines.append((block.line, block.page, cols))
+        return True
+
+    def close_layout(self, table: _Table) -> None:
+        """Turn a fixed-width table's lines into rows (see :func:`group_rows`)."""
+        layout = table.layout
+        if layout is None or not layout.lines:
+            return
+        for cells, line, line_end, page in group_rows(layout.lines, len(table.header)):
+            table.rows.append(_Row(cells, line, line_end, page))
+        layout.lines.clear()
 
     def header_marked(self, token: Token) -> bool:
         """Whether the source marks the line as a header (a Markdown table's rule follows it).
@@ -593,6 +654,8 @@ class _Assembler:
         """Handle a line while a table is open; ``False`` closes the table."""
         table = self.table
         assert table is not None
+        if table.layout is not None:
+            return self.layout_line(token)
         block = token.block
         if token.kind == HEADING and (token.style in _INTRINSIC or
                                       not self.numbered_row(table, self.cells_of(token))):
@@ -710,6 +773,7 @@ class _Assembler:
 
     def close_table(self) -> None:
         if self.table is not None:
+            self.close_layout(self.table)
             self.flush_partial()
             self.last_closed = self.table
         self.table = None
