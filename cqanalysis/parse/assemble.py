@@ -433,9 +433,14 @@ class _Assembler:
         """
         record, key = open_text
         if token.kind != PARAGRAPH or token.block.cells is not None or token.pipe or \
-                token.numbering:
-            return False
+                token.numbering or token.block.style == "list_item":
+            return False  # a Markdown list item starts anew, whatever the line above
         text = record[key]
+        if not text and key == "body" and record["line_end"] + 1 == token.block.line:
+            # a title-only item （一）加强组织领导。 takes the paragraph right below as its text
+            record[key], record["line_end"] = token.text, token.block.line
+            self.keep_open(record, key, token)
+            return True
         if not text or text[-1] in TERMINAL_PUNCT:
             return False
         if key == "text" and text[-1] not in _MID_SENTENCE:
@@ -557,7 +562,8 @@ class _Assembler:
             return False
         self.expect_header = None
         roles = header_roles(cells, self.options)
-        if not any(roles) and not self.header_marked(token):
+        if not any(roles) and not self.header_marked(token) and \
+                not any(c.endswith(_COLON_END) for c in cells):  # a key：value form has none
             self.problem(token, f"table {table.table_id} has no header (no column role in "
                          f"{' | '.join(cells)})", None)
         table.header, table.roles = tuple(cells), roles
@@ -639,6 +645,8 @@ class _Assembler:
         if len(cells) < 2:
             return False
         if token.block.cells is None and not token.pipe:
+            if any(c.endswith(_COLON_END) for c in cells):
+                return False  # "收益: 策略自适应+25%" is a key and a value, not a header
             roles = {r for r in header_roles(cells, self.options) if r in _CONTENT_ROLES}
             if len(roles) < 2:
                 return False
@@ -931,6 +939,7 @@ def _cell_records(doc_id: str, table: _Table) -> list[dict[str, Any]]:
 
 
 _CLAUSE_END = re.compile(r"[，,；;]")
+_COLON_END = (":", "：")
 
 
 def _item_from_prose(token: Token) -> Token:

@@ -483,10 +483,11 @@ def _classify(
         if block.lead is not None and len(block.lead) <= options.max_title_chars:
             # the Markdown reader found **加强顶层设计。**要……: the lead phrase titles the item
             body = text[text.find(block.lead) + len(block.lead):].lstrip(" :：。.")
-            if body:
+            if body and not is_metadata(block.lead, body, options):
                 return Token(ITEM, block, text, style="bold", title=block.lead.rstrip("。.:："),
                              body=body)
-        if lead is not None and len(lead.group(1).strip()) <= options.max_title_chars:
+        if lead is not None and len(lead.group(1).strip()) <= options.max_title_chars and \
+                not is_metadata(lead.group(1), lead.group(2), options):
             # **加强顶层设计。**要……: a bold lead phrase titles the item
             title = lead.group(1).strip().rstrip("。.:：")
             return Token(ITEM, block, text, style="bold", title=title,
@@ -620,6 +621,11 @@ def _numbered(block: Block, text: str, options: ParseOptions) -> Token | None:
         level = number.count(".") + 1 if style == "decimal" else 0
         return Token(HEADING, block, text, style=style, numbering=numbering, number=number,
                      level=level, title=title, subtitle=subtitle)
+    if style == "paren_cn" and rest[-1] == "。" and len(rest) <= options.max_title_chars and \
+            _TITLE_BREAKER.search(rest[:-1]) is None:
+        # （一）健全国家职业教育制度框架。: a title-only item, its text in the next paragraph
+        return Token(ITEM, block, text, style=style, numbering=numbering, number=number,
+                     title=rest[:-1].strip(), body="")
     # numbered prose stays one cell, but a tab or a wide gap after the number separates the
     # cells of a table row whose first column is a 序号 ("1.  Authority  Set up …")
     cells = split_cells(text) if _SEP_GAP.search(rest) else (text,)
@@ -694,7 +700,30 @@ def _colon_item(
         return None
     if numbered and body[-1] not in TERMINAL_PUNCT and len(body) <= 20:
         return None  # "5.2区域协调机构建设:提升权威性与执行力" is a heading with a subtitle
+    if not numbered and is_metadata(title, body, options):
+        return None
     return Token(ITEM, block, rest, style=style, numbering=numbering, title=title, body=body)
+
+
+_SENTENCE_PUNCT = re.compile(r"[，,；;。！？!?]")
+# twelve Chinese characters in a row are words of a sentence (a hard-wrapped line), no value
+_PROSE_RUN = re.compile(r"[\u4e00-\u9fff]{12}")
+_LABEL_MARKS = re.compile(r"^[\W_\d]+")  # emoji, ✅, ⭐ or bullets before a label
+
+
+def is_metadata(title: str, body: str, options: ParseOptions) -> bool:
+    """Whether ``标题:说明`` is a key and a value (``报告日期: 2025-01``, ``收益: 胜率+10%``,
+    ``📦 包名称: acne``) rather than a recommendation item.
+
+    The value is short and no sentence (no clause punctuation, no run of twelve Chinese
+    characters), and the key does not start with an action verb (加强…,
+    ``options.action_words``).
+    """
+    if len(body) > options.max_value_chars or _SENTENCE_PUNCT.search(body) or \
+            _PROSE_RUN.search(body):
+        return False
+    key = _LABEL_MARKS.sub("", title).strip().casefold()
+    return not key.startswith(tuple(w.casefold() for w in options.action_words))
 
 
 def is_conclusion_title(title: str, options: ParseOptions) -> bool:

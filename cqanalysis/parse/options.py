@@ -92,6 +92,18 @@ _NOTE_TITLES = (
     "notes",
 )
 
+# Verbs a recommendation title starts with (加强…, 推进…).  An unnumbered "标题:说明" whose
+# text after the colon is a short value (a date, a path, "P0", "8人天") is metadata, not an
+# item, unless its title reads as an action in this way.
+_ACTION_WORDS = (
+    "加强", "加快", "加大", "强化", "推进", "推动", "推行", "促进", "建立", "建设", "健全", "完善",
+    "优化", "提升", "提高", "深化", "实施", "落实", "开展", "创新", "构建", "打造", "培育", "发展",
+    "支持", "鼓励", "引导", "规范", "明确", "扩大", "降低", "减少", "统筹", "坚持", "探索", "设立",
+    "制定", "组建", "实行", "保障", "做好", "抓好", "严格", "增强", "拓展", "整合", "改革", "确保",
+    "add", "build", "create", "develop", "ensure", "establish", "expand", "implement",
+    "improve", "increase", "introduce", "promote", "reduce", "set up", "strengthen", "support",
+)
+
 # Unnumbered lines that are headings on their own.
 _BARE_HEADINGS = (
     "摘要", "引言", "绪论", "前言", "结论", "结语", "总结", "结论与展望", "结论与建议",
@@ -144,6 +156,12 @@ class ParseOptions:
         recommendation table is never a recommendation: it goes to ``residue`` as ``total_row``.
     note_titles, bare_headings, conclusion_words, caption_suffixes
         Word lists described beside their defaults in ``cqanalysis/parse/options.py``.
+    action_words
+        Verbs a recommendation title starts with.  An unnumbered ``标题:说明`` line whose text
+        after the colon is a short value (no sentence: a date, a path, ``P0``, ``8人天``) is
+        metadata, a paragraph and not an item, unless its title starts with one of these.
+    max_value_chars
+        Longest text after a colon still read as a value (see ``action_words``).
     max_title_chars
         Longest title of a narrative item "标题:说明" (longer text before a colon is prose).
     max_heading_chars
@@ -167,6 +185,8 @@ class ParseOptions:
     bare_headings: tuple[str, ...] = _BARE_HEADINGS
     conclusion_words: tuple[str, ...] = _CONCLUSION_WORDS
     caption_suffixes: tuple[str, ...] = _CAPTION_SUFFIXES
+    action_words: tuple[str, ...] = _ACTION_WORDS
+    max_value_chars: int = 30
     max_title_chars: int = 30
     max_heading_chars: int = 40
     running_header_max_chars: int = 50
