@@ -374,8 +374,8 @@ class _Assembler:
             else:
                 groups.append([section])
         for group in groups:
-            if len(group) >= 2 and all(self.is_leaf(s) for s in group) and \
-                    any(p["_section"] in group for p in self.paragraphs):
+            if len(group) >= 2 and all(self.is_leaf(s) and self.is_contiguous(s) for s in group) \
+                    and any(p["_section"] in group for p in self.paragraphs):
                 for section in group:
                     self.section_to_item(section)
         self.renumber_items()
@@ -397,6 +397,14 @@ class _Assembler:
             return False
         return all(p["kind"] in ("intro", "body") for p in self.paragraphs
                    if p["_section"] is section)
+
+    def is_contiguous(self, section: _Section) -> bool:
+        """Whether a heading and the paragraphs under it have no blank line between them, so
+        that as one item its span ``line..line_end`` holds only its own lines."""
+        if section.line is None:
+            return False
+        ends = [p["line_end"] for p in self.paragraphs if p["_section"] is section]
+        return self.adjacent(section.line, max(ends, default=section.line) + 1)
 
     def section_to_item(self, section: _Section) -> None:
         parent = self.parent_before(self.sections.index(section))
