@@ -705,10 +705,16 @@ def _colon_item(
     return Token(ITEM, block, rest, style=style, numbering=numbering, title=title, body=body)
 
 
-_SENTENCE_PUNCT = re.compile(r"[，,；;。！？!?]")
+# clause punctuation; an ASCII comma between digits groups thousands (8,323) and is none
+_SENTENCE_PUNCT = re.compile(r"[，；;。！？!?]|,(?!\d{3})")
 # twelve Chinese characters in a row are words of a sentence (a hard-wrapped line), no value
 _PROSE_RUN = re.compile(r"[\u4e00-\u9fff]{12}")
 _LABEL_MARKS = re.compile(r"^[\W_\d]+")  # emoji, ✅, ⭐ or bullets before a label
+
+
+@lru_cache(maxsize=16)
+def _total_keys(options: ParseOptions) -> frozenset[str]:
+    return frozenset(w.casefold() for w in options.total_words)
 
 
 def is_metadata(title: str, body: str, options: ParseOptions) -> bool:
@@ -717,12 +723,14 @@ def is_metadata(title: str, body: str, options: ParseOptions) -> bool:
 
     The value is short and no sentence (no clause punctuation, no run of twelve Chinese
     characters), and the key does not start with an action verb (加强…,
-    ``options.action_words``).
+    ``options.action_words``); or the key is a total word (``**总计**: 12项``).
     """
+    key = _LABEL_MARKS.sub("", title).strip().casefold()
+    if key in _total_keys(options):
+        return True  # **总计**: 12项 sums up a table; it recommends nothing
     if len(body) > options.max_value_chars or _SENTENCE_PUNCT.search(body) or \
             _PROSE_RUN.search(body):
         return False
-    key = _LABEL_MARKS.sub("", title).strip().casefold()
     return not key.startswith(tuple(w.casefold() for w in options.action_words))
 
 

@@ -89,12 +89,14 @@ class _Reader:
         self.stack: list[_Container] = []
         self.n_tables = 0
 
-    def put(self, index: int, text: str, style: str | None, **extra: object) -> None:
+    def put(self, index: int, text: str, style: str | None, *,
+            cells: tuple[str, ...] | None = None, table: int | None = None,
+            lead: str | None = None) -> None:
         """Assign line ``index`` (0-based); a line with no visible text keeps its raw text."""
         if not text.strip():
-            text, style, extra = self.lines[index], "markup", {}
+            text, style, cells, table, lead = self.lines[index], "markup", None, None, None
         self.blocks[index] = Block(text, index + 1, self.pages[index], style=style,
-                                   **extra)  # type: ignore[arg-type]
+                                   cells=cells, table=table, lead=lead)
 
     def raw(self, start: int, end: int, style: str) -> None:
         for index in range(start, end):
@@ -121,7 +123,7 @@ class _Reader:
                                                          self.html_text(token)):
                 pass
             elif kind in _RAW_STYLES and token.map:
-                self.raw(*token.map, _RAW_STYLES[kind])
+                self.raw(token.map[0], token.map[1], _RAW_STYLES[kind])
             elif kind == "heading_open":
                 self.heading(token, tokens[i + 1])
             elif kind == "paragraph_open":
@@ -148,11 +150,11 @@ class _Reader:
         lead = bold_lead(inline.children or [])
         for offset, text in enumerate(visible_lines(inline)):
             index = start + offset
-            extra = {"lead": lead} if offset == 0 and lead and text.startswith(lead) else {}
+            first_lead = lead if offset == 0 and lead and text.startswith(lead) else None
             if item is not None and index == item.first_line:
-                self.put(index, f"{item.marker} {text}", style or "list_item", **extra)
+                self.put(index, f"{item.marker} {text}", style or "list_item", lead=first_lead)
             else:
-                self.put(index, text, style, **extra)
+                self.put(index, text, style, lead=first_lead)
 
     def table(self, tokens: Sequence[Token], i: int) -> int:
         """Read one pipe table starting at ``tokens[i]``; return the index of its close."""
