@@ -172,7 +172,7 @@ class _Assembler:
                     self.table.layout is not None and self.layout_line(token):
                 continue  # a lone "”" wrapped onto its own line inside a fixed-width table
             if kind in FURNITURE:
-                self.add_residue(token.block.line, token.block.text.strip(), kind,
+                self.add_residue(token.block.line, token.block.text.strip(), kind.value,
                                  token.block.page)
                 if kind in _PAGE_FURNITURE:
                     self.gap.add(token.block.line)
@@ -281,7 +281,7 @@ class _Assembler:
 
     def infer_section(self, table_id: str, title: str, token: Token) -> None:
         """A caption 表5.1.1 whose section 5.1 has no heading: add 5.1 as an inferred section."""
-        parts = re.split(r"[.\-]", table_id)
+        parts = self.options.caption.number_parts(table_id)
         if len(parts) < 2 or not all(p.isdigit() for p in parts):
             return
         implied = ".".join(parts[:-1])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import CqError
 
-__all__ = ["DEFAULT_OPTIONS", "ParseOptions"]
+__all__ = ["DEFAULT_OPTIONS", "CaptionRule", "ParseOptions"]
 
 # Page furniture.  Each pattern must match a whole (stripped) line.
 _PAGE_NUMBER_PATTERNS = (
@@ -125,6 +127,88 @@ _CAPTION_SUFFIXES = (
 )
 
 
+@dataclass(frozen=True)
+class CaptionRule:
+    """What a table caption looks like: one rule, kept as data, from which the lexer's
+    patterns and its first-character gate are derived.
+
+    A caption is a caption word and a table number, then an optional title: ``表5.1.1 …``,
+    ``表 3-2：…``, ``Table 2.1 …``.  It continues an earlier table when a continuation
+    prefix comes first (``续表3``, also ``续表`` with no number) or a continuation mark in
+    brackets ends it (``表3（续）``, ``Table 3 (continued)``).  The number's parts
+    (5.1.1, 3-2) name the section a table belongs to, which the assembler may infer.
+
+    Parameters
+    ----------
+    words
+        Caption words.  A Chinese word may touch the number (表5.1); a Latin one is followed
+        by a space (``Table 2``) and matches in any case.
+    continued_prefixes
+        Words before a caption word that make the caption a continuation (续).
+    continued_marks
+        Words in brackets at the end of a caption that make it a continuation.
+    number
+        Regular expression for a table number; its parts are separated by ``.`` or a dash.
+    max_chars
+        Longest line read as a caption; a caption never ends a sentence either.
+    bare_title_chars
+        Longest title after a continuation with no number (``续表 城市名单``).
+    """
+
+    words: tuple[str, ...] = ("表", "table")
+    continued_prefixes: tuple[str, ...] = ("续",)
+    continued_marks: tuple[str, ...] = ("续表", "续", "continued")
+    number: str = r"[A-Za-z]?\d{1,3}(?:\s*[.．\-－–—]\s*\d{1,3}){0,3}"
+    max_chars: int = 80
+    bare_title_chars: int = 40
+
+    @cached_property
+    def first_chars(self) -> frozenset[str]:
+        """Characters a caption can start with (the lexer's cheap gate before any regex)."""
+        starts = {w[:1] for w in (*self.words, *self.continued_prefixes) if w}
+        return frozenset(c for ch in starts for c in (ch.lower(), ch.upper()))
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """A numbered caption: groups ``continued``, ``number``, ``title``."""
+        prefix = _alternation(self.continued_prefixes)
+        return re.compile(rf"(?P<continued>{prefix})?\s*{self._words}(?P<number>{self.number})"
+                          rf"(?![\d])\s*[:：.、]?\s*(?P<title>.*)")
+
+    @cached_property
+    def bare_pattern(self) -> re.Pattern[str]:
+        """A continuation without a number (续表): group ``title``."""
+        prefix = _alternation(self.continued_prefixes)
+        return re.compile(rf"(?:{prefix})\s*{self._words}\s*[:：.、]?\s*"
+                          rf"(?P<title>.{{0,{self.bare_title_chars}}})")
+
+    @cached_property
+    def mark_pattern(self) -> re.Pattern[str]:
+        """A continuation mark in brackets, searched for at the end of a caption's title."""
+        return re.compile(rf"\s*[(（]\s*(?i:{_alternation(self.continued_marks)})\s*[)）]\s*$")
+
+    @cached_property
+    def _words(self) -> str:
+        # a Latin word needs a space after it (Table 2, not Tablespoon); a Chinese one does not
+        parts = [rf"(?i:{re.escape(w)})\s+" if w.isascii() else rf"{re.escape(w)}\s*"
+                 for w in sorted(self.words, key=len, reverse=True)]
+        return "(?:" + "|".join(parts) + ")"
+
+    def normalise_number(self, number: str) -> str:
+        """``5．1 - 2`` → ``5.1-2``: no spaces, ASCII separators."""
+        number = re.sub(r"\s+", "", number).replace("．", ".")
+        return re.sub(r"[－–—]", "-", number)
+
+    @staticmethod
+    def number_parts(number: str) -> list[str]:
+        """The parts of a normalised table number (``5.1-2`` → ``["5", "1", "2"]``)."""
+        return re.split(r"[.\-]", number)
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
 @dataclass(frozen=True, eq=False)
 class ParseOptions:
     """Everything the parser treats as configurable.
@@ -162,6 +246,8 @@ class ParseOptions:
         metadata, a paragraph and not an item, unless its title starts with one of these.
     max_value_chars
         Longest text after a colon still read as a value (see ``action_words``).
+    caption
+        What a table caption looks like (:class:`CaptionRule`).
     max_title_chars
         Longest title of a narrative item "标题:说明" (longer text before a colon is prose).
     max_heading_chars
@@ -185,6 +271,7 @@ class ParseOptions:
     bare_headings: tuple[str, ...] = _BARE_HEADINGS
     conclusion_words: tuple[str, ...] = _CONCLUSION_WORDS
     caption_suffixes: tuple[str, ...] = _CAPTION_SUFFIXES
+    caption: CaptionRule = field(default_factory=CaptionRule)
     action_words: tuple[str, ...] = _ACTION_WORDS
     max_value_chars: int = 30
     max_title_chars: int = 30
@@ -225,6 +312,15 @@ class ParseOptions:
             default = getattr(defaults, key)
             if isinstance(default, tuple):
                 value = tuple(value)
+            elif isinstance(default, CaptionRule):
+                if not isinstance(value, dict):
+                    raise CqError(f"{path}: parse option caption must be a mapping")
+                rule: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                        for k, v in value.items()}
+                unknown = set(rule) - {f.name for f in fields(CaptionRule)}
+                if unknown:
+                    raise CqError(f"{path}: unknown caption option {sorted(unknown)[0]!r}")
+                value = replace(default, **rule)
             elif isinstance(default, dict):
                 value = {role: tuple(words) for role, words in value.items()}
             changes[key] = value
