@@ -612,15 +612,15 @@ class _Assembler:
         assert table is not None and table.layout is not None
         layout, block = table.layout, token.block
         if block.cells is not None or token.pipe or "\t" in block.text or \
-                (token.kind == HEADING and token.style in _INTRINSIC):
+                token.kind in (ITEM, NOTE) or (token.kind == HEADING and token.style in _INTRINSIC):
             return False
         last_line, last_page = (layout.lines[-1][:2] if layout.lines
                                 else (table.header_line or 0, block.page))
         if not self.adjacent(last_line, block.line) and block.page == last_page:
             return False
         cols = layout.columns(block.text)
-        if cols is None:
-            return False
+        if cols is None or (set(cols) == {0} and token.text[-1] in TERMINAL_PUNCT):
+            return False  # a sentence below the table is no wrapped first cell
         n = len(table.header)
         if len(cols) == n and tuple(norm_key(cols[j]) for j in range(n)) == table.header_key:
             self.add_residue(block.line, block.text.strip(), "repeated_header", block.page)

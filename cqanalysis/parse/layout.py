@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..core.text import display_width, join_wrapped
+from ..core.text import TERMINAL_PUNCT, display_width, join_wrapped
 
 __all__ = ["Layout", "Segment", "group_rows", "layout_from_header", "segments"]
 
@@ -103,9 +103,10 @@ def layout_from_header(header_raw: str, body_raws: Sequence[str]) -> Layout | No
     """The layout of a table whose header line is ``header_raw``, or ``None`` when the lines
     below (``body_raws``, up to the table's end) show no fixed-width wrapping.
 
-    The sign of a fixed-width table is a line indented to a later column's start: a wrapped
-    cell continuing under its column.  The metric is the one under which more body lines
-    start exactly at a header column; on a tie, display width.
+    The sign of a fixed-width table is a line of wrapped cells: runs that start at header
+    columns, some column left empty, indented to a later column or under a row of cells.
+    The metric is the one under which more body lines are such lines; on a tie, display
+    width.
     """
     best: tuple[int, Layout] | None = None
     for metric in ("display", "chars"):
@@ -113,14 +114,28 @@ def layout_from_header(header_raw: str, body_raws: Sequence[str]) -> Layout | No
         if len(head) < 2:
             return None
         starts = tuple(s.start for s in head)
-        hits = 0
+        hits, previous = 0, 0
         for raw in body_raws:
             runs = segments(raw, metric)
-            if runs and runs[0].start > 0 and runs[0].start in starts[1:]:
+            if _wraps(runs, starts, previous, raw):
                 hits += 1
+            previous = len(runs)
         if hits and (best is None or hits > best[0]):
             best = hits, Layout(metric, starts, tuple(s.end for s in head))
     return best[1] if best is not None else None
+
+
+def _wraps(runs: list[Segment], starts: tuple[int, ...], previous: int, raw: str) -> bool:
+    """Whether a line looks like wrapped cells: every run starts at a header column, some
+    column is empty, and the line is indented or follows a line of several cells (a short
+    first cell wrapping under a row, never a sentence)."""
+    if not runs or len(runs) >= len(starts) or any(r.start not in starts for r in runs):
+        return False
+    if runs[0].start > 0:
+        return True
+    if len(runs) == 1 and (runs[0].end >= starts[1] or raw.rstrip()[-1] in TERMINAL_PUNCT):
+        return False
+    return previous >= 2
 
 
 def group_rows(
@@ -129,20 +144,17 @@ def group_rows(
     """Group a fixed-width table's lines into rows: (cells, first line, last line, page).
 
     A line with a first cell anchors a row; the other lines continue the rows around them.
-    In a top-aligned table a wrap follows its row.  In a vertically centred one (the first
-    body line is a continuation, or a row's empty column is filled on the lines just above
-    and below it) a row reaches as far below its anchor as above it, so each run of
-    continuation lines between two anchors is split by that symmetry.
+    In a top-aligned table a wrap follows its row (see :func:`_top_aligned_anchors`).  In a
+    vertically centred one (the first body line is a continuation, or a row's empty column
+    is filled on the lines just above and below it) a row reaches as far below its anchor as
+    above it, so each run of continuation lines between two anchors is split by symmetry.
     """
     anchors = [i for i, (_, _, cols) in enumerate(lines) if 0 in cols]
     if not anchors:
         anchors = [0]
-    centred = anchors[0] > 0 or any(
-        0 < a < len(lines) - 1 and any(
-            j not in lines[a][2] and j in lines[a - 1][2] and j in lines[a + 1][2]
-            and 0 not in lines[a - 1][2] and 0 not in lines[a + 1][2]
-            for j in range(1, n_columns))
-        for a in anchors)
+    centred = _centred(lines, anchors, n_columns)
+    if not centred:
+        anchors = _top_aligned_anchors(lines)
     owner = [0] * len(lines)
     above = anchors[0]  # lines above the current anchor that belong to it
     for k, a in enumerate(anchors):
@@ -163,3 +175,36 @@ def group_rows(
         page = lines[anchors[k]][1]
         rows.append((cells, members[0][0], members[-1][0], page))
     return rows
+
+
+def _centred(lines: Sequence[tuple[int, int | None, dict[int, str]]], anchors: list[int],
+             n_columns: int) -> bool:
+    """Whether rows are vertically centred: the body starts with a continuation, or a row's
+    empty column is filled on the lines just above and below its first cell."""
+    if anchors[0] > 0:
+        return True
+    for a in anchors:
+        if not 0 < a < len(lines) - 1:
+            continue
+        above, here, below = lines[a - 1][2], lines[a][2], lines[a + 1][2]
+        if 0 in above or 0 in below:
+            continue
+        if any(j not in here and j in above and j in below for j in range(1, n_columns)):
+            return True
+    return False
+
+
+def _top_aligned_anchors(lines: Sequence[tuple[int, int | None, dict[int, str]]]) -> list[int]:
+    """First lines of the rows of a top-aligned table.
+
+    Every cell starts on its row's first line, so a line with a first cell starts a new row
+    only when it fills every column its row's first line fills; a line filling fewer continues
+    cells that wrap, the first one included (a first column too narrow for its text).
+    """
+    anchors: list[int] = []
+    row_columns: set[int] = set()
+    for i, (_, _, cols) in enumerate(lines):
+        if 0 in cols and (not anchors or set(cols) >= row_columns):
+            anchors.append(i)
+            row_columns = set(cols)
+    return anchors or [0]
