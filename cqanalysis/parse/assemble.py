@@ -19,6 +19,7 @@ from typing import Any
 from ..core.errors import ParseError
 from ..core.schema import FRAME_COLUMNS
 from ..core.text import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
+from .layout import Layout, group_rows, layout_from_header
 from .lexer import (
     CAPTION,
     FURNITURE,
@@ -29,6 +30,7 @@ from .lexer import (
     PARAGRAPH,
     RUNNING_HEADER,
     TABLE_RULE,
+    UNRECOGNISED,
     VIEWER,
     Token,
     header_roles,
@@ -80,6 +82,7 @@ class _Table:
     roles: list[str | None] = field(default_factory=list)
     header_line: int | None = None
     rows: list[_Row] = field(default_factory=list)
+    layout: Layout | None = None  # a fixed-width table (pdftotext -layout)
 
 
 @dataclass(eq=False)
@@ -173,8 +176,11 @@ class _Assembler:
                 self.add_residue(token.block.line, token.stripped, "viewer_artifact",
                                  token.block.page, partial=True)
             kind = token.kind
+            if kind == UNRECOGNISED and self.table is not None and \
+                    self.table.layout is not None and self.layout_line(token):
+                continue  # a lone "”" wrapped onto its own line inside a fixed-width table
             if kind in FURNITURE:
-                self.add_residue(token.block.line, token.block.text.strip(), kind,
+                self.add_residue(token.block.line, token.block.text.strip(), kind.value,
                                  token.block.page)
                 if kind in _PAGE_FURNITURE:
                     self.gap.add(token.block.line)
@@ -286,7 +292,7 @@ class _Assembler:
 
     def infer_section(self, table_id: str, title: str, token: Token) -> None:
         """A caption 表5.1.1 whose section 5.1 has no heading: add 5.1 as an inferred section."""
-        parts = re.split(r"[.\-]", table_id)
+        parts = self.options.caption.number_parts(table_id)
         if len(parts) < 2 or not all(p.isdigit() for p in parts):
             return
         implied = ".".join(parts[:-1])
@@ -381,8 +387,8 @@ class _Assembler:
             else:
                 groups.append([section])
         for group in groups:
-            if len(group) >= 2 and all(self.is_leaf(s) for s in group) and \
-                    any(p["_section"] in group for p in self.paragraphs):
+            if len(group) >= 2 and all(self.is_leaf(s) and self.is_contiguous(s) for s in group) \
+                    and any(p["_section"] in group for p in self.paragraphs):
                 for section in group:
                     self.section_to_item(section)
         self.renumber_items()
@@ -404,6 +410,14 @@ class _Assembler:
             return False
         return all(p["kind"] in ("intro", "body") for p in self.paragraphs
                    if p["_section"] is section)
+
+    def is_contiguous(self, section: _Section) -> bool:
+        """Whether a heading and the paragraphs under it have no blank line between them, so
+        that as one item its span ``line..line_end`` holds only its own lines."""
+        if section.line is None:
+            return False
+        ends = [p["line_end"] for p in self.paragraphs if p["_section"] is section]
+        return self.adjacent(section.line, max(ends, default=section.line) + 1)
 
     def section_to_item(self, section: _Section) -> None:
         parent = self.parent_before(self.sections.index(section))
@@ -440,9 +454,14 @@ class _Assembler:
         """
         record, key = open_text
         if token.kind != PARAGRAPH or token.block.cells is not None or token.pipe or \
-                token.numbering:
-            return False
+                token.numbering or token.block.style == "list_item":
+            return False  # a Markdown list item starts anew, whatever the line above
         text = record[key]
+        if not text and key == "body" and record["line_end"] + 1 == token.block.line:
+            # a title-only item （一）加强组织领导。 takes the paragraph right below as its text
+            record[key], record["line_end"] = token.text, token.block.line
+            self.keep_open(record, key, token)
+            return True
         if not text or text[-1] in TERMINAL_PUNCT:
             return False
         if key == "text" and text[-1] not in _MID_SENTENCE:
@@ -579,7 +598,8 @@ class _Assembler:
             return False
         self.expect_header = None
         roles = header_roles(cells, self.options)
-        if not any(roles) and not self.header_marked(token):
+        if not any(roles) and not self.header_marked(token) and \
+                not any(c.endswith(_COLON_END) for c in cells):  # a key：value form has none
             self.problem(token, f"table {table.table_id} has no header (no column role in "
                          f"{' | '.join(cells)})", None)
         table.header, table.roles = tuple(cells), roles
@@ -587,8 +607,63 @@ class _Assembler:
         table.header_line = token.block.line
         table.pipe = token.pipe
         table.source_table = token.block.table
+        if token.block.cells is None and not token.pipe and "\t" not in token.block.text:
+            table.layout = layout_from_header(token.block.text, self.body_after_header())
         self.table = table
         return True
+
+    def body_after_header(self) -> list[str]:
+        """The raw lines after a table's header up to a blank line (a page break aside), a
+        caption or a heading: the lines a fixed-width table may span."""
+        raws: list[str] = []
+        last = self.tokens[self.index].block
+        for token in self.tokens[self.index + 1:self.index + 400]:
+            block = token.block
+            if token.kind in FURNITURE:
+                continue
+            if token.kind == CAPTION or (token.kind == HEADING and token.style in _INTRINSIC):
+                break
+            if block.line > last.line + 1 and block.page == last.page and \
+                    not self.adjacent(last.line, block.line):
+                break
+            raws.append(block.text)
+            last = block
+        return raws
+
+    def layout_line(self, token: Token) -> bool:
+        """A line of an open fixed-width table; ``False`` ends the table.
+
+        The line must follow the table's last line with no blank line between (blank lines
+        around a page break aside), and every text run on it must fit a column.
+        """
+        table = self.table
+        assert table is not None and table.layout is not None
+        layout, block = table.layout, token.block
+        if block.cells is not None or token.pipe or "\t" in block.text or \
+                token.kind in (ITEM, NOTE) or (token.kind == HEADING and token.style in _INTRINSIC):
+            return False
+        last_line, last_page = (layout.lines[-1][:2] if layout.lines
+                                else (table.header_line or 0, block.page))
+        if not self.adjacent(last_line, block.line) and block.page == last_page:
+            return False
+        cols = layout.columns(block.text)
+        if cols is None or (set(cols) == {0} and token.text[-1] in TERMINAL_PUNCT):
+            return False  # a sentence below the table is no wrapped first cell
+        n = len(table.header)
+        if len(cols) == n and tuple(norm_key(cols[j]) for j in range(n)) == table.header_key:
+            self.add_residue(block.line, block.text.strip(), "repeated_header", block.page)
+            return True
+        layout.lines.append((block.line, block.page, cols))
+        return True
+
+    def close_layout(self, table: _Table) -> None:
+        """Turn a fixed-width table's lines into rows (see :func:`group_rows`)."""
+        layout = table.layout
+        if layout is None or not layout.lines:
+            return
+        for cells, line, line_end, page in group_rows(layout.lines, len(table.header)):
+            table.rows.append(_Row(cells, line, line_end, page))
+        layout.lines.clear()
 
     def header_marked(self, token: Token) -> bool:
         """Whether the source marks the line as a header (a Markdown table's rule follows it).
@@ -606,6 +681,8 @@ class _Assembler:
         if len(cells) < 2:
             return False
         if token.block.cells is None and not token.pipe:
+            if any(c.endswith(_COLON_END) for c in cells):
+                return False  # "收益: 策略自适应+25%" is a key and a value, not a header
             roles = {r for r in header_roles(cells, self.options) if r in _CONTENT_ROLES}
             if len(roles) < 2:
                 return False
@@ -622,6 +699,8 @@ class _Assembler:
         """Handle a line while a table is open; ``False`` closes the table."""
         table = self.table
         assert table is not None
+        if table.layout is not None:
+            return self.layout_line(token)
         block = token.block
         if token.kind == HEADING and (token.style in _INTRINSIC or
                                       not self.numbered_row(table, self.cells_of(token))):
@@ -739,6 +818,7 @@ class _Assembler:
 
     def close_table(self) -> None:
         if self.table is not None:
+            self.close_layout(self.table)
             self.flush_partial()
             self.last_closed = self.table
         self.table = None
@@ -919,6 +999,7 @@ def _cell_records(doc_id: str, table: _Table) -> list[dict[str, Any]]:
 
 
 _CLAUSE_END = re.compile(r"[，,；;]")
+_COLON_END = (":", "：")
 
 
 def _item_from_prose(token: Token) -> Token:

@@ -12,6 +12,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
 
@@ -19,28 +20,48 @@ from ..core.blocks import Block
 from ..core.text import TERMINAL_PUNCT, cn_numeral, norm_key, split_cells
 from .options import ParseOptions
 
-__all__ = ["Token", "column_role", "lex"]
+__all__ = ["Token", "TokenKind", "column_role", "lex"]
 
-# Token kinds.
-PAGE_NUMBER = "page_number"
-RUNNING_HEADER = "running_header"
-VIEWER = "viewer_artifact"
-TOC = "toc"
-UNRECOGNISED = "unrecognised"
-MARKUP = "markup"
-CAPTION = "caption"
-HEADING = "heading"
-ITEM = "item"
-PARAGRAPH = "paragraph"
-NOTE = "note"
+class TokenKind(StrEnum):
+    """What a block is, as the lexer classifies it.
+
+    The values are the residue reasons of the kinds that are not content (page numbers,
+    running headers, viewer words, markup, code, contents, unrecognised lines).
+    """
+
+    PAGE_NUMBER = "page_number"
+    RUNNING_HEADER = "running_header"
+    VIEWER = "viewer_artifact"
+    TOC = "toc"
+    UNRECOGNISED = "unrecognised"
+    MARKUP = "markup"
+    CODE = "code"
+    CAPTION = "caption"
+    HEADING = "heading"
+    ITEM = "item"
+    PARAGRAPH = "paragraph"
+    NOTE = "note"
+
+
+PAGE_NUMBER = TokenKind.PAGE_NUMBER
+RUNNING_HEADER = TokenKind.RUNNING_HEADER
+VIEWER = TokenKind.VIEWER
+TOC = TokenKind.TOC
+UNRECOGNISED = TokenKind.UNRECOGNISED
+MARKUP = TokenKind.MARKUP
+CAPTION = TokenKind.CAPTION
+HEADING = TokenKind.HEADING
+ITEM = TokenKind.ITEM
+PARAGRAPH = TokenKind.PARAGRAPH
+NOTE = TokenKind.NOTE
+CODE = TokenKind.CODE
 # Styles a source gives through Block.style (a Markdown reader) for lines that are not
 # content: code lines are residue ``code``, HTML, front matter and alignment rows ``markup``.
-CODE = "code"
 HTML = "html"
 FRONT_MATTER = "front_matter"
 TABLE_RULE = "table_rule"  # a pipe table's alignment row |---|:--:|, part of its table
 FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER, UNRECOGNISED, MARKUP, TOC, CODE})
-_STYLE_KINDS = {CODE: CODE, HTML: MARKUP, FRONT_MATTER: MARKUP, TABLE_RULE: MARKUP}
+_STYLE_KINDS = {"code": CODE, HTML: MARKUP, FRONT_MATTER: MARKUP, TABLE_RULE: MARKUP}
 
 _CN = "一二三四五六七八九十"
 _CN_BIG = _CN + "百零〇两"
@@ -64,15 +85,6 @@ _ORDINAL = re.compile(r"(首先|其次|再次|最后)\s*[，,、:：]\s*(.+)")
 _ORDINAL_DI = re.compile(rf"第([{_CN}]{{1,3}})\s*[，,、:：]\s*(.+)")
 _ORDINAL_CLAUSE = re.compile(r"[，,；;。]")
 
-_CAPTION_RE = re.compile(
-    r"(续)?\s*表\s*([A-Za-z]?\d{1,3}(?:\s*[.．\-－–—]\s*\d{1,3}){0,3})(?![\d])\s*[:：.、]?\s*(.*)"
-)
-# 续表 with no number continues the table just before it; 表3.1（续） marks a continuation too.
-_CAPTION_CONT_BARE = re.compile(r"续\s*表\s*[:：.、]?\s*(.{0,40})")
-_CAPTION_CONT_MARK = re.compile(r"\s*[(（]\s*续\s*表?\s*[)）]")
-_CAPTION_EN = re.compile(
-    r"(?i:table)\s+([A-Za-z]?\d{1,3}(?:[.\-]\d{1,3}){0,3})\s*[.:]?\s*(.*?)\s*(\((?i:continued)\))?"
-)
 _MD_HEADING = re.compile(r"(#{1,6})\s+(.*?)\s*#*")
 _MD_LIST = re.compile(r"(?:[-*+]|>)\s+")
 _MD_TABLE_RULE = re.compile(r"\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?")
@@ -92,12 +104,12 @@ _SUBTITLE_SEPS = re.compile(r"[:：]|——|—")
 class Token:
     """One classified block.
 
-    ``kind`` is one of the module constants; the other fields are filled as the kind needs.
+    ``kind`` says what the block is; the other fields are filled as the kind needs.
     ``text`` is the block text with surrounding space, Markdown markup and a stripped viewer
     word removed; ``stripped`` holds that viewer word.
     """
 
-    kind: str
+    kind: TokenKind
     block: Block
     text: str
     cells: tuple[str, ...] = ()
@@ -432,7 +444,8 @@ def _markdown_styled(
     if style in _MD_MARKUP_STYLES:
         return Token(MARKUP, block, text)
     if style.startswith("heading "):
-        caption = _caption(block, text, options) if text[0] in "表续Tt" else None
+        caption = _caption(block, text, options) if text[0] in options.caption.first_chars \
+            else None
         if caption is not None:  # "### 表3-2 …": a caption set as a heading
             return caption
         hashes = int(style.removeprefix("heading "))
@@ -483,10 +496,11 @@ def _classify(
         if block.lead is not None and len(block.lead) <= options.max_title_chars:
             # the Markdown reader found **加强顶层设计。**要……: the lead phrase titles the item
             body = text[text.find(block.lead) + len(block.lead):].lstrip(" :：。.")
-            if body:
+            if body and not is_metadata(block.lead, body, options):
                 return Token(ITEM, block, text, style="bold", title=block.lead.rstrip("。.:："),
                              body=body)
-        if lead is not None and len(lead.group(1).strip()) <= options.max_title_chars:
+        if lead is not None and len(lead.group(1).strip()) <= options.max_title_chars and \
+                not is_metadata(lead.group(1), lead.group(2), options):
             # **加强顶层设计。**要……: a bold lead phrase titles the item
             title = lead.group(1).strip().rstrip("。.:：")
             return Token(ITEM, block, text, style="bold", title=title,
@@ -500,7 +514,7 @@ def _classify(
     if _WORD_CHAR.search(text) is None:
         return Token(UNRECOGNISED, block, text)
 
-    if first in "表续Tt":
+    if first in options.caption.first_chars:
         token = _caption(block, text, options)
         if token is not None:
             return token
@@ -526,24 +540,21 @@ def _heading_style_level(style: str | None) -> int:
 
 
 def _caption(block: Block, text: str, options: ParseOptions) -> Token | None:
-    if len(text) > 80 or text[-1] in TERMINAL_PUNCT:
+    """A table caption by ``options.caption`` (:class:`~cqanalysis.parse.options.CaptionRule`)."""
+    rule = options.caption
+    if len(text) > rule.max_chars or text[-1] in TERMINAL_PUNCT:
         return None
-    m = _CAPTION_RE.fullmatch(text)
+    m = rule.pattern.fullmatch(text)
     if m:
-        table_id = re.sub(r"\s+", "", m.group(2)).replace("．", ".")
-        table_id = re.sub(r"[－–—]", "-", table_id)
-        title, continued = m.group(3).strip(), bool(m.group(1))
-        mark = _CAPTION_CONT_MARK.search(title)
-        if mark is not None and mark.end() == len(title):
+        title, continued = m.group("title").strip(), m.group("continued") is not None
+        mark = rule.mark_pattern.search(title)
+        if mark is not None:
             title, continued = title[: mark.start()].strip(), True
-        return Token(CAPTION, block, text, table_id=table_id, title=title, continued=continued)
-    m = _CAPTION_CONT_BARE.fullmatch(text)
+        return Token(CAPTION, block, text, table_id=rule.normalise_number(m.group("number")),
+                     title=title, continued=continued)
+    m = rule.bare_pattern.fullmatch(text)
     if m:
-        return Token(CAPTION, block, text, title=m.group(1).strip(), continued=True)
-    m = _CAPTION_EN.fullmatch(text)
-    if m:
-        return Token(CAPTION, block, text, table_id=m.group(1), title=m.group(2).strip(),
-                     continued=bool(m.group(3)))
+        return Token(CAPTION, block, text, title=m.group("title").strip(), continued=True)
     return None
 
 
@@ -620,6 +631,11 @@ def _numbered(block: Block, text: str, options: ParseOptions) -> Token | None:
         level = number.count(".") + 1 if style == "decimal" else 0
         return Token(HEADING, block, text, style=style, numbering=numbering, number=number,
                      level=level, title=title, subtitle=subtitle)
+    if style == "paren_cn" and rest[-1] == "。" and len(rest) <= options.max_title_chars and \
+            _TITLE_BREAKER.search(rest[:-1]) is None:
+        # （一）健全国家职业教育制度框架。: a title-only item, its text in the next paragraph
+        return Token(ITEM, block, text, style=style, numbering=numbering, number=number,
+                     title=rest[:-1].strip(), body="")
     # numbered prose stays one cell, but a tab or a wide gap after the number separates the
     # cells of a table row whose first column is a 序号 ("1.  Authority  Set up …")
     cells = split_cells(text) if _SEP_GAP.search(rest) else (text,)
@@ -694,7 +710,38 @@ def _colon_item(
         return None
     if numbered and body[-1] not in TERMINAL_PUNCT and len(body) <= 20:
         return None  # "5.2区域协调机构建设:提升权威性与执行力" is a heading with a subtitle
+    if not numbered and is_metadata(title, body, options):
+        return None
     return Token(ITEM, block, rest, style=style, numbering=numbering, title=title, body=body)
+
+
+# clause punctuation; an ASCII comma between digits groups thousands (8,323) and is none
+_SENTENCE_PUNCT = re.compile(r"[，；;。！？!?]|,(?!\d{3})")
+# twelve Chinese characters in a row are words of a sentence (a hard-wrapped line), no value
+_PROSE_RUN = re.compile(r"[\u4e00-\u9fff]{12}")
+_LABEL_MARKS = re.compile(r"^[\W_\d]+")  # emoji, ✅, ⭐ or bullets before a label
+
+
+@lru_cache(maxsize=16)
+def _total_keys(options: ParseOptions) -> frozenset[str]:
+    return frozenset(w.casefold() for w in options.total_words)
+
+
+def is_metadata(title: str, body: str, options: ParseOptions) -> bool:
+    """Whether ``标题:说明`` is a key and a value (``报告日期: 2025-01``, ``收益: 胜率+10%``,
+    ``📦 包名称: acne``) rather than a recommendation item.
+
+    The value is short and no sentence (no clause punctuation, no run of twelve Chinese
+    characters), and the key does not start with an action verb (加强…,
+    ``options.action_words``); or the key is a total word (``**总计**: 12项``).
+    """
+    key = _LABEL_MARKS.sub("", title).strip().casefold()
+    if key in _total_keys(options):
+        return True  # **总计**: 12项 sums up a table; it recommends nothing
+    if len(body) > options.max_value_chars or _SENTENCE_PUNCT.search(body) or \
+            _PROSE_RUN.search(body):
+        return False
+    return not key.startswith(tuple(w.casefold() for w in options.action_words))
 
 
 def is_conclusion_title(title: str, options: ParseOptions) -> bool:

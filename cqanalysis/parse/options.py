@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import CqError
 from ..core.limits import DEFAULT_LIMITS, Limits
 
-__all__ = ["DEFAULT_OPTIONS", "ParseOptions"]
+__all__ = ["DEFAULT_OPTIONS", "CaptionRule", "ParseOptions"]
 
 # Page furniture.  Each pattern must match a whole (stripped) line.
 _PAGE_NUMBER_PATTERNS = (
@@ -93,6 +95,18 @@ _NOTE_TITLES = (
     "notes",
 )
 
+# Verbs a recommendation title starts with (加强…, 推进…).  An unnumbered "标题:说明" whose
+# text after the colon is a short value (a date, a path, "P0", "8人天") is metadata, not an
+# item, unless its title reads as an action in this way.
+_ACTION_WORDS = (
+    "加强", "加快", "加大", "强化", "推进", "推动", "推行", "促进", "建立", "建设", "健全", "完善",
+    "优化", "提升", "提高", "深化", "实施", "落实", "开展", "创新", "构建", "打造", "培育", "发展",
+    "支持", "鼓励", "引导", "规范", "明确", "扩大", "降低", "减少", "统筹", "坚持", "探索", "设立",
+    "制定", "组建", "实行", "保障", "做好", "抓好", "严格", "增强", "拓展", "整合", "改革", "确保",
+    "add", "build", "create", "develop", "ensure", "establish", "expand", "implement",
+    "improve", "increase", "introduce", "promote", "reduce", "set up", "strengthen", "support",
+)
+
 # Unnumbered lines that are headings on their own.
 _BARE_HEADINGS = (
     "摘要", "引言", "绪论", "前言", "结论", "结语", "总结", "结论与展望", "结论与建议",
@@ -112,6 +126,88 @@ _CAPTION_SUFFIXES = (
     "对策建议汇总表", "对策建议一览表", "对策建议表", "对策建议", "政策建议", "建议汇总",
     "优化路径", "对策", "建议", "措施", "举措", "一览表", "汇总表",
 )
+
+
+@dataclass(frozen=True)
+class CaptionRule:
+    """What a table caption looks like: one rule, kept as data, from which the lexer's
+    patterns and its first-character gate are derived.
+
+    A caption is a caption word and a table number, then an optional title: ``表5.1.1 …``,
+    ``表 3-2：…``, ``Table 2.1 …``.  It continues an earlier table when a continuation
+    prefix comes first (``续表3``, also ``续表`` with no number) or a continuation mark in
+    brackets ends it (``表3（续）``, ``Table 3 (continued)``).  The number's parts
+    (5.1.1, 3-2) name the section a table belongs to, which the assembler may infer.
+
+    Parameters
+    ----------
+    words
+        Caption words.  A Chinese word may touch the number (表5.1); a Latin one is followed
+        by a space (``Table 2``) and matches in any case.
+    continued_prefixes
+        Words before a caption word that make the caption a continuation (续).
+    continued_marks
+        Words in brackets at the end of a caption that make it a continuation.
+    number
+        Regular expression for a table number; its parts are separated by ``.`` or a dash.
+    max_chars
+        Longest line read as a caption; a caption never ends a sentence either.
+    bare_title_chars
+        Longest title after a continuation with no number (``续表 城市名单``).
+    """
+
+    words: tuple[str, ...] = ("表", "table")
+    continued_prefixes: tuple[str, ...] = ("续",)
+    continued_marks: tuple[str, ...] = ("续表", "续", "continued")
+    number: str = r"[A-Za-z]?\d{1,3}(?:\s*[.．\-－–—]\s*\d{1,3}){0,3}"
+    max_chars: int = 80
+    bare_title_chars: int = 40
+
+    @cached_property
+    def first_chars(self) -> frozenset[str]:
+        """Characters a caption can start with (the lexer's cheap gate before any regex)."""
+        starts = {w[:1] for w in (*self.words, *self.continued_prefixes) if w}
+        return frozenset(c for ch in starts for c in (ch.lower(), ch.upper()))
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """A numbered caption: groups ``continued``, ``number``, ``title``."""
+        prefix = _alternation(self.continued_prefixes)
+        return re.compile(rf"(?P<continued>{prefix})?\s*{self._words}(?P<number>{self.number})"
+                          rf"(?![\d])\s*[:：.、]?\s*(?P<title>.*)")
+
+    @cached_property
+    def bare_pattern(self) -> re.Pattern[str]:
+        """A continuation without a number (续表): group ``title``."""
+        prefix = _alternation(self.continued_prefixes)
+        return re.compile(rf"(?:{prefix})\s*{self._words}\s*[:：.、]?\s*"
+                          rf"(?P<title>.{{0,{self.bare_title_chars}}})")
+
+    @cached_property
+    def mark_pattern(self) -> re.Pattern[str]:
+        """A continuation mark in brackets, searched for at the end of a caption's title."""
+        return re.compile(rf"\s*[(（]\s*(?i:{_alternation(self.continued_marks)})\s*[)）]\s*$")
+
+    @cached_property
+    def _words(self) -> str:
+        # a Latin word needs a space after it (Table 2, not Tablespoon); a Chinese one does not
+        parts = [rf"(?i:{re.escape(w)})\s+" if w.isascii() else rf"{re.escape(w)}\s*"
+                 for w in sorted(self.words, key=len, reverse=True)]
+        return "(?:" + "|".join(parts) + ")"
+
+    def normalise_number(self, number: str) -> str:
+        """``5．1 - 2`` → ``5.1-2``: no spaces, ASCII separators."""
+        number = re.sub(r"\s+", "", number).replace("．", ".")
+        return re.sub(r"[－–—]", "-", number)
+
+    @staticmethod
+    def number_parts(number: str) -> list[str]:
+        """The parts of a normalised table number (``5.1-2`` → ``["5", "1", "2"]``)."""
+        return re.split(r"[.\-]", number)
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +241,14 @@ class ParseOptions:
         recommendation table is never a recommendation: it goes to ``residue`` as ``total_row``.
     note_titles, bare_headings, conclusion_words, caption_suffixes
         Word lists described beside their defaults in ``cqanalysis/parse/options.py``.
+    action_words
+        Verbs a recommendation title starts with.  An unnumbered ``标题:说明`` line whose text
+        after the colon is a short value (no sentence: a date, a path, ``P0``, ``8人天``) is
+        metadata, a paragraph and not an item, unless its title starts with one of these.
+    max_value_chars
+        Longest text after a colon still read as a value (see ``action_words``).
+    caption
+        What a table caption looks like (:class:`CaptionRule`).
     max_title_chars
         Longest title of a narrative item "标题:说明" (longer text before a colon is prose).
     max_heading_chars
@@ -171,6 +275,9 @@ class ParseOptions:
     bare_headings: tuple[str, ...] = _BARE_HEADINGS
     conclusion_words: tuple[str, ...] = _CONCLUSION_WORDS
     caption_suffixes: tuple[str, ...] = _CAPTION_SUFFIXES
+    caption: CaptionRule = field(default_factory=CaptionRule)
+    action_words: tuple[str, ...] = _ACTION_WORDS
+    max_value_chars: int = 30
     max_title_chars: int = 30
     max_heading_chars: int = 40
     running_header_max_chars: int = 50
@@ -212,6 +319,15 @@ class ParseOptions:
                 value = replace(default, **value)
             elif isinstance(default, tuple):
                 value = tuple(value)
+            elif isinstance(default, CaptionRule):
+                if not isinstance(value, dict):
+                    raise CqError(f"{path}: parse option caption must be a mapping")
+                rule: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                        for k, v in value.items()}
+                unknown = set(rule) - {f.name for f in fields(CaptionRule)}
+                if unknown:
+                    raise CqError(f"{path}: unknown caption option {sorted(unknown)[0]!r}")
+                value = replace(default, **rule)
             elif isinstance(default, dict):
                 value = {role: tuple(words) for role, words in value.items()}
             changes[key] = value

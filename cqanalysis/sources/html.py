@@ -38,10 +38,51 @@ def _squeeze(text: str) -> str:
     return re.sub(r"[ \t\r\n\f]+", repl, text).strip()
 
 
+class _LayoutTables(HTMLParser):
+    """First pass: which tables (by the order of their ``<table>`` tags) lay out the page.
+
+    A table that holds another table, or whose rows have one cell each, is no data grid
+    (gov.cn wraps a whole document in six to eight such tables); its cells are read as
+    running text.  Every other table is data.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.count = 0
+        self.open: list[int] = []
+        self.widest: dict[int, int] = {}  # table -> most cells in one of its rows
+        self.cells = 0  # cells in the open row of the innermost open table
+        self.layout: set[int] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.layout.update(self.open)
+            self.open.append(self.count)
+            self.widest[self.count] = 0
+            self.count += 1
+            self.cells = 0
+        elif tag == "tr":
+            self.cells = 0
+        elif tag in ("td", "th") and self.open:
+            self.cells += 1
+            table = self.open[-1]
+            self.widest[table] = max(self.widest[table], self.cells)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self.open:
+            table = self.open.pop()
+            if self.widest[table] <= 1:
+                self.layout.add(table)
+            self.cells = 0
+
+
 class _Reader(HTMLParser):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, layout: frozenset[int] = frozenset()) -> None:
         super().__init__(convert_charrefs=True)
         self.path = path
+        self.layout = layout  # ordinals of layout tables (see _LayoutTables)
+        self.table_count = 0
+        self.layout_open = 0
         self.out = SourceBlocks()
         self.line = 0
         self.hidden = 0
@@ -71,6 +112,9 @@ class _Reader(HTMLParser):
 
     # -- parser callbacks ------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        ordinal = -1
+        if tag == "table":
+            ordinal, self.table_count = self.table_count, self.table_count + 1
         if tag in _HIDDEN:
             self.hidden += 1
             return
@@ -78,6 +122,10 @@ class _Reader(HTMLParser):
             return
         if tag == "br":
             self._text("\x00")
+            return
+        if ordinal in self.layout and not self.table_depth:
+            self.flush()  # a layout table: its cells are running text, like <div>s
+            self.layout_open += 1
             return
         if self.table_depth:
             self._table_start(tag, dict(attrs))
@@ -102,6 +150,8 @@ class _Reader(HTMLParser):
         if self.table_depth:
             self._table_end(tag)
             return
+        if tag == "table" and self.layout_open:
+            self.layout_open -= 1
         if tag in _BREAKING:
             self.flush()
         if tag == "pre":
@@ -236,9 +286,11 @@ def read_html_blocks(path: Path) -> SourceBlocks:
     Headings ``<h1>``–``<h6>`` become text blocks with ``style="heading N"``, a table's
     ``<caption>`` a block with ``style="caption"`` before its rows; paragraphs, list items
     and other block elements one block each (``<br>`` starts a new one).  Each row of an
-    outermost table becomes a block with ``cells`` and ``table`` (1-based); ``rowspan`` fills
-    its value down, ``colspan`` is one cell, not repeated (the covered columns empty).  Nested
-    tables are read as text of their cell.  Scripts, styles and the ``<head>`` are not text.
+    outermost data table becomes a block with ``cells`` and ``table`` (1-based); ``rowspan``
+    fills its value down, ``colspan`` is one cell, not repeated (the covered columns empty).
+    A table that holds another table lays out the page: its cells are read as running text
+    (paragraphs, headings) and the tables inside it are read on their own.  A table nested in
+    a data table is read as text of its cell.  Scripts, styles and the ``<head>`` are not text.
     ``line`` numbers blocks in reading order; ``page`` is ``None``.
 
     Parameters
@@ -259,7 +311,10 @@ def read_html_blocks(path: Path) -> SourceBlocks:
     path = Path(path)
     check_source(path, "HTML page")
     text = _decode(path, path.read_bytes())
-    reader = _Reader(path)
+    first = _LayoutTables()
+    first.feed(text)
+    first.close()
+    reader = _Reader(path, frozenset(first.layout))
     reader.feed(text)
     reader.close()
     if reader.table_depth:

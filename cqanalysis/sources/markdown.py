@@ -95,8 +95,8 @@ class _Reader:
         """Assign line ``index`` (0-based); a line with no visible text keeps its raw text."""
         if not text.strip():
             text, style, cells, table, lead = self.lines[index], "markup", None, None, None
-        self.blocks[index] = Block(text, index + 1, self.pages[index], cells=cells, table=table,
-                                   style=style, lead=lead)
+        self.blocks[index] = Block(text, index + 1, self.pages[index], style=style,
+                                   cells=cells, table=table, lead=lead)
 
     def raw(self, start: int, end: int, style: str) -> None:
         for index in range(start, end):
@@ -150,11 +150,11 @@ class _Reader:
         lead = bold_lead(inline.children or [])
         for offset, text in enumerate(visible_lines(inline)):
             index = start + offset
-            own_lead = lead if offset == 0 and lead and text.startswith(lead) else None
+            first_lead = lead if offset == 0 and lead and text.startswith(lead) else None
             if item is not None and index == item.first_line:
-                self.put(index, f"{item.marker} {text}", style or "list_item", lead=own_lead)
+                self.put(index, f"{item.marker} {text}", style or "list_item", lead=first_lead)
             else:
-                self.put(index, text, style, lead=own_lead)
+                self.put(index, text, style, lead=first_lead)
 
     def table(self, tokens: Sequence[Token], i: int) -> int:
         """Read one pipe table starting at ``tokens[i]``; return the index of its close."""
