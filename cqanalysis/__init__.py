@@ -64,6 +64,7 @@ _LAZY: dict[str, str] = {
     "measure_instruments": "cqanalysis.analysis",
     "instrument_types": "cqanalysis.analysis",
     "CROSSTABS": "cqanalysis.analysis",
+    "CrosstabSpec": "cqanalysis.analysis",
     "export": "cqanalysis.exporters",
     "register_exporter": "cqanalysis.exporters",
     "codebook_frames": "cqanalysis.codebook",

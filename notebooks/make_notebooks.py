@@ -1232,11 +1232,11 @@ NB06: list[Cell] = [
     """),
     code("""
     by_region = cq.analyse(corpus, crosstabs={
-        "region_x_instrument": ({"index": "region", "columns": "instrument", "depth": 1},
-                                "地区×政策工具类型", "Region × instrument type"),
+        "region_x_instrument": cq.CrosstabSpec("region", "instrument", "地区×政策工具类型",
+                                               "Region × instrument type"),
     })
-    by_region.tests[["crosstab", "statistic", "dof", "pval", "cramer_v", "n", "min_expected",
-                     "note"]].round(3)
+    by_region.tests[["crosstab", "test", "statistic", "dof", "pval", "cramer_v", "n",
+                     "min_expected", "note_zh"]].round(3)
     """),
     md("""
     ## 4. 文档比较图 · The document comparison figure
