@@ -7,9 +7,10 @@ Exit status: 0 done, 2 bad input or usage (one line on stderr naming the file an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,46 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: automatic)")
     p.add_argument("--strict", action="store_true",
                    help="stop at the first structural problem or unreadable document")
+    _add_scale_options(p)
+
+
+# --------------------------------------------------------------------------- scale (issue 14)
+
+
+def _add_scale_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="parse on a Dask cluster, e.g. tcp://host:8786 (pip install "
+                   "'cqanalysis[scale]')")
+    p.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                   help="parse cache folder (default: OUT/.cache)")
+    p.add_argument("--no-cache", action="store_true", help="parse every document again")
+
+
+def _cache_dir(args: argparse.Namespace) -> Path | None:
+    return None if args.no_cache else (args.cache or args.out / ".cache")
+
+
+@contextlib.contextmanager
+def _executor(address: str | None) -> Iterator[Any]:
+    """A Dask cluster's executor for ``--scheduler``, closed afterwards; else ``None``."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _UsageError("--scheduler needs Dask: pip install 'cqanalysis[scale]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise _UsageError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,8 +114,9 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
     if not args.inputs and args.manifest is None:
         raise _UsageError("parse: give INPUT files or directories, or --manifest")
-    corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
-                          strict=args.strict)
+    with _executor(args.scheduler) as executor:
+        corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
+                              strict=args.strict, executor=executor, cache=_cache_dir(args))
     require_readable(corpus)
     for name, frame in {**corpus.frames(), "documents": corpus.documents}.items():
         write_csv(frame, args.out / f"{name}.csv")
@@ -88,9 +130,11 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .builder import build
 
-    build(args.inputs or [DEFAULT_INPUT], out=args.out, codebooks=args.codebook,
-          lang=args.lang, manifest=args.manifest, jobs=args.jobs, strict=args.strict,
-          progress=None if not args.quiet else False)
+    with _executor(args.scheduler) as executor:
+        build(args.inputs or [DEFAULT_INPUT], out=args.out, codebooks=args.codebook,
+              lang=args.lang, manifest=args.manifest, jobs=args.jobs, strict=args.strict,
+              progress=None if not args.quiet else False, executor=executor,
+              cache=_cache_dir(args) or False)
     return EXIT_OK
 
 

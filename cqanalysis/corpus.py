@@ -592,11 +592,20 @@ def _corpus(docs: list[_Doc], results: list[_Result], table: pd.DataFrame | None
 
     parts = [r.records for r in results if r.records is not None]
     frames = frames_from_records(parts)
+    documents = _documents(docs, [r.sha256 for r in results], table)
+    errors = _errors([(d, r.error) for d, r in zip(docs, results, strict=True)
+                      if r.error is not None])
+    notes = tuple(w for p in parts for w in p.warnings)
+    return Corpus(**frames, warnings=notes, documents=documents, errors=errors)
+
+
+def _documents(docs: list[_Doc], sha256: list[str | None],
+               table: pd.DataFrame | None) -> pd.DataFrame:
     documents = pd.DataFrame(
         {
             "doc_id": pd.array([d.doc_id for d in docs], dtype="str"),
             "path": pd.array([str(d.path) for d in docs], dtype="str"),
-            "sha256": pd.array([r.sha256 for r in results], dtype="str"),
+            "sha256": pd.array(sha256, dtype="str"),
         }
     )
     if table is not None:
@@ -604,13 +613,14 @@ def _corpus(docs: list[_Doc], results: list[_Result], table: pd.DataFrame | None
         rows = [d.row if d.row is not None else -1 for d in docs]
         meta = table.drop(columns=["file", "doc_id"]).reindex(rows).reset_index(drop=True)
         documents = pd.concat([documents, meta], axis=1)
-    failed = [(d, r.error) for d, r in zip(docs, results, strict=True) if r.error is not None]
-    errors = pd.DataFrame(
+    return documents
+
+
+def _errors(failed: list[tuple[_Doc, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "doc_id": pd.array([d.doc_id for d, _ in failed], dtype="str"),
             "path": pd.array([str(d.path) for d, _ in failed], dtype="str"),
             "error": pd.array([_error_text(e) for _, e in failed], dtype="str"),
         }
     )
-    notes = tuple(w for p in parts for w in p.warnings)
-    return Corpus(**frames, warnings=notes, documents=documents, errors=errors)
