@@ -103,7 +103,13 @@ def stream_corpus(
     Returns
     -------
     ParquetCorpus
+
+    Raises
+    ------
+    CqError
+        pyarrow is not installed (``pip install 'cqanalysis[scale]'``).
     """
+    _require_pyarrow()
     _check_jobs(jobs)
     docs, table = _collect(inputs, manifest)
     folder = Path(out)
@@ -131,8 +137,18 @@ def stream_corpus(
     return ParquetCorpus(folder, documents, errors, tuple(notes))
 
 
+def _require_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        from .core.errors import CqError
+
+        raise CqError("Parquet output needs pyarrow: pip install 'cqanalysis[scale]'") from None
+
+
 def open_corpus(folder: str | os.PathLike[str]) -> ParquetCorpus:
     """Open a dataset written by :func:`stream_corpus` (reads only its small frames)."""
+    _require_pyarrow()
     import pyarrow.parquet as pq
 
     folder = Path(folder)
