@@ -145,8 +145,9 @@ def _carry_over(out: Path, new: Path, owned: set[str]) -> None:
             target = new / rel
             is_link = source.is_symlink()
             if not is_link and source.is_dir():
-                if any(os.scandir(source)):
-                    continue  # created with its contents, if any are carried over
+                with os.scandir(source) as entries:
+                    if any(True for _ in entries):
+                        continue  # created with its contents, if any are carried over
                 if target.exists() and not target.is_dir():
                     raise OutputError(out, f"{rel} is your folder and a build writes a file there")
                 target.mkdir(parents=True, exist_ok=True)

@@ -42,12 +42,18 @@ def reference(folder):
 
 
 @pytest.fixture(scope="module")
-def dask_executor():
+def dask_client():
     distributed = pytest.importorskip("distributed")
+    # threads, not processes: two workers start in about a second
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        yield client.get_executor()
+        yield client
+
+
+@pytest.fixture(scope="module")
+def dask_executor(dask_client):
+    return dask_client.get_executor()
 
 
 def _same(a, b):
@@ -132,6 +138,9 @@ def test_dask_dataframe_reads_the_stream(folder, tmp_path):
 # --------------------------------------------------------------------------- cache
 
 
+_parse_source = sys.modules["cqanalysis.parse"].parse_source
+
+
 def _no_parsing(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("parsed although cached")
@@ -198,3 +207,59 @@ def test_corrupt_or_foreign_entry_is_rebuilt_with_a_warning(damage, tmp_path):
     _same(again, good)
     assert "注入的文本" not in again.rows["measure"].tolist()
     assert json.loads(entry.read_text(encoding="utf-8"))["rows"][0]["doc_id"] == "one"
+
+
+def test_cache_hit_renames_warnings_to_the_new_path(tmp_path, monkeypatch):
+    # 表5.1's second row has two cells under a three-cell header: one lenient warning
+    text = "5.1 体制\n表5.1 建议\n方向 具体建议 预期成效\n协同 建立机制 提高效率\n甲 乙\n"
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.txt").write_text(text, encoding="utf-8")
+    cache = tmp_path / "cache"
+    one = parse_corpus(tmp_path / "first", jobs=1, cache=cache)
+    _no_parsing(monkeypatch)
+    two = parse_corpus(tmp_path / "second", jobs=1, cache=cache)
+    first, second = tmp_path / "first" / "first.txt", tmp_path / "second" / "second.txt"
+    assert one.warnings == (f"{first}:5: table 5.1: row has 2 cells, header has 3",)
+    assert two.warnings == (f"{second}:5: table 5.1: row has 2 cells, header has 3",)
+    assert two.rows["doc_id"].tolist() == ["second"]
+    assert two.rows["measure"].tolist() == ["建立机制"]
+
+
+# --------------------------------------------------------------------------- build and CLI
+
+
+def test_rebuild_with_another_codebook_parses_nothing(tmp_path, monkeypatch):
+    import cqanalysis.builder as builder
+    from cqanalysis import build
+
+    # the CSV tables only: figures and Office files do not touch the cache, and take seconds
+    monkeypatch.setattr(builder, "EXPORTERS", {"tables": builder.EXPORTERS["tables"]})
+    build([SEED], out=tmp_path / "out", progress=False)
+    assert len(list((tmp_path / "out" / ".cache").rglob("*.json"))) == 1
+    _no_parsing(monkeypatch)
+    cached = build([SEED], out=tmp_path / "out", codebooks=["levels"], progress=False)
+    monkeypatch.setattr(sys.modules["cqanalysis.parse"], "parse_source", _parse_source)
+    cold = build([SEED], out=tmp_path / "cold", codebooks=["levels"], progress=False,
+                 cache=False)
+    assert not (tmp_path / "cold" / ".cache").exists()
+    assert cached.files == cold.files
+    assert "tables/coded.csv" in cold.files
+    for name in [f for f in cold.files if f.endswith(".csv")]:
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+
+
+def test_cli_cache_flags_and_scheduler(tmp_path, dask_client):
+    from cqanalysis.cli import main
+
+    assert main(["parse", str(SEED), "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+    assert not (tmp_path / "a" / ".cache").exists()
+    assert main(["parse", str(SEED), "--out", str(tmp_path / "b")]) == 0
+    assert len(list((tmp_path / "b" / ".cache").rglob("*.json"))) == 1
+    address = dask_client.scheduler.address
+    assert main(["parse", str(SEED), "--out", str(tmp_path / "c"), "--scheduler", address,
+                 "--cache", str(tmp_path / "shared")]) == 0
+    assert len(list((tmp_path / "shared").rglob("*.json"))) == 1
+    for frame in ("rows", "items", "residue", "documents"):
+        a = (tmp_path / "a" / f"{frame}.csv").read_bytes()
+        assert a == (tmp_path / "c" / f"{frame}.csv").read_bytes(), frame
