@@ -72,6 +72,21 @@ def _executor(address: str | None) -> Iterator[Any]:
         client.close()
 
 
+def _parse_to_parquet(args: argparse.Namespace) -> int:
+    from .corpus import require_readable
+    from .stream import stream_corpus
+
+    with _executor(args.scheduler) as executor:
+        result = stream_corpus(args.inputs or None, out=args.out / "parquet",
+                               manifest=args.manifest, jobs=args.jobs, strict=args.strict,
+                               executor=executor, cache=_cache_dir(args))
+    require_readable(result)  # type: ignore[arg-type]
+    _report(result)
+    n_docs = len(result.documents) - len(result.errors)
+    print(f"parsed {n_docs} document(s) → {args.out}/parquet/<frame>/", file=sys.stderr)
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -85,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="files or directories (.txt .md .docx .pdf .xlsx .csv .html); "
                    "may be omitted with --manifest")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--parquet", action="store_true",
+                   help="write OUT/parquet/<frame>/part-*.parquet as documents arrive, in "
+                   "flat memory, instead of CSV (for corpora of 10^5+ documents)")
     _add_input_options(p)
 
     b = sub.add_parser("build", help="frames, coded data, crosstabs, figures and appendices")
@@ -114,6 +132,8 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
     if not args.inputs and args.manifest is None:
         raise _UsageError("parse: give INPUT files or directories, or --manifest")
+    if args.parquet:
+        return _parse_to_parquet(args)
     with _executor(args.scheduler) as executor:
         corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
                               strict=args.strict, executor=executor, cache=_cache_dir(args))

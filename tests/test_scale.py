@@ -263,3 +263,12 @@ def test_cli_cache_flags_and_scheduler(tmp_path, dask_client):
     for frame in ("rows", "items", "residue", "documents"):
         a = (tmp_path / "a" / f"{frame}.csv").read_bytes()
         assert a == (tmp_path / "c" / f"{frame}.csv").read_bytes(), frame
+
+
+def test_cli_parse_to_parquet(folder, reference, tmp_path):
+    from cqanalysis.cli import main
+
+    assert main(["parse", str(folder), "--out", str(tmp_path / "o"), "--parquet"]) == 0
+    rows = pd.read_parquet(tmp_path / "o" / "parquet" / "rows")
+    pd.testing.assert_frame_equal(rows, reference.rows)
+    assert not list((tmp_path / "o").glob("*.csv"))
