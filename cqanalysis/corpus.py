@@ -11,7 +11,7 @@ import sys
 import threading
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,23 +129,26 @@ def parse_corpus(
 def _results_by_chunk(
     docs: list[_Doc], *, jobs: int | None, strict: bool, progress: bool | None,
     options: ParseOptions | None, executor: Executor | None,
-    cache: str | os.PathLike[str] | None,
+    cache: str | os.PathLike[str] | None, size: int | None = None,
+    work: Callable[..., list[_Result]] | None = None,
 ) -> Iterator[list[_Result]]:
     """The results of ``docs`` chunk by chunk, in input order, as they become ready.
 
     Only a few chunks are in flight at a time, so memory holds a window of results, not the
-    corpus (:mod:`cqanalysis.stream` writes each chunk out and drops it).
+    corpus (:mod:`cqanalysis.stream` writes each chunk out and drops it).  ``size`` fixes the
+    documents per chunk (default: by the number of workers); ``work(chunk, strict, options,
+    cache)`` parses one chunk (default :func:`_parse_chunk`).
     """
     _check_jobs(jobs)
     show = _is_terminal(sys.stderr) if progress is None else progress
     store = ParseCache(Path(cache)) if cache is not None else None
     notes: list[str] = []
+    args = (strict, options, store)
     if executor is not None:
-        workers = _capacity(executor, jobs)
-        parts = _ordered(executor, _chunked(docs, workers), strict, options, store)
+        chunks = _chunked(docs, _capacity(executor, jobs), size)
+        parts = _ordered(executor, chunks, work or _parse_chunk, args)
     else:
-        workers = _workers(jobs, len(docs))
-        parts = _local(docs, workers, strict, options, store)
+        parts = _local(docs, _workers(jobs, len(docs)), size, work or _parse_chunk, args)
     bar = None
     try:
         for part in parts:
@@ -534,26 +537,29 @@ def _capacity(executor: Executor, jobs: int | None) -> int:
     return max(1, int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1))
 
 
-def _chunked(docs: list[_Doc], workers: int) -> list[list[tuple[str, str]]]:
+def _chunked(docs: list[_Doc], workers: int,
+             size: int | None = None) -> list[list[tuple[str, str]]]:
     jobs = [(d.doc_id, str(d.path)) for d in docs]
     # about eight chunks per worker balance the load; 500 bounds one chunk's memory
-    size = max(1, min(500, math.ceil(len(jobs) / (workers * 8))))
+    size = size or max(1, min(500, math.ceil(len(jobs) / (workers * 8))))
     return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
-def _local(docs: list[_Doc], workers: int, strict: bool, options: ParseOptions | None,
-           cache: ParseCache | None) -> Iterator[list[_Result]]:
-    if workers == 1:
+def _local(docs: list[_Doc], workers: int, size: int | None, work: Callable[..., Any],
+           args: tuple[Any, ...]) -> Iterator[list[_Result]]:
+    if workers == 1 and size is None:  # document by document: the progress bar moves
         for d in docs:
-            yield [_parse_one(d.doc_id, d.path, strict, options, cache)]
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        yield from _ordered(pool, _chunked(docs, workers), strict, options, cache)
+            yield [_parse_one(d.doc_id, d.path, *args)]
+    elif workers == 1:
+        for chunk in _chunked(docs, 1, size):
+            yield _checked(work(chunk, *args), args[0])
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            yield from _ordered(pool, _chunked(docs, workers, size), work, args)
 
 
-def _ordered(executor: Executor, chunks: list[list[tuple[str, str]]], strict: bool,
-             options: ParseOptions | None,
-             cache: ParseCache | None) -> Iterator[list[_Result]]:
+def _ordered(executor: Executor, chunks: list[list[tuple[str, str]]], work: Callable[..., Any],
+             args: tuple[Any, ...]) -> Iterator[list[_Result]]:
     """Chunk results in submission order, with a bounded number of chunks in flight."""
     window = max(4, 3 * _capacity(executor, None))
     todo = iter(chunks)
@@ -561,19 +567,24 @@ def _ordered(executor: Executor, chunks: list[list[tuple[str, str]]], strict: bo
 
     def submit(n: int) -> None:
         for chunk in [c for _, c in zip(range(n), todo, strict=False)]:
-            pending.append(executor.submit(_parse_chunk, chunk, strict, options, cache))
+            pending.append(executor.submit(work, chunk, *args))
 
     submit(window)
     try:
         while pending:
-            part = pending.popleft().result()
-            if strict and part and part[-1].error is not None:
-                raise _thaw(part[-1].error)
+            part = _checked(pending.popleft().result(), args[0])
             submit(1)
             yield part
     finally:  # an error, a strict stop or a consumer that stopped early
         for fut in pending:
             fut.cancel()
+
+
+def _checked(part: list[_Result], strict: bool) -> list[_Result]:
+    """The chunk's results; in strict mode, the error a chunk stopped at, raised."""
+    if strict and part and part[-1].error is not None:
+        raise _thaw(part[-1].error)
+    return part
 
 
 # --------------------------------------------------------------------------- assembling

@@ -15,10 +15,11 @@ them.  The dataset opens lazily::
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,22 @@ import pandas as pd
 
 from .core.document import Corpus
 from .core.schema import PARSE_FRAMES
-from .corpus import _check_jobs, _collect, _Doc, _documents, _errors, _Result, _results_by_chunk
+from .corpus import (
+    _check_jobs,
+    _collect,
+    _Doc,
+    _documents,
+    _errors,
+    _parse_chunk,
+    _results_by_chunk,
+)
 from .parse.options import ParseOptions
 
 __all__ = ["PART_DOCS", "ParquetCorpus", "open_corpus", "stream_corpus"]
 
-#: Documents per Parquet part: few enough to keep memory flat, many enough for few files.
-PART_DOCS = 1000
+#: Documents per Parquet part, and per task sent to a worker: few enough to keep memory
+#: flat and the workers balanced, many enough for few files (100,000 documents: 400 parts).
+PART_DOCS = 250
 #: Frames of the dataset beyond the parse frames: one part each, written at the end.
 META_FRAMES = ("documents", "errors", "warnings")
 
@@ -112,29 +122,55 @@ def stream_corpus(
     _require_pyarrow()
     _check_jobs(jobs)
     docs, table = _collect(inputs, manifest)
-    folder = Path(out)
-    writer = _PartWriter(folder)
+    writer = _PartWriter(Path(out))
     shas: list[str | None] = []
     failed: list[tuple[_Doc, Any]] = []
     notes: list[str] = []
-    buffer: list[_Result] = []
     for part in _results_by_chunk(docs, jobs=jobs, strict=strict, progress=progress,
-                                  options=options, executor=executor, cache=cache):
+                                  options=options, executor=executor, cache=cache,
+                                  size=PART_DOCS, work=_parse_part):
         for result in part:
             if result.error is not None:
                 failed.append((docs[len(shas)], result.error))
             shas.append(result.sha256)
-            buffer.append(result)
-            if len(buffer) == PART_DOCS:
-                notes += writer.write(buffer)
-                buffer = []
-    if buffer or not writer.written:
-        notes += writer.write(buffer)
+        writer.write(part.frames)
+        notes += part.warnings
     documents, errors = _documents(docs, shas, table), _errors(failed)
     warnings = pd.DataFrame({"warning": pd.array(notes, dtype="str")})
     for name, frame in (("documents", documents), ("errors", errors), ("warnings", warnings)):
-        writer.write_frame(name, 0, frame)
-    return ParquetCorpus(folder, documents, errors, tuple(notes))
+        writer.write_bytes(name, 0, _parquet(frame))
+    return ParquetCorpus(Path(out), documents, errors, tuple(notes))
+
+
+class _Part(list):  # type: ignore[type-arg]
+    """A chunk's results (without records), its frames as Parquet bytes and its warnings."""
+
+    frames: dict[str, bytes]
+    warnings: list[str]
+
+
+def _parse_part(chunk: list[tuple[str, str]], strict: bool, options: ParseOptions | None,
+                cache: Any) -> _Part:
+    """Parse one part on a worker and encode its frames there.
+
+    Parquet bytes are several times smaller than the records to send back, and the caller
+    only writes them: it stays a thin sink however many workers feed it.
+    """
+    from .parse import frames_from_records
+
+    results = _parse_chunk(chunk, strict, options, cache)
+    records = [r.records for r in results if r.records is not None]
+    part = _Part(replace(r, records=None) for r in results)
+    part.frames = {name: _parquet(frame)
+                   for name, frame in frames_from_records(records).items()}
+    part.warnings = [w for r in records for w in r.warnings]
+    return part
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
 
 
 def _require_pyarrow() -> None:
@@ -174,20 +210,16 @@ class _PartWriter:
             for stale in (folder / name).glob("part-*.parquet"):
                 stale.unlink()
 
-    def write(self, results: list[_Result]) -> list[str]:
-        """Write one part of every parse frame; return its documents' warnings."""
-        from .parse import frames_from_records
-
-        records = [r.records for r in results if r.records is not None]
-        for name, frame in frames_from_records(records).items():
-            self.write_frame(name, self.written, frame)
+    def write(self, frames: dict[str, bytes]) -> None:
+        """Write the next part of every parse frame."""
+        for name, data in frames.items():
+            self.write_bytes(name, self.written, data)
         self.written += 1
-        return [w for r in records for w in r.warnings]
 
-    def write_frame(self, name: str, number: int, frame: pd.DataFrame) -> None:
+    def write_bytes(self, name: str, number: int, data: bytes) -> None:
         from .core.io import atomic_write
 
         target = self.folder / name / f"part-{number:06d}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(target, "wb") as fh:
-            frame.to_parquet(fh, index=False, engine="pyarrow")
+            fh.write(data)

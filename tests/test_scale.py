@@ -119,13 +119,18 @@ def test_stream_writes_parts_in_order_and_loads_the_same_corpus(folder, referenc
     assert reopened.errors["doc_id"].tolist() == ["doc99"]
 
 
-def test_stream_bytes_do_not_depend_on_the_executor(folder, tmp_path, dask_executor):
+def test_stream_bytes_do_not_depend_on_the_executor(folder, tmp_path, dask_executor,
+                                                     monkeypatch):
+    import cqanalysis.stream as stream
+
+    monkeypatch.setattr(stream, "PART_DOCS", 4)  # 13 documents: 4 parts of each parse frame
     one = stream_corpus(folder, out=tmp_path / "one", jobs=1)
-    other = stream_corpus(folder, out=tmp_path / "dask", executor=dask_executor)
     files = sorted(p.relative_to(one.folder) for p in one.folder.rglob("*.parquet"))
-    assert len(files) == 10  # 7 parse frames and documents, errors, warnings: one part each
-    for f in files:
-        assert (one.folder / f).read_bytes() == (other.folder / f).read_bytes(), f
+    assert len(files) == 7 * 4 + 3  # and one part each of documents, errors, warnings
+    for other in (stream_corpus(folder, out=tmp_path / "dask", executor=dask_executor),
+                  stream_corpus(folder, out=tmp_path / "pool", jobs=2)):
+        for f in files:
+            assert (one.folder / f).read_bytes() == (other.folder / f).read_bytes(), f
 
 
 def test_dask_dataframe_reads_the_stream(folder, tmp_path):
