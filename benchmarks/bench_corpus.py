@@ -39,13 +39,17 @@ _CN = "一二三四五六七八九十"
 
 
 def variant(i: int) -> tuple[str, str]:
-    """(suffix, text) of document ``i``: the seed with chapter 5 renumbered, as .txt or .md."""
+    """(suffix, text) of document ``i``: the seed with chapter 5 renumbered and a numbered
+    closing line, as .txt or .md."""
     chapter = 1 + i % 9
     lines = []
     for line in SEED.split("\n"):
         line = re.sub(r"^(表?)5\.", rf"\g<1>{chapter}.", line)
         line = line.replace("第六章", f"第{_CN[chapter % 10]}章")
         lines.append(line)
+    # a closing paragraph of its own makes every document distinct (the parse cache keys on
+    # the bytes); it adds one paragraph and no row or item
+    lines.append(f"（文档{i}）")
     if i % 2 == 0:
         return ".txt", "\n".join(lines)
     md = []
