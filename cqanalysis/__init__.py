@@ -51,6 +51,8 @@ _LAZY: dict[str, str] = {
     "analyse": "cqanalysis.analysis",
     "Analysis": "cqanalysis.analysis",
     "read_manifest": "cqanalysis.corpus",
+    "stream_corpus": "cqanalysis.stream",
+    "open_corpus": "cqanalysis.stream",
     "split_clauses": "cqanalysis.clauses",
     "uncoded": "cqanalysis.coding",
     "unit_codes": "cqanalysis.coding",

@@ -64,6 +64,8 @@ def build(
     strict: bool = False,
     progress: bool | None = None,
     options: object | None = None,
+    executor: object | None = None,
+    cache: str | os.PathLike[str] | bool = True,
 ) -> BuildResult:
     """Build every table, figure and appendix for a paper from source documents.
 
@@ -82,8 +84,12 @@ def build(
     lang
         ``"zh"``, ``"en"`` or ``"both"``: labels of figures, tables and the appendix; with
         ``"en"`` the figure files have English names too.
-    manifest, jobs, strict, options
-        As in :func:`cqanalysis.parse_corpus` (``options``: :class:`cqanalysis.ParseOptions`).
+    manifest, jobs, strict, options, executor
+        As in :func:`cqanalysis.parse_corpus` (``options``: :class:`cqanalysis.ParseOptions`;
+        ``executor``: any :class:`concurrent.futures.Executor`, e.g. a Dask cluster's).
+    cache
+        The parse cache folder; ``True`` (default): ``out/.cache``, so a rebuild with other
+        codebooks or labels parses nothing again; ``False``: no cache.
     progress
         Report the steps and a summary on stderr: on a terminal as one updating line,
         otherwise one line per step (``None`` or ``True``); ``False`` is silent.
@@ -115,8 +121,10 @@ def build(
     target = _check_paths(given, out, manifest)
     steps = _Steps(progress)
     steps("parse")
+    cache_dir = Path(out) / ".cache" if cache is True else (cache or None)
     corpus = parse_corpus(given or None, manifest=manifest, jobs=jobs, strict=strict,
-                          progress=False, options=options)  # type: ignore[arg-type]
+                          progress=False, options=options,  # type: ignore[arg-type]
+                          executor=executor, cache=cache_dir)  # type: ignore[arg-type]
     corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
     analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None),

@@ -7,10 +7,11 @@ Exit status: 0 done, 2 bad input or usage (one line on stderr naming the file an
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,62 @@ def _add_input_options(p: argparse.ArgumentParser) -> None:
                    help="stop at the first structural problem or unreadable document")
     p.add_argument("--options", type=Path, default=None, metavar="FILE.yaml",
                    help="parser options (cqanalysis.ParseOptions fields) as a YAML mapping")
+    _add_scale_options(p)
+
+
+# --------------------------------------------------------------------------- scale (issue 14)
+
+
+def _add_scale_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="parse on a Dask cluster, e.g. tcp://host:8786 (pip install "
+                   "'cqanalysis[scale]')")
+    p.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                   help="parse cache folder (default: OUT/.cache)")
+    p.add_argument("--no-cache", action="store_true", help="parse every document again")
+
+
+def _cache_dir(args: argparse.Namespace) -> Path | None:
+    return None if args.no_cache else (args.cache or args.out / ".cache")
+
+
+@contextlib.contextmanager
+def _executor(address: str | None) -> Iterator[Any]:
+    """A Dask cluster's executor for ``--scheduler``, closed afterwards; else ``None``."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _UsageError("--scheduler needs Dask: pip install 'cqanalysis[scale]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise _UsageError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+    try:
+        yield client.get_executor()
+    finally:
+        client.close()
+
+
+def _parse_to_parquet(args: argparse.Namespace) -> int:
+    from .corpus import require_readable
+    from .stream import stream_corpus
+
+    with _executor(args.scheduler) as executor:
+        result = stream_corpus(args.inputs or None, out=args.out / "parquet",
+                               manifest=args.manifest, jobs=args.jobs, strict=args.strict,
+                               options=_load_options(args.options), executor=executor,
+                               cache=_cache_dir(args))
+    require_readable(result)  # type: ignore[arg-type]
+    _report(result)
+    n_docs = len(result.documents) - len(result.errors)
+    print(f"parsed {n_docs} document(s) → {args.out}/parquet/<frame>/", file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="files or directories (.txt .md .docx .pdf .xlsx .csv .html); "
                    "may be omitted with --manifest")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--parquet", action="store_true",
+                   help="write OUT/parquet/<frame>/part-*.parquet as documents arrive, in "
+                   "flat memory, instead of CSV (for corpora of 10^5+ documents)")
     _add_input_options(p)
 
     b = sub.add_parser("build", help="frames, coded data, crosstabs, figures and appendices")
@@ -108,8 +168,12 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     _check_inputs(args.inputs)
     check_out(args.out, [*args.inputs, *([args.manifest] if args.manifest else [])],
               whole_folder=False)
-    corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
-                          strict=args.strict, options=_load_options(args.options))
+    if args.parquet:
+        return _parse_to_parquet(args)
+    with _executor(args.scheduler) as executor:
+        corpus = parse_corpus(args.inputs or None, manifest=args.manifest, jobs=args.jobs,
+                              strict=args.strict, options=_load_options(args.options),
+                              executor=executor, cache=_cache_dir(args))
     require_readable(corpus)
     for name, frame in {**corpus.frames(), "documents": corpus.documents}.items():
         write_csv(frame, args.out / f"{name}.csv")
@@ -126,9 +190,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
     _check_inputs(args.inputs)
     # with --manifest and no INPUT, the manifest names the documents: not the bundled chapter
     inputs = args.inputs or ([DEFAULT_INPUT] if args.manifest is None else None)
-    build(inputs, out=args.out, codebooks=args.codebook, lang=args.lang,
-          manifest=args.manifest, jobs=args.jobs, strict=args.strict,
-          progress=None if not args.quiet else False, options=_load_options(args.options))
+    with _executor(args.scheduler) as executor:
+        build(inputs, out=args.out, codebooks=args.codebook, lang=args.lang,
+              manifest=args.manifest, jobs=args.jobs, strict=args.strict,
+              progress=None if not args.quiet else False, options=_load_options(args.options),
+              executor=executor, cache=_cache_dir(args) or False)
     return EXIT_OK
 
 

@@ -9,8 +9,9 @@ import re
 import sys
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,20 @@ import pandas as pd
 from .core.document import Corpus
 from .core.errors import CqError, InputError, ParseError
 from .core.limits import DEFAULT_LIMITS
+from .parse.cache import ParseCache, options_digest
 from .parse.options import ParseOptions
 
-__all__ = ["parse_corpus", "read_manifest", "require_readable"]
+__all__ = ["CacheWarning", "parse_corpus", "read_manifest", "require_readable"]
 
 # Below this many documents a process pool costs more (worker start-up, pandas import)
 # than it saves: a seed-sized document parses in about a millisecond.
 _PARALLEL_MIN_DOCS = 200
 _FILE_ALIASES = ("file", "path", "文件", "文件名", "路径")
 _ID_ALIASES = ("doc_id", "文档编号", "编号")
+
+
+class CacheWarning(UserWarning):
+    """A parse cache entry was corrupt, foreign or unwritable; the document was parsed anew."""
 
 
 @dataclass
@@ -46,6 +52,8 @@ def parse_corpus(
     strict: bool = False,
     progress: bool | None = None,
     options: ParseOptions | None = None,
+    executor: Executor | None = None,
+    cache: str | os.PathLike[str] | None = None,
 ) -> Corpus:
     """Parse many documents into one set of stacked frames.
 
@@ -72,6 +80,15 @@ def parse_corpus(
         Show a progress bar on stderr.  ``None``: only when stderr is a terminal.
     options
         Parser settings (:class:`~cqanalysis.ParseOptions`) for every document.
+    executor
+        Any :class:`concurrent.futures.Executor` to parse on, for example a Dask cluster's
+        ``Client(address).get_executor()``; its workers must be able to import cqanalysis and
+        read the input paths.  The caller owns it (it is not shut down).  ``None``: a local
+        process pool of ``jobs`` processes.
+    cache
+        A folder for the parse cache (:mod:`cqanalysis.parse.cache`): a document whose bytes,
+        package version, options, strict mode and suffix match an entry is not parsed again.
+        ``None``: no cache.
 
     Returns
     -------
@@ -92,16 +109,65 @@ def parse_corpus(
     -----
     ``doc_id`` is the manifest's ``doc_id`` or else the file name without suffix; when two
     files share a name the later one (in input order) gets ``-2``, ``-3`` … appended.
-    Results never depend on ``jobs``: documents are parsed in chunks and put back in input
-    order.
+    Results never depend on ``jobs``, the executor or the cache: documents are parsed in
+    chunks and put back in input order.
+
+    Warns
+    -----
+    CacheWarning
+        Once per run when cache entries were corrupt, foreign or unwritable (they are rebuilt).
     """
+    _check_jobs(jobs)
+    docs, table = _collect(inputs, manifest)
+    results: list[_Result] = []
+    for part in _results_by_chunk(docs, jobs=jobs, strict=strict, progress=progress,
+                             options=options, executor=executor, cache=cache):
+        results.extend(part)
+    return _corpus(docs, results, table)
+
+
+def _results_by_chunk(
+    docs: list[_Doc], *, jobs: int | None, strict: bool, progress: bool | None,
+    options: ParseOptions | None, executor: Executor | None,
+    cache: str | os.PathLike[str] | None, size: int | None = None,
+    work: Callable[..., list[_Result]] | None = None,
+) -> Iterator[list[_Result]]:
+    """The results of ``docs`` chunk by chunk, in input order, as they become ready.
+
+    Only a few chunks are in flight at a time, so memory holds a window of results, not the
+    corpus (:mod:`cqanalysis.stream` writes each chunk out and drops it).  ``size`` fixes the
+    documents per chunk (default: by the number of workers); ``work(chunk, strict, options,
+    cache)`` parses one chunk (default :func:`_parse_chunk`).
+    """
+    _check_jobs(jobs)
+    show = _is_terminal(sys.stderr) if progress is None else progress
+    store = ParseCache(Path(cache)) if cache is not None else None
+    notes: list[str] = []
+    args = (strict, options, store)
+    if executor is not None:
+        chunks = _chunked(docs, _capacity(executor, jobs), size)
+        parts = _ordered(executor, chunks, work or _parse_chunk, args)
+    else:
+        parts = _local(docs, _workers(jobs, len(docs)), size, work or _parse_chunk, args)
+    bar = None
+    try:
+        for part in parts:
+            # the bar after the pool: its monitor thread would make forking workers unsafe
+            bar = bar or _bar(len(docs), show)
+            notes += [r.note for r in part if r.note]
+            bar.update(len(part))
+            yield part
+    finally:
+        if bar is not None:
+            bar.close()
+    if notes:
+        more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+        warnings.warn(f"{notes[0]}{more}; parsed again", CacheWarning, stacklevel=3)
+
+
+def _check_jobs(jobs: int | None) -> None:
     if jobs is not None and jobs < 1:
         raise ValueError(f"jobs must be a positive integer or None, not {jobs!r}")
-    docs, table = _collect(inputs, manifest)
-    workers = _workers(jobs, len(docs))
-    show = _is_terminal(sys.stderr) if progress is None else progress
-    results = _run(docs, workers=workers, strict=strict, show=show, options=options)
-    return _corpus(docs, results, table)
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -357,6 +423,8 @@ class _Result:
     # (kind, path, line, reason, text): CqError subclasses take several constructor
     # arguments and so do not survive pickling between processes as objects
     error: tuple[str, str, int | None, str, str] | None = None
+    # a worker's warnings do not reach the caller's process; the parent issues this one
+    note: str | None = None
 
 
 def _freeze(exc: CqError) -> tuple[str, str, int | None, str, str]:
@@ -377,7 +445,7 @@ def _thaw(error: tuple[str, str, int | None, str, str]) -> CqError:
 
 
 def _parse_one(doc_id: str, path: Path, strict: bool,
-               options: ParseOptions | None = None) -> _Result:
+               options: ParseOptions | None = None, cache: ParseCache | None = None) -> _Result:
     from .parse import ParseWarning, parse_source
     from .parse.options import DEFAULT_OPTIONS
     from .sources import file_sha256, read
@@ -386,6 +454,12 @@ def _parse_one(doc_id: str, path: Path, strict: bool,
     # hashed only once known to be a regular file within the size limit: a FIFO or
     # /dev/zero in the inputs must not hang the run or fill the memory
     digest = file_sha256(path, limits)
+    note = None
+    key = options_digest(options, strict=strict, suffix=path.suffix)
+    if cache is not None and digest is not None:
+        cached, note = cache.get(digest, key, doc_id=doc_id, path=str(path))
+        if cached is not None:
+            return _Result(digest, records=cached)
     try:
         source = read(path, limits=limits)
         with warnings.catch_warnings():
@@ -395,16 +469,19 @@ def _parse_one(doc_id: str, path: Path, strict: bool,
     except CqError as exc:
         if strict:
             raise
-        return _Result(digest, error=_freeze(exc))
-    return _Result(digest, records=records)
+        return _Result(digest, error=_freeze(exc), note=note)
+    if cache is not None and digest is not None:
+        note = cache.put(digest, key, records, doc_id=doc_id, path=source.path) or note
+    return _Result(digest, records=records, note=note)
 
 
 def _parse_chunk(chunk: Sequence[tuple[str, str]], strict: bool,
-                 options: ParseOptions | None = None) -> list[_Result]:
+                 options: ParseOptions | None = None,
+                 cache: ParseCache | None = None) -> list[_Result]:
     out = []
     for doc_id, path in chunk:
         try:
-            out.append(_parse_one(doc_id, Path(path), strict, options))
+            out.append(_parse_one(doc_id, Path(path), strict, options, cache))
         except CqError as exc:  # strict: hand the first error back, stop this chunk
             out.append(_Result(None, error=_freeze(exc)))
             break
@@ -419,6 +496,9 @@ class _NoBar:
         return None
 
     def update(self, n: int) -> None:
+        return None
+
+    def close(self) -> None:
         return None
 
 
@@ -448,30 +528,67 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _run(docs: list[_Doc], *, workers: int, strict: bool, show: bool,
-         options: ParseOptions | None = None) -> list[_Result]:
+def _capacity(executor: Executor, jobs: int | None) -> int:
+    """How many chunks the executor runs at once: its workers, a Dask cluster's threads."""
+    if jobs is not None:
+        return jobs
+    client = getattr(executor, "_client", None)  # distributed.client.ClientExecutor
+    if client is not None:
+        try:
+            return max(1, sum(client.nthreads().values()))
+        except Exception:  # a client that cannot answer still runs the work
+            return 1
+    return max(1, int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1))
+
+
+def _chunked(docs: list[_Doc], workers: int,
+             size: int | None = None) -> list[list[tuple[str, str]]]:
     jobs = [(d.doc_id, str(d.path)) for d in docs]
-    results: list[_Result] = []
-    if workers == 1:
-        with _bar(len(jobs), show) as bar:
-            for doc_id, path in jobs:
-                results.append(_parse_one(doc_id, Path(path), strict, options))
-                bar.update(1)
-        return results
-    size = max(1, min(500, math.ceil(len(jobs) / (workers * 8))))
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        futures = [pool.submit(_parse_chunk, chunk, strict, options) for chunk in chunks]
-        with _bar(len(jobs), show) as bar:
-            for fut in futures:  # in submission order: the output order never varies
-                part = fut.result()
-                if strict and part and part[-1].error is not None:
-                    for other in futures:
-                        other.cancel()
-                    raise _thaw(part[-1].error)
-                results.extend(part)
-                bar.update(len(part))
-    return results
+    # about eight chunks per worker balance the load; 500 bounds one chunk's memory
+    size = size or max(1, min(500, math.ceil(len(jobs) / (workers * 8))))
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
+
+
+def _local(docs: list[_Doc], workers: int, size: int | None, work: Callable[..., Any],
+           args: tuple[Any, ...]) -> Iterator[list[_Result]]:
+    if workers == 1 and size is None:  # document by document: the progress bar moves
+        for d in docs:
+            yield [_parse_one(d.doc_id, d.path, *args)]
+    elif workers == 1:
+        for chunk in _chunked(docs, 1, size):
+            yield _checked(work(chunk, *args), args[0])
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            yield from _ordered(pool, _chunked(docs, workers, size), work, args)
+
+
+def _ordered(executor: Executor, chunks: list[list[tuple[str, str]]], work: Callable[..., Any],
+             args: tuple[Any, ...]) -> Iterator[list[_Result]]:
+    """Chunk results in submission order, with a bounded number of chunks in flight."""
+    window = max(4, 3 * _capacity(executor, None))
+    todo = iter(chunks)
+    pending: deque[Any] = deque()
+
+    def submit(n: int) -> None:
+        for chunk in [c for _, c in zip(range(n), todo, strict=False)]:
+            pending.append(executor.submit(work, chunk, *args))
+
+    submit(window)
+    try:
+        while pending:
+            part = _checked(pending.popleft().result(), args[0])
+            submit(1)
+            yield part
+    finally:  # an error, a strict stop or a consumer that stopped early
+        for fut in pending:
+            fut.cancel()
+
+
+def _checked(part: list[_Result], strict: bool) -> list[_Result]:
+    """The chunk's results; in strict mode, the error a chunk stopped at, raised."""
+    if strict and part and part[-1].error is not None:
+        raise _thaw(part[-1].error)
+    return part
 
 
 # --------------------------------------------------------------------------- assembling
@@ -490,11 +607,20 @@ def _corpus(docs: list[_Doc], results: list[_Result], table: pd.DataFrame | None
 
     parts = [r.records for r in results if r.records is not None]
     frames = frames_from_records(parts)
+    documents = _documents(docs, [r.sha256 for r in results], table)
+    errors = _errors([(d, r.error) for d, r in zip(docs, results, strict=True)
+                      if r.error is not None])
+    notes = tuple(w for p in parts for w in p.warnings)
+    return Corpus(**frames, warnings=notes, documents=documents, errors=errors)
+
+
+def _documents(docs: list[_Doc], sha256: list[str | None],
+               table: pd.DataFrame | None) -> pd.DataFrame:
     documents = pd.DataFrame(
         {
             "doc_id": pd.array([d.doc_id for d in docs], dtype="str"),
             "path": pd.array([str(d.path) for d in docs], dtype="str"),
-            "sha256": pd.array([r.sha256 for r in results], dtype="str"),
+            "sha256": pd.array(sha256, dtype="str"),
         }
     )
     if table is not None:
@@ -502,13 +628,14 @@ def _corpus(docs: list[_Doc], results: list[_Result], table: pd.DataFrame | None
         rows = [d.row if d.row is not None else -1 for d in docs]
         meta = table.drop(columns=["file", "doc_id"]).reindex(rows).reset_index(drop=True)
         documents = pd.concat([documents, meta], axis=1)
-    failed = [(d, r.error) for d, r in zip(docs, results, strict=True) if r.error is not None]
-    errors = pd.DataFrame(
+    return documents
+
+
+def _errors(failed: list[tuple[_Doc, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "doc_id": pd.array([d.doc_id for d, _ in failed], dtype="str"),
             "path": pd.array([str(d.path) for d, _ in failed], dtype="str"),
             "error": pd.array([_error_text(e) for _, e in failed], dtype="str"),
         }
     )
-    notes = tuple(w for p in parts for w in p.warnings)
-    return Corpus(**frames, warnings=notes, documents=documents, errors=errors)

@@ -34,8 +34,10 @@ SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def _digests(folder: Path) -> dict[str, str]:
+    # .cache (the parse cache, issue 14) is not a report
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).parts[0] != ".cache"}
 
 
 def _figure_specs(*stems: str) -> list[FigureSpec]:

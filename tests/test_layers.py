@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "cqanalysis.sources": 1,
     "cqanalysis.parse": 2,
     "cqanalysis.corpus": 2,
+    "cqanalysis.stream": 2,
     "cqanalysis.clauses": 3,
     "cqanalysis.codebook": 3,
     "cqanalysis.coding": 3,
