@@ -28,7 +28,7 @@ from .exporters import EXPORTERS, SkippedOutput
 from .exporters._common import crosstab_problem
 from .exporters.figures import draw_figures
 from .exporters.tables import TABLE_FRAMES
-from .publish import check_out, publish, staging
+from .publish import check_out, publish, remove_stale, staging
 
 __all__ = ["BuildResult", "build", "draw_figures"]
 
@@ -75,10 +75,9 @@ def build(
         Files or directories; default the bundled ``data/raw``; ``None`` or empty: the
         documents of ``manifest``.
     out
-        Output folder (default ``reports``): ``tables/*.csv``, ``crosstabs/*.csv``,
-        ``figures/*.{png,pdf,svg}``, ``appendix.xlsx``, ``word/*.docx``, ``latex/*.tex``,
-        ``README.md`` describing what was built from what, and ``.cqanalysis-manifest.json``
-        listing the files the build wrote.  Other files in ``out`` are the user's: kept.
+        Output folder (default ``reports``): what every registered exporter writes, a
+        ``README.md`` of what was built from what, and ``.cqanalysis-manifest.json`` listing
+        the files the build wrote.  Other files in ``out`` are the user's: kept.
     codebooks
         Codebook YAML files or shipped names; default the shipped codebooks.
     lang
@@ -91,8 +90,8 @@ def build(
         The parse cache folder; ``True`` (default): ``out/.cache``, so a rebuild with other
         codebooks or labels parses nothing again; ``False``: no cache.
     progress
-        Report the steps and a summary on stderr: on a terminal as one updating line,
-        otherwise one line per step (``None`` or ``True``); ``False`` is silent.
+        Steps and a summary on stderr (a terminal: one updating line, else one line per
+        step); ``False`` is silent.
 
     Returns
     -------
@@ -107,11 +106,9 @@ def build(
     Raises
     ------
     InputError
-        An input that does not exist, no readable document, or (``strict``) the first
-        unreadable one.
+        A missing input, no readable document, or (``strict``) the first unreadable one.
     OutputError
-        ``out`` is a file, overlaps an input, or holds a file of the user where the build
-        writes (:mod:`cqanalysis.publish`).
+        ``out`` is a file, overlaps an input, or holds a user's file where the build writes.
     ParseError
         With ``strict=True``, the first structural problem.
     """
@@ -121,10 +118,9 @@ def build(
     target = _check_paths(given, out, manifest)
     steps = _Steps(progress)
     steps("parse")
-    cache_dir = Path(out) / ".cache" if cache is True else (cache or None)
     corpus = parse_corpus(given or None, manifest=manifest, jobs=jobs, strict=strict,
-                          progress=False, options=options,  # type: ignore[arg-type]
-                          executor=executor, cache=cache_dir)  # type: ignore[arg-type]
+                          progress=False, options=options, executor=executor,  # type: ignore[arg-type]
+                          cache=target / ".cache" if cache is True else (cache or None))
     corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
     analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None),
@@ -158,7 +154,11 @@ def _check_paths(given: list[str | os.PathLike[str]], out: str | os.PathLike[str
     missing = [path for path in given if not os.path.lexists(path)]
     if missing:
         raise InputError(missing[0], "no such file or folder")
-    return check_out(out, [*given, *([manifest] if manifest is not None else [])])
+    target = check_out(out, [*given, *([manifest] if manifest is not None else [])])
+    # a build killed mid-swap left the reports in its staging folder: put them back before
+    # anything (the parse cache under OUT) writes into OUT
+    remove_stale(target)
+    return target
 
 
 def _with_display_paths(corpus: Corpus) -> tuple[Corpus, dict[str, str]]:

@@ -108,7 +108,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _remove_stale(out: Path) -> None:
+def remove_stale(out: Path) -> None:
     """Remove staging folders of builds that died; restore ``out`` if one died mid-swap."""
     for stale in sorted(out.parent.glob(f".{out.name}-build-*")):
         match = _STAGING.search(stale.name[len(out.name) + 1:])
@@ -127,7 +127,7 @@ def staging(out: Path) -> Iterator[Path]:
     import tempfile
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out)
+    remove_stale(out)
     root = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-{os.getpid()}-", dir=out.parent))
     try:
         new = root / "new"

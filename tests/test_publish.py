@@ -17,8 +17,10 @@ from .conftest import THIN_CHAPTERS, write_chapter
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
+    """The files of ``folder`` but the parse cache (.cache), which is no report."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink() and p.relative_to(folder).parts[0] != ".cache"}
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> Path:
