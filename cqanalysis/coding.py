@@ -391,13 +391,17 @@ def rollup(
     first = ~out.duplicated(keys) | ~coded_mask
     if first.all():
         return out
+    # only units whose codes merged need their evidence joined (a Python-level groupby over
+    # every unit dominated the analysis of large corpora)
+    merging = coded_mask & out.duplicated(keys, keep=False)
     evidence = (
-        out[coded_mask]
+        out[merging]
         .groupby(keys, sort=False)["evidence"]
         .agg(lambda s: "；".join(dict.fromkeys(e for v in s for e in str(v).split("；"))))
     )
+    keep_merged = merging[first]
     out = out[first].reset_index(drop=True)
-    rows = out["code"].notna()
+    rows = keep_merged.to_numpy()
     merged = evidence.reindex(pd.MultiIndex.from_frame(out.loc[rows, keys]))
     out.loc[rows, "evidence"] = merged.to_numpy()
     return out

@@ -181,13 +181,15 @@ def crosstab(
     row_var, col_var = variables[0], variables[1]
     layer_var = variables[2] if layer is not None else None
     margin = MARGIN_LABEL[labels]
-    col_order = [c for c in col_var.order if c in set(merged[names[1]])]
+    present_cols = set(merged[names[1]])  # once: inside the comprehension it is per item
+    col_order = [c for c in col_var.order if c in present_cols]
     col_labels = [col_var.labels[c] for c in col_order]
 
     def one_table(part: pd.DataFrame) -> pd.DataFrame:
         counts = part.groupby([names[0], names[1]], sort=False).size()
         grid = counts.unstack(names[1]) if len(counts) else pd.DataFrame()
-        row_order = [r for r in row_var.order if r in set(part[names[0]])]
+        present_rows = set(part[names[0]])
+        row_order = [r for r in row_var.order if r in present_rows]
         grid = grid.reindex(index=row_order, columns=col_order).fillna(0).astype("int64")
         # Margins are computed even when not shown: they are what normalize divides by, so
         # that showing them or not never changes the cells (presence totals are not sums).
