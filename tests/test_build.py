@@ -325,3 +325,17 @@ def test_formula_like_cells_stay_text_in_csv_and_in_the_appendix(tmp_path):
     sheet = openpyxl.load_workbook(out / "appendix.xlsx")["rows"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value == formula]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_appendix_cover_gives_the_codebook_files_hashes(seed_build):
+    import openpyxl
+
+    import cqanalysis as cq
+
+    out, _ = seed_build
+    cover = openpyxl.load_workbook(out / "appendix.xlsx", read_only=True).worksheets[0]
+    rows = {r[0]: r[2] for r in cover.iter_rows(values_only=True) if r and r[0]}
+    for book in cq.default_codebooks():
+        digest = hashlib.sha256(Path(book.path).read_bytes()).hexdigest()
+        assert rows[book.name] == digest
+        assert digest in (out / "README.md").read_text(encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 import sys
@@ -312,3 +313,16 @@ def test_text_files_have_their_own_size_limit(tmp_path):
     # 20 source lines of one Markdown paragraph
     assert len(cq.parse(path, options=cq.ParseOptions(limits=Limits(max_text_bytes=400)))
                .paragraphs) == 1
+
+
+@pytest.mark.parametrize("data", [
+    "第一行\n第二行\n".encode() + b"\xff\x80\xff\x80\xff\n",  # no encoding decodes it
+    codecs.BOM_UTF8 + "第一行\n第二行\n".encode() + b"\xff\x80\n",  # a BOM that lies
+    codecs.BOM_UTF16_LE + "第一行\n第二行\n".encode("utf-16-le") + b"\x00\xd8\x41\x00",
+])
+def test_decode_errors_name_the_line(tmp_path, data):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=r"bad\.txt: line 3: ") as caught:
+        cq.parse(path)
+    assert "\n" not in str(caught.value)

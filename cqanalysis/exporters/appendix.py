@@ -39,7 +39,22 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     return [write_appendix(
         folder / "appendix.xlsx", frames=tidy,
         tables=frames["tables"], rows=frames["rows"], **crosstab_parts(analysis, lang),
-        codebooks=codebook_frames(analysis.codebooks), sources=analysis.corpus.documents,
+        codebooks=_with_file_hashes(codebook_frames(analysis.codebooks), analysis.codebooks),
+        sources=analysis.corpus.documents,
         warnings=list(analysis.corpus.warnings),
         figures={stem: png for stem, png in pngs.items() if png.is_file()},
         lang=table_lang(lang))]
+
+
+def _with_file_hashes(frames: dict[str, Any], codebooks: Any) -> dict[str, Any]:
+    """The codebook frames, each carrying its YAML file's SHA-256 for the cover.
+
+    The cover then shows the hash of the file a reader can check (as ``README.md`` does),
+    not a hash of the table.
+    """
+    from ..core.io import file_sha256
+
+    for book in codebooks:
+        if book.path and Path(book.path).is_file() and book.name in frames:
+            frames[book.name].attrs["sha256"] = file_sha256(book.path)
+    return frames

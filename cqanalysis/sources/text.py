@@ -46,7 +46,10 @@ def decode_text(data: bytes, path: object = "<bytes>") -> str:
             try:
                 return _check_text(data.decode(encoding), path)
             except UnicodeDecodeError as exc:
-                reason = f"starts with a {encoding} byte-order mark but {exc.reason}"
+                # utf-8-sig counts error positions after its BOM, utf-16/32 from the start
+                start = exc.start + (len(bom) if encoding == "utf-8-sig" else 0)
+                line = data[:start].decode(encoding, errors="replace").count("\n") + 1
+                reason = f"line {line}: starts with a {encoding} byte-order mark but {exc.reason}"
                 raise InputError(path, reason) from None
     if b"\x00" in data:
         raise InputError(path, "binary file (contains NUL bytes), not a text document")
@@ -59,8 +62,20 @@ def decode_text(data: bytes, path: object = "<bytes>") -> str:
 
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
-        raise InputError(path, "cannot decode: not UTF-8, GB18030/GBK or another known encoding")
+        try:
+            data.decode("utf-8")
+            where = ""
+        except UnicodeDecodeError as exc:
+            where = f"line {_line_of(data, exc.start)}: "
+        raise InputError(path, f"{where}cannot decode: not UTF-8 (the first bad byte is on "
+                               "this line), GB18030/GBK or another known encoding")
     return _check_text(str(best), path)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """1-based line of a byte offset (LF, CRLF and CR line ends)."""
+    head = data[:offset].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return head.count(b"\n") + 1
 
 
 def _check_text(text: str, path: object) -> str:
