@@ -333,8 +333,12 @@ def test_appendix_cover_gives_the_codebook_files_hashes(seed_build):
     import cqanalysis as cq
 
     out, _ = seed_build
-    cover = openpyxl.load_workbook(out / "appendix.xlsx", read_only=True).worksheets[0]
-    rows = {r[0]: r[2] for r in cover.iter_rows(values_only=True) if r and r[0]}
+    book_file = openpyxl.load_workbook(out / "appendix.xlsx", read_only=True)
+    try:
+        rows = {r[0]: r[2] for r in book_file.worksheets[0].iter_rows(values_only=True)
+                if r and r[0]}
+    finally:
+        book_file.close()
     for book in cq.default_codebooks():
         digest = hashlib.sha256(Path(book.path).read_bytes()).hexdigest()
         assert rows[book.name] == digest
