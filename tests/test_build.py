@@ -336,7 +336,7 @@ def test_appendix_cover_gives_the_codebook_files_hashes(seed_build):
     book_file = openpyxl.load_workbook(out / "appendix.xlsx", read_only=True)
     try:
         rows = {r[0]: r[2] for r in book_file.worksheets[0].iter_rows(values_only=True)
-                if r and r[0]}
+                if len(r) > 2 and r[0]}
     finally:
         book_file.close()
     for book in cq.default_codebooks():
