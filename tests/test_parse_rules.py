@@ -89,6 +89,7 @@ def test_inferred_section_uses_the_rule_numbers():
     ("问题总数: 8,323", PARAGRAPH),
     ("**总计**: 12项，已完成9项", PARAGRAPH),
     ("加强食品抽检: 每月一次", ITEM),  # an action title: an item even with a short value
+    ("成立领导小组: 由分管领导牵头", ITEM),
     ("供餐覆盖: 在老旧小区增设助餐点，优先服务独居老人。", ITEM),  # a sentence
 ])
 def test_key_value_metadata_is_no_item(line, kind):

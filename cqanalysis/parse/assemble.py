@@ -149,6 +149,7 @@ class _Assembler:
         # the item or paragraph that the next line may continue: (record, key of its text)
         self.open_text: tuple[dict[str, Any], str] | None = None
         self.gap: set[int] = set()  # page furniture lines since the open item or paragraph
+        self.note_open: int | None = None  # last line of a note whose numbered lines follow
 
     # -- problems -------------------------------------------------------------------------
     def problem(self, token: Token, reason: str, residue_reason: str | None,
@@ -193,6 +194,9 @@ class _Assembler:
                 continue
             if self.table is not None and self.table_line(token):
                 continue
+            note_open, self.note_open = self.note_open, None
+            if note_open is not None and self.note_line(token, note_open):
+                continue
             if kind == HEADING and self.sibling_of_last_item(token):
                 self.item(_item_from_heading(token))
             elif kind == HEADING:
@@ -206,6 +210,8 @@ class _Assembler:
                 continue
             else:
                 self.paragraph(token, "note" if kind == NOTE else None)
+                if kind == NOTE and not token.body:
+                    self.note_open = token.block.line  # a bare 注： heads the lines below
         self.close_table()
         if self.expect_header is not None:
             self.caption_without_table()
@@ -472,6 +478,17 @@ class _Assembler:
         record[key] = join_wrapped((text, token.text))
         record["line_end"] = token.block.line
         self.keep_open(record, key, token)
+        return True
+
+    def note_line(self, token: Token, last: int) -> bool:
+        """A numbered line right below a bare note title (注： then 1. … 2. …) is note text,
+        not a recommendation item."""
+        if token.block.line != last + 1 or token.block.cells is not None or \
+                token.kind not in (ITEM, PARAGRAPH, HEADING) or not token.numbering or \
+                token.style in ("chapter", "section"):
+            return False
+        self.paragraph(token, "note")
+        self.note_open = token.block.line
         return True
 
     def paragraph(self, token: Token, kind: str | None) -> None:

@@ -103,26 +103,47 @@ def layout_from_header(header_raw: str, body_raws: Sequence[str]) -> Layout | No
     """The layout of a table whose header line is ``header_raw``, or ``None`` when the lines
     below (``body_raws``, up to the table's end) show no fixed-width wrapping.
 
-    The sign of a fixed-width table is a line of wrapped cells: runs that start at header
-    columns, some column left empty, indented to a later column or under a row of cells.
-    The metric is the one under which more body lines are such lines; on a tie, display
+    The sign of a fixed-width table is a line of wrapped cells: runs that start at column
+    starts, some column left empty, indented to a later column or under a row of cells.
+    A column starts where its header does, or further left where its cells do (a centred
+    header).
+    The metric is the one under which more body lines fit the columns, then more wrapped
+    lines start exactly under a header word, then more are wrapped lines; on a tie, display
     width.
     """
-    best: tuple[int, Layout] | None = None
+    best: tuple[tuple[int, int, int], Layout] | None = None
     for metric in ("display", "chars"):
         head = segments(header_raw, metric)
         if len(head) < 2:
             return None
-        starts = tuple(s.start for s in head)
-        hits, previous = 0, 0
-        for raw in body_raws:
-            runs = segments(raw, metric)
+        body = [(raw, segments(raw, metric)) for raw in body_raws]
+        ends, header_starts = tuple(s.end for s in head), tuple(s.start for s in head)
+        starts = _left_edges(header_starts, ends, {run.start for _, runs in body for run in runs})
+        hits = exact = previous = 0
+        for raw, runs in body:
             if _wraps(runs, starts, previous, raw):
                 hits += 1
+                exact += _wraps(runs, header_starts, previous, raw)
             previous = len(runs)
-        if hits and (best is None or hits > best[0]):
-            best = hits, Layout(metric, starts, tuple(s.end for s in head))
+        if not hits:
+            continue
+        layout = Layout(metric, starts, ends)
+        fits = sum(layout.columns(raw) is not None for raw, _ in body)
+        if best is None or (fits, exact, hits) > best[0]:
+            best = (fits, exact, hits), layout
     return best[1] if best is not None else None
+
+
+def _left_edges(starts: tuple[int, ...], ends: tuple[int, ...],
+                body_starts: set[int]) -> tuple[int, ...]:
+    """Column starts: a header centred over its column starts to the right of the column's
+    cells, so the leftmost body run starting between the previous header's end and this
+    header's start marks the column's left edge."""
+    edges = [starts[0]]
+    for j in range(1, len(starts)):
+        inside = [p for p in body_starts if ends[j - 1] < p <= starts[j]]
+        edges.append(min(inside) if inside else starts[j])
+    return tuple(edges)
 
 
 def _wraps(runs: list[Segment], starts: tuple[int, ...], previous: int, raw: str) -> bool:

@@ -733,7 +733,8 @@ def is_metadata(title: str, body: str, options: ParseOptions) -> bool:
 
     The value is short and no sentence (no clause punctuation, no run of twelve Chinese
     characters), and the key does not start with an action verb (加强…,
-    ``options.action_words``); or the key is a total word (``**总计**: 12项``).
+    ``options.action_words``); or the key is a total word (``**总计**: 12项``).  A value
+    that starts with a verb is no sign of an item: reports write ``实现: 提供接口``.
     """
     key = _LABEL_MARKS.sub("", title).strip().casefold()
     if key in _total_keys(options):

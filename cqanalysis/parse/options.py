@@ -95,14 +95,15 @@ _NOTE_TITLES = (
     "notes",
 )
 
-# Verbs a recommendation title starts with (加强…, 推进…).  An unnumbered "标题:说明" whose
-# text after the colon is a short value (a date, a path, "P0", "8人天") is metadata, not an
-# item, unless its title reads as an action in this way.
+# Verbs a recommendation starts with (加强…, 推进…).  An unnumbered "标题:说明" whose text
+# after the colon is a short value (a date, a path, "P0", "8人天") is metadata, not an item,
+# unless its title reads as an action in this way (加强抽检: 每月一次).
 _ACTION_WORDS = (
     "加强", "加快", "加大", "强化", "推进", "推动", "推行", "促进", "建立", "建设", "健全", "完善",
     "优化", "提升", "提高", "深化", "实施", "落实", "开展", "创新", "构建", "打造", "培育", "发展",
     "支持", "鼓励", "引导", "规范", "明确", "扩大", "降低", "减少", "统筹", "坚持", "探索", "设立",
     "制定", "组建", "实行", "保障", "做好", "抓好", "严格", "增强", "拓展", "整合", "改革", "确保",
+    "成立", "设置", "开发", "引入", "采用", "提供", "推广", "扶持",
     "add", "build", "create", "develop", "ensure", "establish", "expand", "implement",
     "improve", "increase", "introduce", "promote", "reduce", "set up", "strengthen", "support",
 )
