@@ -399,14 +399,14 @@ NB02: list[Cell] = [
     md("""
     ## 7. 解读 · Interpretation
 
-    **中文。** 这一章共 29 条表格建议、46 个措施分句，得到 50 个政策工具编码。供给型与环境型工具
-    各 23 个（各占 46%），需求型只有 4 个（8%），而且只出现在“要素自由流动与公共服务”和“人才队伍建
+    **中文。** 这一章共 29 条表格建议、46 个措施分句，得到 51 个政策工具编码。供给型 23 个（45%）、
+    环境型 24 个（47%），需求型只有 4 个（8%），而且只出现在“要素自由流动与公共服务”和“人才队伍建
     设”两个领域。这与国内政策工具研究“重供给与环境、轻需求”的常见发现一致：作者设想的协同主要靠政府
     设机构、定规则，较少借助市场准入、社会参与、试点等“拉动”手段。领域之间分工清楚：“法律法规与政策
     体系完善”的 7 个编码全部是环境型；“信息共享与智慧协同”以供给型为主（9 个中 7 个），主要是信息与
     数字化平台建设。预期成效集中在“效能与能力”（60 个成效编码中 19 个）和“协同与一体化”（17 个），绿
     色发展与安全信任各只有 2 个——作者把跨区域协同首先看作行政能力与区域整合问题。从工具与成效的配对
-    看，供给型工具主要指向效能与能力（46 对中 22 对），环境型工具主要指向协同与一体化（48 对
+    看，供给型工具主要指向效能与能力（46 对中 22 对），环境型工具主要指向协同与一体化（50 对
     中 16 对）和发展与创新（12 对）。
 
     **注意：** 这是词典编码，可靠性要与人工编码对照（见笔记本 05）；多标签编码计的是编码次数而非建议
@@ -414,8 +414,8 @@ NB02: list[Cell] = [
     策。
 
     **English.** The chapter has 29 table recommendations with 46 measure clauses, which receive
-    50 instrument codes. Supply-side and environmental instruments account for 23 each (46%),
-    demand-side instruments for only 4 (8%), and those appear in just two domains, factor flows
+    51 instrument codes. Supply-side instruments account for 23 (45%), environmental ones for
+    24 (47%), demand-side ones for only 4 (8%), and those appear in just two domains, factor flows
     and public services, and personnel. This matches a common finding of Chinese
     policy-instrument studies, heavy on supply and environment and light on demand: the
     coordination the author envisages is built by government setting up bodies and rules, rarely
@@ -427,7 +427,7 @@ NB02: list[Cell] = [
     author frames cross-jurisdictional coordination first as a matter of administrative capacity
     and regional integration. Pairing instruments with outcomes, supply-side tools point mainly
     to effectiveness and capacity (22 of 46 pairs), environmental tools to coordination and
-    integration (16 of 48) and to development and innovation (12).
+    integration (16 of 50) and to development and innovation (12).
 
     **Caveats:** dictionary coding must be validated against human coders (notebook 05);
     multi-label coding counts codings, not recommendations; one document gives expected counts
@@ -1269,27 +1269,26 @@ NB06: list[Cell] = [
     md("""
     ## 5. 解读 · Interpretation
 
-    **中文。** 四份文档的工具结构差别明显：“流域生态治理”以环境型工具为主（11 个编码中 9 个：协调协
-    商、生态补偿、标准、规则与考核），“基层数字治理”以供给型为主（10 个中 6 个，主要是数据与信息
-    化），“公共服务均等化”是唯一大量使用需求型工具的文档（政府购买服务、社会资本、专家下沉、试
-    点，9 个中 4 个）。按地区看，东部两份文档供给型占 53%，中西部两份环境型占 65%——但地区与议题完全
-    重合（东部是数字治理和应急管理，中西部是流域和公共服务），四份文档也谈不上样本，何况词典在教育类
-    措施上有漏编，这种差异反映的是议题而不是地区。真实研究需要每个类别有足够多的文档，在清单中记录可
-    能的混杂变量（议题、文献类型），并先用人工编码检验词典在各议题上的覆盖（笔记本 05）。
+    **中文。** 四份文档的工具结构差别明显：“流域生态治理”以环境型工具为主（14 个编码中 11 个：协调协
+    商、财税、监管考核、规划与规则），“基层数字治理”以供给型为主（10 个中 6 个，主要是数据与信息
+    化），“公共服务均等化”使用需求型工具最多（13 个中 3 个：政府购买服务、社会参与、试点）。按地区
+    看，东部两份文档供给型占 48%，中西部两份环境型占 59%——但地区与议题完全重合（东部是数字治理和应
+    急管理，中西部是流域和公共服务），四份文档也谈不上样本，何况词典在不同议题上的覆盖并不相同，这种
+    差异反映的是议题而不是地区。真实研究需要每个类别有足够多的文档，在清单中记录可能的混杂变量（议
+    题、文献类型），并先用人工编码检验词典在各议题上的覆盖（笔记本 05）。
 
     **English.** The instrument mix differs clearly between the documents: river-basin
-    governance leans on environmental instruments (9 of 11 codes: coordination and
-    consultation, ecological compensation, standards, rules and evaluation), digital grassroots
-    governance on supply-side ones (6 of 10, mostly data and information systems), and equal
-    public services is the only document using demand-side instruments much (purchasing
-    services, private capital, experts sent down, pilots: 4 of 9). By region, the two eastern
-    documents are 53% supply-side and the two central and western ones 65% environmental — but
-    region and topic coincide completely (east: digital governance and emergency management;
-    centre and west: river basin and public services), four documents are no sample, and the
-    dictionary misses the education measures, so the difference reflects topics, not regions. A
-    real study needs enough documents per category, a manifest recording likely confounders
-    (topic, document type), and a check of the dictionary's coverage on each topic against
-    human coding first (notebook 05).
+    governance leans on environmental instruments (11 of 14 codes: coordination and
+    consultation, fiscal instruments, oversight and evaluation, planning and rules), digital
+    grassroots governance on supply-side ones (6 of 10, mostly data and information systems),
+    and equal public services uses demand-side instruments most (purchasing services, social
+    participation, pilots: 3 of 13). By region, the two eastern documents are 48% supply-side
+    and the two central and western ones 59% environmental — but region and topic coincide
+    completely (east: digital governance and emergency management; centre and west: river basin
+    and public services), four documents are no sample, and the dictionary's coverage differs
+    between topics, so the difference reflects topics, not regions. A real study needs enough
+    documents per category, a manifest recording likely confounders (topic, document type), and
+    a check of the dictionary's coverage on each topic against human coding first (notebook 05).
     """),
 ]
 
