@@ -51,6 +51,8 @@ def test_notebooks_reproduce_their_stored_outputs() -> None:
             "-p",
             "no:cacheprovider",
             "-q",
+            "-n",
+            "0",  # the outer run's workers already use the cores; notebooks run in order
             "--nbval",
             "--nbval-sanitize-with",
             "notebooks/nbval_sanitize.cfg",
