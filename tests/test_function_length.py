@@ -21,8 +21,6 @@ LIMIT = 80
 ALLOWED: dict[str, int] = {
     "cqanalysis.coding.code_units": 83,
     "cqanalysis.codingsheet.write_coding_sheet": 187,
-    "cqanalysis.crosstabs.crosstab": 166,
-    "cqanalysis.crosstabs.chi2_test": 132,
     "cqanalysis.links.link_items": 108,
     "cqanalysis.sources.pdf._assemble": 89,
     "cqanalysis.writers._content.crosstab_layout": 81,
