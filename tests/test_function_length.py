@@ -19,7 +19,6 @@ LIMIT = 80
 
 #: Functions over the limit when it was introduced: qualified name → length in lines then.
 ALLOWED: dict[str, int] = {
-    "cqanalysis.coding.code_units": 83,
     "cqanalysis.codingsheet.write_coding_sheet": 187,
     "cqanalysis.links.link_items": 108,
     "cqanalysis.sources.pdf._assemble": 89,
