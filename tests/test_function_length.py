@@ -24,7 +24,6 @@ ALLOWED: dict[str, int] = {
     "cqanalysis.sources.pdf._assemble": 89,
     "cqanalysis.writers.appendix._Writer.cover": 82,
     "cqanalysis.writers.appendix.write_appendix": 169,
-    "cqanalysis.writers.latex.write_latex_tables": 81,
 }
 
 
