@@ -6,7 +6,7 @@ import hashlib
 import math
 import os
 import warnings as _warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -460,52 +460,15 @@ class _Writer:
             warn_cell.font = _LINK
         ws.append([text_cell(ws, w["warnings"], font=_BOLD), warn_cell])
         if sources:
-            ws.append([])
-            ws.append([text_cell(ws, w["sources"], font=_BOLD)])
-            ws.append(
-                [
-                    text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER)
-                    for h in (w["doc"], w["file"], "SHA-256")
-                ]
-            )
-            for doc, name, sha in sources:
-                ws.append(
-                    [
-                        text_cell(ws, doc) if doc else None,
-                        text_cell(ws, name) if name else None,
-                        text_cell(ws, sha),
-                    ]
-                )
+            rows = ([text_cell(ws, doc) if doc else None, text_cell(ws, name) if name else None,
+                     text_cell(ws, sha)] for doc, name, sha in sources)
+            _cover_table(ws, w["sources"], (w["doc"], w["file"], "SHA-256"), rows)
         if codebooks:
-            ws.append([])
-            ws.append([text_cell(ws, w["codebooks"], font=_BOLD)])
-            ws.append(
-                [
-                    text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER)
-                    for h in (w["name"], w["entries"], "SHA-256")
-                ]
-            )
-            for name, frame in codebooks.items():
-                ws.append(
-                    [
-                        text_cell(ws, str(name)),
-                        number_cell(ws, len(frame)),
-                        text_cell(ws, _codebook_hash(frame)),
-                    ]
-                )
-        ws.append([])
-        ws.append([text_cell(ws, w["toc"], font=_BOLD)])
-        ws.append(
-            [
-                text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER)
-                for h in (w["no"], w["sheet"], w["content"], w["rows"])
-            ]
-        )
-        for k, sheet in enumerate(sheets, 1):
-            link = text_cell(ws, sheet.title, font=_LINK)
-            link.hyperlink = Hyperlink(ref="", location=_location(sheet.title), display=sheet.title)
-            count = number_cell(ws, sheet.n_rows) if sheet.n_rows is not None else None
-            ws.append([number_cell(ws, k), link, text_cell(ws, sheet.content), count])
+            rows = ([text_cell(ws, str(name)), number_cell(ws, len(frame)),
+                     text_cell(ws, _codebook_hash(frame))] for name, frame in codebooks.items())
+            _cover_table(ws, w["codebooks"], (w["name"], w["entries"], "SHA-256"), rows)
+        rows = (_contents_row(ws, k, sheet) for k, sheet in enumerate(sheets, 1))
+        _cover_table(ws, w["toc"], (w["no"], w["sheet"], w["content"], w["rows"]), rows)
         if self.notes:
             ws.append([])
             ws.append([text_cell(ws, w["notes"], font=_BOLD)])
@@ -514,6 +477,23 @@ class _Writer:
         ws.page_setup.paperSize = _A4_PAPER
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
+
+
+def _cover_table(ws: Any, heading: str, header: Sequence[str], rows: Iterable[list[Any]]) -> None:
+    """One list on the cover (sources, codebooks, contents): a blank row, heading, header, rows."""
+    ws.append([])
+    ws.append([text_cell(ws, heading, font=_BOLD)])
+    ws.append([text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER) for h in header])
+    for row in rows:
+        ws.append(row)
+
+
+def _contents_row(ws: Any, k: int, sheet: _Sheet) -> list[Any]:
+    """A row of the cover's contents: number, the sheet's name linking to it, content, rows."""
+    link = text_cell(ws, sheet.title, font=_LINK)
+    link.hyperlink = Hyperlink(ref="", location=_location(sheet.title), display=sheet.title)
+    count = number_cell(ws, sheet.n_rows) if sheet.n_rows is not None else None
+    return [number_cell(ws, k), link, text_cell(ws, sheet.content), count]
 
 
 def _location(title: str) -> str:
