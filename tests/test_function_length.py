@@ -22,7 +22,6 @@ ALLOWED: dict[str, int] = {
     "cqanalysis.codingsheet.write_coding_sheet": 187,
     "cqanalysis.links.link_items": 108,
     "cqanalysis.sources.pdf._assemble": 89,
-    "cqanalysis.writers.appendix.write_appendix": 169,
 }
 
 
