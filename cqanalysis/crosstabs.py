@@ -60,7 +60,7 @@ _BY_KEYS = {
 
 
 #: A variable of :func:`crosstab`: a name, or a ``(codebook, field)`` pair.
-VariableSpec = str | tuple[str, str]
+_VariableSpec = str | tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ class _Var:
 def crosstab(
     data: pd.DataFrame,
     *,
-    index: VariableSpec, columns: VariableSpec, layer: VariableSpec | None = None,
+    index: str | tuple[str, str], columns: str | tuple[str, str],
+    layer: str | tuple[str, str] | None = None,
     values: str = "count", normalize: str | None = None, margins: bool = True,
     labels: str = "zh", by: str = "auto", depth: int | None = None,
     codebooks: CodebookLike | Iterable[CodebookLike] | None = None,
@@ -178,7 +179,7 @@ def _rolled_up(data: pd.DataFrame, depth: int, books: dict[str, Codebook]) -> pd
 
 
 def _unit_of_analysis(
-    by: str, specs: list[VariableSpec], data: pd.DataFrame, books: dict[str, Codebook]
+    by: str, specs: list[_VariableSpec], data: pd.DataFrame, books: dict[str, Codebook]
 ) -> str:
     """The ``by`` option resolved: ``"auto"`` joins code variables of different fields by row."""
     if by == "auto":
@@ -299,7 +300,7 @@ def _normalize(grid: pd.DataFrame, how: str | None) -> pd.DataFrame:
 
 
 def _spec_fields(
-    spec: VariableSpec, data: pd.DataFrame, books: dict[str, Codebook]
+    spec: _VariableSpec, data: pd.DataFrame, books: dict[str, Codebook]
 ) -> tuple[str, ...] | None:
     """The unit fields of a code variable (None for an attribute variable)."""
     if isinstance(spec, tuple):
@@ -314,7 +315,7 @@ def _spec_fields(
 
 
 def _variable(
-    spec: VariableSpec,
+    spec: _VariableSpec,
     data: pd.DataFrame,
     books: dict[str, Codebook],
     documents: pd.DataFrame | None,
@@ -418,8 +419,8 @@ def _natural_key(value: object) -> tuple[object, ...]:
 def cooccurrence(
     data: pd.DataFrame,
     *,
-    rows: VariableSpec = "instrument",
-    columns: VariableSpec = "outcome",
+    rows: str | tuple[str, str] = "instrument",
+    columns: str | tuple[str, str] = "outcome",
     values: str = "count",
     labels: str = "zh",
     depth: int | None = None,
@@ -482,8 +483,8 @@ class Chi2Result(NamedTuple):
 def chi2_test(
     data: pd.DataFrame,
     *,
-    index: VariableSpec | None = None,
-    columns: VariableSpec | None = None,
+    index: str | tuple[str, str] | None = None,
+    columns: str | tuple[str, str] | None = None,
     simulate: int | None = None,
     seed: int = 0,
     **crosstab_options: object,
@@ -547,8 +548,8 @@ def chi2_test(
 
 def _table_to_test(
     data: pd.DataFrame,
-    index: VariableSpec | None,
-    columns: VariableSpec | None,
+    index: _VariableSpec | None,
+    columns: _VariableSpec | None,
     crosstab_options: dict[str, object],
 ) -> pd.DataFrame:
     """``data`` itself, or with ``index`` and ``columns`` its crosstab of counts, no margins."""
