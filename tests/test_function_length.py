@@ -18,9 +18,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cqanalysis"
 LIMIT = 80
 
 #: Functions over the limit when it was introduced: qualified name → length in lines then.
-ALLOWED: dict[str, int] = {
-    "cqanalysis.codingsheet.write_coding_sheet": 187,
-}
+#: Empty since every offender was split into named steps; the mechanism stays so that a
+#: future exception has to be written down here, with its length, and can only shrink.
+ALLOWED: dict[str, int] = {}
 
 
 def function_lengths(source: str, module: str) -> Iterator[tuple[str, int]]:
