@@ -459,9 +459,18 @@ class _Writer:
     # ---------------------------------------------------------------- sheet plan
 
     def source_sheets(
-        self, tables: pd.DataFrame | None, rows: pd.DataFrame | None, max_table_sheets: int
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        tables: pd.DataFrame | None,
+        rows: pd.DataFrame | None,
+        max_table_sheets: int,
     ) -> list[_Sheet]:
-        """A printable sheet per source table, or none (and a cover note) past the maximum."""
+        """A printable sheet per source table, or none (and a cover note) past the maximum.
+
+        ``tables`` and ``rows`` default to ``frames["tables"]`` and ``frames["rows"]``.
+        """
+        tables = frames.get("tables") if tables is None else tables
+        rows = frames.get("rows") if rows is None else rows
         n_tables = 0 if tables is None else len(tables)
         if n_tables > max_table_sheets:
             self.notes.append(_word("too_many", self.lang).format(n_tables, max_table_sheets))
@@ -635,11 +644,12 @@ def write_appendix(
         ``path`` and optionally ``sha256`` (e.g. ``Corpus.documents``). Only file names are
         shown, never directories.
     warnings, figures
-        Parse warnings, counted on the cover and listed on their own sheet; PNG files by name.
+        Parse warnings, counted on the cover and listed on their own sheet; PNG files by name,
+        one sheet each.
     title, lang, percent
-        The cover title (default 对策建议分析附录, or an English one); ``"zh"`` or ``"en"``, the
-        language of labels and sheet names; crosstab percentages: ``"row"``, ``"column"``,
-        ``"all"`` or ``None``.
+        The cover title (default 对策建议分析附录; ``lang="en"``: an English one); ``"zh"`` or
+        ``"en"``, the language of labels and sheet names; crosstab percentages: ``"row"``,
+        ``"column"``, ``"all"`` or ``None``.
     max_table_sheets
         At most this many source tables get a sheet of their own; a larger corpus lists its
         tables only in the tidy ``rows`` sheet (a note on the cover says so).
@@ -652,9 +662,7 @@ def write_appendix(
     frames = dict(frames or {})
     source_info = _source_records(sources)
     writer = _Writer(lang, percent)
-    tables = frames.get("tables") if tables is None else tables
-    rows = frames.get("rows") if rows is None else rows
-    sheets = writer.source_sheets(tables, rows, max_table_sheets)
+    sheets = writer.source_sheets(frames, tables, rows, max_table_sheets)
     sheets += writer.result_sheets(
         frames, crosstabs or {}, crosstab_stats or {}, crosstab_titles, agreement, codebooks or {}
     )
