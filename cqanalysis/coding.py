@@ -176,9 +176,24 @@ def code_units(
     books = resolve_codebooks(codebooks)
     if fields is not None:
         units = units[units["field"].isin(list(fields))].reset_index(drop=True)
+    return _coded_frame(units, _coding_records(units, books, longest_match))
 
+
+#: One coding: unit position, codebook, code, label_zh, label_en, evidence.
+_Record = tuple[int, object, object, object, object, object]
+
+
+def _coding_records(
+    units: pd.DataFrame, books: Sequence[Codebook], longest_match: bool
+) -> list[_Record]:
+    """``(unit position, codebook, code, label_zh, label_en, evidence)`` for every coding.
+
+    The loop body of :func:`code_units`: a unit gets a record per matched code, one with the
+    code missing per applicable codebook that found nothing, or one with the codebook missing
+    too when no codebook applies, so that no unit is dropped.
+    """
     plans: dict[str, list[tuple[Codebook, tuple[Code, ...]]]] = {}
-    records: list[tuple[int, object, object, object, object, object]] = []
+    records: list[_Record] = []
     for pos, (field, text) in enumerate(units[["field", "text"]].itertuples(index=False)):
         plan = plans.get(field)
         if plan is None:
@@ -194,7 +209,11 @@ def code_units(
                 records.append((pos, book.name, pd.NA, pd.NA, pd.NA, pd.NA))
             for code, evidence in found:
                 records.append((pos, book.name, code.id, code.zh, code.en, evidence))
+    return records
 
+
+def _coded_frame(units: pd.DataFrame, records: list[_Record]) -> pd.DataFrame:
+    """The ``coded`` frame: each record's unit row beside its coding, contract columns first."""
     positions = np.fromiter((r[0] for r in records), dtype=np.int64, count=len(records))
     picked = units.take(positions).reset_index(drop=True)
     coding = pd.DataFrame.from_records(

@@ -29,6 +29,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -222,12 +223,37 @@ def write_coding_sheet(
         ``path``.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter, quote_sheetname
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     books = codebook_frames(codebooks)
     applies = codebook_fields(codebooks)
+    key_cols = _checked_key(units, key, text, choices)
+    layout = _Layout(key_cols, text, _coding_columns(books, slots, key_cols, text), applies)
+    styles = _Styles.make()
+    wb = Workbook()
+    guide = wb.active
+    guide.title = SHEET_INSTRUCTIONS
+    sheet = wb.create_sheet(SHEET_CODING)
+    book_ws = wb.create_sheet(SHEET_CODEBOOK)
+    # Codebook sheet first: the drop-downs refer to its ranges.
+    ranges = _write_codebooks(book_ws, books, choices, styles)
+    _write_units(sheet, units, layout, styles)
+    _add_code_columns(sheet, len(units) + 1, units, layout, ranges, styles)
+    _write_instructions(guide, coder, layout, styles)
+    stamp = build_timestamp().replace(tzinfo=None)
+    wb.properties.creator = "cqanalysis"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.active = 0
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+        normalize_xlsx(tmp)
+    return Path(path)
+
+
+def _checked_key(
+    units: pd.DataFrame, key: Sequence[str] | None, text: str, choices: str
+) -> list[str]:
+    """The unit key columns, once ``units`` and ``choices`` are known to make a usable sheet."""
     key_cols = list(key) if key is not None else [c for c in CLAUSE_KEY if c in units.columns]
     if not key_cols:
         raise ValueError(f"units need key columns (default: any of {CLAUSE_KEY})")
@@ -240,6 +266,16 @@ def write_coding_sheet(
         raise ValueError(f"the key columns {key_cols} do not identify the units uniquely")
     if choices not in ("id_label", "id"):
         raise ValueError(f"choices must be 'id_label' or 'id', got {choices!r}")
+    return key_cols
+
+
+def _coding_columns(
+    books: Mapping[str, pd.DataFrame],
+    slots: int | Mapping[str, int],
+    key_cols: list[str],
+    text: str,
+) -> dict[str, list[str]]:
+    """The coding column names of each codebook, checked not to clash with the other columns."""
     per_book = {
         name: int(slots.get(name, 1) if isinstance(slots, Mapping) else slots) for name in books
     }
@@ -248,23 +284,60 @@ def write_coding_sheet(
     clash = {c for c in header if header.count(c) > 1} | ({NO_CODE} & set(books))
     if clash or any(k < 1 for k in per_book.values()):
         raise ValueError(f"bad codebook names or slots: {sorted(clash) or per_book}")
+    return coding_cols
 
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="D9D9D9")
-    input_fill = PatternFill("solid", fgColor="FFF2CC")
-    blocked_fill = PatternFill("solid", fgColor="BFBFBF")
-    wrap = Alignment(wrap_text=True, vertical="top")
 
-    wb = Workbook()
-    guide = wb.active
-    guide.title = SHEET_INSTRUCTIONS
-    sheet = wb.create_sheet(SHEET_CODING)
-    book_ws = wb.create_sheet(SHEET_CODEBOOK)
+@dataclass(frozen=True)
+class _Layout:
+    """The columns of the coding sheet: unit key, text, each codebook's coding slots, note."""
 
-    # Codebook sheet first: the drop-downs refer to its ranges.
+    key_cols: list[str]
+    text: str
+    coding_cols: dict[str, list[str]]
+    applies: dict[str, frozenset[str] | None]  # codebook -> unit fields it codes (None: all)
+
+    @property
+    def header(self) -> list[str]:
+        slots = (c for cols in self.coding_cols.values() for c in cols)
+        return [*self.key_cols, self.text, *slots, "note"]
+
+    @property
+    def text_col(self) -> int:
+        return len(self.key_cols) + 1
+
+
+@dataclass(frozen=True)
+class _Styles:
+    """Fonts and fills shared by the three sheets (openpyxl is imported only when writing)."""
+
+    bold: Any
+    head_fill: Any
+    input_fill: Any
+    blocked_fill: Any
+    wrap: Any
+
+    @classmethod
+    def make(cls) -> _Styles:
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        return cls(
+            bold=Font(bold=True),
+            head_fill=PatternFill("solid", fgColor="D9D9D9"),
+            input_fill=PatternFill("solid", fgColor="FFF2CC"),
+            blocked_fill=PatternFill("solid", fgColor="BFBFBF"),
+            wrap=Alignment(wrap_text=True, vertical="top"),
+        )
+
+
+def _write_codebooks(
+    book_ws: Any, books: Mapping[str, pd.DataFrame], choices: str, styles: _Styles
+) -> dict[str, str]:
+    """Fill the codebook sheet; returns each codebook's range of choices for its drop-down."""
+    from openpyxl.utils import quote_sheetname
+
     book_header = ["codebook", "id", "label_zh", "label_en", "description", "choice"]
     for j, name in enumerate(book_header, start=1):
-        _put(book_ws, 1, j, name).font = bold
+        _put(book_ws, 1, j, name).font = styles.bold
     ranges: dict[str, str] = {}
     r = 2
     for name, codes in books.items():
@@ -279,21 +352,40 @@ def write_coding_sheet(
     for letter, width in zip("ABCDEF", (14, 10, 24, 30, 50, 30), strict=True):
         book_ws.column_dimensions[letter].width = width
     book_ws.freeze_panes = "A2"
+    return ranges
 
-    # Coding sheet.
-    for j, name in enumerate(header, start=1):
+
+def _write_units(sheet: Any, units: pd.DataFrame, layout: _Layout, styles: _Styles) -> None:
+    """The coding sheet's header row and one row per unit: its key columns and wrapped text."""
+    for j, name in enumerate(layout.header, start=1):
         cell = _put(sheet, 1, j, name)
-        cell.font = bold
-        cell.fill = head_fill
-    text_col = len(key_cols) + 1
-    for i, rec in enumerate(units[[*key_cols, text]].itertuples(index=False), start=2):
+        cell.font = styles.bold
+        cell.fill = styles.head_fill
+    text_col = layout.text_col
+    for i, rec in enumerate(units[[*layout.key_cols, layout.text]].itertuples(index=False), 2):
         for j, value in enumerate(rec[:-1], start=1):
             _put(sheet, i, j, value)
-        _put(sheet, i, text_col, _text(rec[-1]) or None).alignment = wrap
-    last_row = len(units) + 1
-    unit_fields = [str(f) for f in units["field"]] if "field" in key_cols else None
-    col_no = text_col + 1
-    for name, cols in coding_cols.items():
+        _put(sheet, i, text_col, _text(rec[-1]) or None).alignment = styles.wrap
+
+
+def _add_code_columns(
+    sheet: Any,
+    last_row: int,
+    units: pd.DataFrame,
+    layout: _Layout,
+    ranges: dict[str, str],
+    styles: _Styles,
+) -> None:
+    """Drop-downs and input colours of the coding columns; widths, frozen header, filter.
+
+    A cell whose codebook does not apply to the unit's field is grey instead of yellow.
+    """
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    unit_fields = [str(f) for f in units["field"]] if "field" in layout.key_cols else None
+    col_no = layout.text_col + 1
+    for name, cols in layout.coding_cols.items():
         dv = DataValidation(
             type="list",
             formula1=ranges[name],
@@ -311,43 +403,34 @@ def write_coding_sheet(
             dv.add(f"{letter}2:{letter}{last_row}")
             sheet.column_dimensions[letter].width = 24
             for i in range(2, last_row + 1):
-                blocked = _blocked(applies[name], unit_fields, i - 2)
-                sheet.cell(row=i, column=col_no).fill = blocked_fill if blocked else input_fill
+                blocked = _blocked(layout.applies[name], unit_fields, i - 2)
+                fill = styles.blocked_fill if blocked else styles.input_fill
+                sheet.cell(row=i, column=col_no).fill = fill
             col_no += 1
-    for j in range(1, text_col):
+    for j in range(1, layout.text_col):
         sheet.column_dimensions[get_column_letter(j)].width = 12
-    sheet.column_dimensions[get_column_letter(text_col)].width = _TEXT_WIDTH
+    sheet.column_dimensions[get_column_letter(layout.text_col)].width = _TEXT_WIDTH
     sheet.column_dimensions[get_column_letter(col_no)].width = 30
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{last_row}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout.header))}{last_row}"
 
-    # Instructions sheet.
+
+def _write_instructions(guide: Any, coder: str | None, layout: _Layout, styles: _Styles) -> None:
+    """The instructions sheet: title, coder cell, the steps, and what every column means."""
+    from openpyxl.styles import Font
+
     _put(guide, 1, 1, "编码说明 Coding instructions").font = Font(bold=True, size=14)
-    _put(guide, 3, 1, CODER_LABEL).font = bold
-    _put(guide, 3, 2, coder).fill = input_fill
+    _put(guide, 3, 1, CODER_LABEL).font = styles.bold
+    _put(guide, 3, 2, coder).fill = styles.input_fill
     r = 5
     for zh, en in _INSTRUCTIONS:
-        _put(guide, r, 1, zh).alignment = wrap
-        _put(guide, r, 2, en).alignment = wrap
+        _put(guide, r, 1, zh).alignment = styles.wrap
+        _put(guide, r, 2, en).alignment = styles.wrap
         r += 1
     r += 1
     for j, value in enumerate(("列 column", "含义", "meaning"), start=1):
-        _put(guide, r, j, value).font = bold
-    described = [
-        *((c, *_KEY_DESCRIPTIONS.get(c, ("来源列", "provenance column"))) for c in key_cols),
-        (text, "待编码文本", "text to code"),
-        *(
-            (
-                c,
-                f"编码表 {name} 的编码{_scope(applies[name], '，适用于 ')}",
-                f"a code of codebook {name}{_scope(applies[name], '; applies to ')}",
-            )
-            for name, cols in coding_cols.items()
-            for c in cols
-        ),
-        ("note", "备注（可选）", "remarks (optional)"),
-    ]
-    for column, zh, en in described:
+        _put(guide, r, j, value).font = styles.bold
+    for column, zh, en in _column_meanings(layout):
         r += 1
         for j, value in enumerate((column, zh, en), start=1):
             _put(guide, r, j, value)
@@ -355,15 +438,24 @@ def write_coding_sheet(
     guide.column_dimensions["B"].width = 60
     guide.column_dimensions["C"].width = 40
 
-    stamp = build_timestamp().replace(tzinfo=None)
-    wb.properties.creator = "cqanalysis"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.active = 0
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-        normalize_xlsx(tmp)
-    return Path(path)
+
+def _column_meanings(layout: _Layout) -> list[tuple[str, str, str]]:
+    """``(column, 含义, meaning)`` of every column of the coding sheet, in order."""
+    applies = layout.applies
+    return [
+        *((c, *_KEY_DESCRIPTIONS.get(c, ("来源列", "provenance column"))) for c in layout.key_cols),
+        (layout.text, "待编码文本", "text to code"),
+        *(
+            (
+                c,
+                f"编码表 {name} 的编码{_scope(applies[name], '，适用于 ')}",
+                f"a code of codebook {name}{_scope(applies[name], '; applies to ')}",
+            )
+            for name, cols in layout.coding_cols.items()
+            for c in cols
+        ),
+        ("note", "备注（可选）", "remarks (optional)"),
+    ]
 
 
 # ------------------------------------------------------------------------------ reading

@@ -59,6 +59,10 @@ _BY_KEYS = {
 }
 
 
+#: A variable of :func:`crosstab`: a name, or a ``(codebook, field)`` pair.
+_VariableSpec = str | tuple[str, str]
+
+
 @dataclass(frozen=True)
 class _Var:
     title: str  # axis name
@@ -70,15 +74,10 @@ class _Var:
 def crosstab(
     data: pd.DataFrame,
     *,
-    index: str | tuple[str, str],
-    columns: str | tuple[str, str],
+    index: str | tuple[str, str], columns: str | tuple[str, str],
     layer: str | tuple[str, str] | None = None,
-    values: str = "count",
-    normalize: str | None = None,
-    margins: bool = True,
-    labels: str = "zh",
-    by: str = "auto",
-    depth: int | None = None,
+    values: str = "count", normalize: str | None = None, margins: bool = True,
+    labels: str = "zh", by: str = "auto", depth: int | None = None,
     codebooks: CodebookLike | Iterable[CodebookLike] | None = None,
     documents: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -141,6 +140,20 @@ def crosstab(
     --------
     >>> tab = crosstab(coded, index="domain", columns="instrument", depth=1)  # doctest: +SKIP
     """
+    _check_options(data, values=values, normalize=normalize, labels=labels)
+    books = {b.name: b for b in resolve_codebooks(codebooks)}
+    if depth is not None:
+        data = _rolled_up(data, depth, books)
+    specs = [index, columns, *([layer] if layer is not None else [])]
+    by = _unit_of_analysis(by, specs, data, books)
+    key = list(_BY_KEYS[by])
+    variables = [_variable(s, data, books, documents, key, labels, values) for s in specs]
+    shape = _Shape(variables[0], variables[1], key, values, normalize, margins, labels, by)
+    return _tabulated(_joined(variables, key, values), shape, variables[2:])
+
+
+def _check_options(data: pd.DataFrame, *, values: str, normalize: str | None, labels: str) -> None:
+    """Reject a bad option or a frame that is not ``coded`` before any work, with one message."""
     if values not in ("count", "presence"):
         raise ValueError("crosstab: values must be 'count' or 'presence'")
     if normalize not in (None, "row", "column", "all"):
@@ -153,88 +166,125 @@ def crosstab(
             f"crosstab: data lacks column(s) {', '.join(missing)}; pass a coded frame "
             "(cqanalysis.code_units)"
         )
-    books = {b.name: b for b in resolve_codebooks(codebooks)}
-    if depth is not None:
-        # roll up the codebooks we know; rows of other codebooks pass through untouched
-        known = data["codebook"].isin(list(books)) | data["codebook"].isna()
-        rolled = rollup(data[known], depth=depth, codebooks=books.values())
-        data = pd.concat([rolled, data[~known]], ignore_index=True) if (~known).any() else rolled
-    specs = [index, columns, *([layer] if layer is not None else [])]
-    fields = [_spec_fields(s, data, books) for s in specs]
-    code_fields = {f for f in fields if f is not None}
+
+
+def _rolled_up(data: pd.DataFrame, depth: int, books: dict[str, Codebook]) -> pd.DataFrame:
+    """``data`` with the codes of known codebooks rolled up to ``depth`` (option ``depth``).
+
+    Rows of other codebooks pass through untouched, so a foreign codebook never fails.
+    """
+    known = data["codebook"].isin(list(books)) | data["codebook"].isna()
+    rolled = rollup(data[known], depth=depth, codebooks=books.values())
+    return pd.concat([rolled, data[~known]], ignore_index=True) if (~known).any() else rolled
+
+
+def _unit_of_analysis(
+    by: str, specs: list[_VariableSpec], data: pd.DataFrame, books: dict[str, Codebook]
+) -> str:
+    """The ``by`` option resolved: ``"auto"`` joins code variables of different fields by row."""
     if by == "auto":
-        by = "row" if len(code_fields) > 1 else "unit"
+        fields = [_spec_fields(s, data, books) for s in specs]
+        by = "row" if len({f for f in fields if f is not None}) > 1 else "unit"
     if by not in _BY_KEYS:
         raise ValueError("crosstab: by must be 'auto', 'unit', 'row', 'section' or 'document'")
     if by == "unit" and "unit_id" not in data.columns:
         raise ValueError("crosstab: data needs a unit_id column (use code_units)")
-    key = list(_BY_KEYS[by])
-    variables = [_variable(s, data, books, documents, key, labels, values) for s in specs]
+    return by
 
+
+def _joined(variables: list[_Var], key: list[str], values: str) -> pd.DataFrame:
+    """One row per combination of the variables' values on a key (columns v0, v1[, v2]).
+
+    With ``values="presence"`` a unit counts once per combination, however many codings.
+    """
     names = [f"v{i}" for i in range(len(variables))]
     merged = variables[0].frame.rename(columns={"value": names[0]})
     for name, var in zip(names[1:], variables[1:], strict=True):
         merged = merged.merge(var.frame.rename(columns={"value": name}), on=key, how="inner")
     if values == "presence":
         merged = merged.drop_duplicates([*key, *names])
+    return merged
 
-    row_var, col_var = variables[0], variables[1]
-    layer_var = variables[2] if layer is not None else None
-    margin = MARGIN_LABEL[labels]
-    present_cols = set(merged[names[1]])  # once: inside the comprehension it is per item
-    col_order = [c for c in col_var.order if c in present_cols]
-    col_labels = [col_var.labels[c] for c in col_order]
 
-    def one_table(part: pd.DataFrame) -> pd.DataFrame:
-        counts = part.groupby([names[0], names[1]], sort=False).size()
-        grid = counts.unstack(names[1]) if len(counts) else pd.DataFrame()
-        present_rows = set(part[names[0]])
-        row_order = [r for r in row_var.order if r in present_rows]
-        grid = grid.reindex(index=row_order, columns=col_order).fillna(0).astype("int64")
-        # Margins are computed even when not shown: they are what normalize divides by, so
-        # that showing them or not never changes the cells (presence totals are not sums).
-        if values == "presence":
-            row_tot = part.drop_duplicates([*key, names[0]]).groupby(names[0]).size()
-            col_tot = part.drop_duplicates([*key, names[1]]).groupby(names[1]).size()
-            total = len(part.drop_duplicates(key))
-        else:
-            row_tot, col_tot, total = grid.sum(axis=1), grid.sum(axis=0), int(grid.sum().sum())
-        grid[margin] = row_tot.reindex(row_order).fillna(0).astype("int64").to_numpy()
-        grid.loc[margin] = [*col_tot.reindex(col_order).fillna(0).astype("int64"), total]
-        grid.index = [*(row_var.labels.get(r, r) for r in row_order), margin]
-        grid.columns = [*col_labels, margin]
-        grid = _normalize(grid, normalize)
-        return grid if margins else grid.iloc[:-1, :-1]
+@dataclass(frozen=True)
+class _Shape:
+    """What every (layer's) grid of one crosstab shares: its axes and options."""
 
-    if layer_var is None:
-        table = one_table(merged)
-        table.index.name = row_var.title
-    else:
-        parts = []
-        layer_keys = []
-        for value in layer_var.order:
-            part = merged[merged[names[2]] == value]
-            if len(part):
-                parts.append(one_table(part))
-                layer_keys.append(layer_var.labels[value])
-        if parts:
-            table = pd.concat(parts, keys=layer_keys, names=[layer_var.title, row_var.title])
-            table = table.fillna(0)
-            if normalize is None:
-                table = table.astype("int64")
-        else:
-            table = pd.DataFrame(
-                index=pd.MultiIndex.from_arrays([[], []], names=[layer_var.title, row_var.title])
-            )
-    table.columns.name = col_var.title
+    rows: _Var
+    cols: _Var
+    key: list[str]
+    values: str
+    normalize: str | None
+    margins: bool
+    labels: str
+    by: str
+
+
+def _tabulated(merged: pd.DataFrame, shape: _Shape, layers: list[_Var]) -> pd.DataFrame:
+    """The crosstab of ``merged``, its options recorded in ``attrs`` for :func:`chi2_test`."""
+    table = _stacked(merged, shape, layers)
+    table.columns.name = shape.cols.title
     table.attrs = {
-        "values": values,
-        "normalize": normalize,
-        "margins": margin if margins else None,
-        "by": by,
-        "layer": layer is not None,
+        "values": shape.values,
+        "normalize": shape.normalize,
+        "margins": MARGIN_LABEL[shape.labels] if shape.margins else None,
+        "by": shape.by,
+        "layer": bool(layers),
     }
     return table
+
+
+def _stacked(merged: pd.DataFrame, shape: _Shape, layers: list[_Var]) -> pd.DataFrame:
+    """The grid of ``merged`` (columns v0 × v1), or one grid per value of the layer v2 stacked.
+
+    Columns present anywhere are kept in every layer, so the layers line up.
+    """
+    present_cols = set(merged["v1"])  # once: inside the comprehension it is per item
+    col_order = [c for c in shape.cols.order if c in present_cols]
+    if not layers:
+        table = _grid(merged, shape, col_order)
+        table.index.name = shape.rows.title
+        return table
+    layer_var = layers[0]
+    parts = []
+    layer_keys = []
+    for value in layer_var.order:
+        part = merged[merged["v2"] == value]
+        if len(part):
+            parts.append(_grid(part, shape, col_order))
+            layer_keys.append(layer_var.labels[value])
+    if not parts:
+        return pd.DataFrame(
+            index=pd.MultiIndex.from_arrays([[], []], names=[layer_var.title, shape.rows.title])
+        )
+    table = pd.concat(parts, keys=layer_keys, names=[layer_var.title, shape.rows.title])
+    table = table.fillna(0)
+    return table.astype("int64") if shape.normalize is None else table
+
+
+def _grid(part: pd.DataFrame, shape: _Shape, col_order: list[object]) -> pd.DataFrame:
+    """Counts of v0 × v1 in ``part`` with labelled margins, normalized, margins kept if asked."""
+    margin = MARGIN_LABEL[shape.labels]
+    counts = part.groupby(["v0", "v1"], sort=False).size()
+    grid = counts.unstack("v1") if len(counts) else pd.DataFrame()
+    present_rows = set(part["v0"])
+    row_order = [r for r in shape.rows.order if r in present_rows]
+    grid = grid.reindex(index=row_order, columns=col_order).fillna(0).astype("int64")
+    # Margins are computed even when not shown: they are what normalize divides by, so
+    # that showing them or not never changes the cells (presence totals are not sums).
+    if shape.values == "presence":
+        key = shape.key
+        row_tot = part.drop_duplicates([*key, "v0"]).groupby("v0").size()
+        col_tot = part.drop_duplicates([*key, "v1"]).groupby("v1").size()
+        total = len(part.drop_duplicates(key))
+    else:
+        row_tot, col_tot, total = grid.sum(axis=1), grid.sum(axis=0), int(grid.sum().sum())
+    grid[margin] = row_tot.reindex(row_order).fillna(0).astype("int64").to_numpy()
+    grid.loc[margin] = [*col_tot.reindex(col_order).fillna(0).astype("int64"), total]
+    grid.index = [*(shape.rows.labels.get(r, r) for r in row_order), margin]
+    grid.columns = [*(shape.cols.labels[c] for c in col_order), margin]
+    grid = _normalize(grid, shape.normalize)
+    return grid if shape.margins else grid.iloc[:-1, :-1]
 
 
 def _normalize(grid: pd.DataFrame, how: str | None) -> pd.DataFrame:
@@ -250,7 +300,7 @@ def _normalize(grid: pd.DataFrame, how: str | None) -> pd.DataFrame:
 
 
 def _spec_fields(
-    spec: str | tuple[str, str], data: pd.DataFrame, books: dict[str, Codebook]
+    spec: _VariableSpec, data: pd.DataFrame, books: dict[str, Codebook]
 ) -> tuple[str, ...] | None:
     """The unit fields of a code variable (None for an attribute variable)."""
     if isinstance(spec, tuple):
@@ -265,7 +315,7 @@ def _spec_fields(
 
 
 def _variable(
-    spec: str | tuple[str, str],
+    spec: _VariableSpec,
     data: pd.DataFrame,
     books: dict[str, Codebook],
     documents: pd.DataFrame | None,
@@ -477,31 +527,67 @@ def chi2_test(
     descriptive, or test a presence/absence split of one code at a time.  All-zero rows and
     columns carry no information and are dropped before testing.
     """
-    if index is not None or columns is not None:
-        if index is None or columns is None:
-            raise ValueError("chi2_test: give both index and columns, or a table")
-        table = crosstab(
-            data,
-            index=index,
-            columns=columns,
-            margins=False,
-            normalize=None,
-            **crosstab_options,  # type: ignore[arg-type]
-        )
-    else:
-        table = data
-    table = _without_margins(table)
-    observed = _counts(table)
-    r, c = observed.shape
+    table = _table_to_test(data, index, columns, crosstab_options)
+    observed = _counts(_without_margins(table))
     obs = observed.to_numpy(dtype="float64")
-    whole = bool(np.equal(np.round(obs), obs).all())
+    exp = obs.sum(axis=1, keepdims=True) @ obs.sum(axis=0, keepdims=True) / obs.sum()
+    rows, simulate = _test_rows(obs, exp, simulate, seed)
+    min_exp, lt5 = float(exp.min()), int((exp < 5).sum())
+    if min_exp < 1 or float((exp < 5).mean()) > 0.2:
+        warnings.warn(sparse_note(lt5, exp.size, min_exp, _exact_test(rows),
+                                  simulations=simulate or SIMULATIONS, lang="en"),
+                      SmallExpectedWarning, stacklevel=2)
+    frame = dict(index=observed.index, columns=observed.columns)
+    return Chi2Result(
+        observed=observed,
+        expected=pd.DataFrame(exp, **frame),
+        residuals=pd.DataFrame(_adjusted_residuals(obs, exp), **frame),
+        stats=_stats_frame(rows, obs.sum()),
+    )
+
+
+def _table_to_test(
+    data: pd.DataFrame,
+    index: _VariableSpec | None,
+    columns: _VariableSpec | None,
+    crosstab_options: dict[str, object],
+) -> pd.DataFrame:
+    """``data`` itself, or with ``index`` and ``columns`` its crosstab of counts, no margins."""
+    if index is None and columns is None:
+        return data
+    if index is None or columns is None:
+        raise ValueError("chi2_test: give both index and columns, or a table")
+    return crosstab(
+        data,
+        index=index,
+        columns=columns,
+        margins=False,
+        normalize=None,
+        **crosstab_options,  # type: ignore[arg-type]
+    )
+
+
+def _adjusted_residuals(obs: np.ndarray, exp: np.ndarray) -> np.ndarray:
+    """Haberman's adjusted standardized residuals: a cell beyond ±1.96 departs at 5%."""
     n = obs.sum()
     row = obs.sum(axis=1, keepdims=True)
     col = obs.sum(axis=0, keepdims=True)
-    exp = row @ col / n
+    return (obs - exp) / np.sqrt(exp * (1 - row / n) * (1 - col / n))
+
+
+def _test_rows(
+    obs: np.ndarray, exp: np.ndarray, simulate: int | None, seed: int
+) -> tuple[list[tuple[object, ...]], int]:
+    """One stats row per test that applies to the table (see :class:`Chi2Result`).
+
+    Pearson always; Yates and Fisher for a 2×2 table; Monte Carlo when asked or, by default,
+    for a sparse larger table of whole counts.  Also returns ``simulate`` resolved.
+    """
+    r, c = obs.shape
+    whole = bool(np.equal(np.round(obs), obs).all())
+    n = obs.sum()
     dof = (r - 1) * (c - 1)
     chi2, pval = _pearson(obs, exp, dof)
-    adj = (obs - exp) / np.sqrt(exp * (1 - row / n) * (1 - col / n))
     min_exp = float(exp.min())
     share_lt5 = float((exp < 5).mean())
     cramer = math.sqrt(chi2 / (n * (min(r, c) - 1)))
@@ -524,18 +610,7 @@ def chi2_test(
     if simulate and whole:
         rows.append(("monte_carlo", float(chi2), None, _monte_carlo_p(obs, exp, chi2, simulate,
                                                                       seed), *common, simulate))
-    if sparse:
-        warnings.warn(sparse_note(lt5, exp.size, min_exp, _exact_test(rows),
-                                  simulations=simulate or SIMULATIONS, lang="en"),
-                      SmallExpectedWarning, stacklevel=2)
-    stats = _stats_frame(rows, n)
-    frame = dict(index=observed.index, columns=observed.columns)
-    return Chi2Result(
-        observed=observed,
-        expected=pd.DataFrame(exp, **frame),
-        residuals=pd.DataFrame(adj, **frame),
-        stats=stats,
-    )
+    return rows, simulate
 
 
 def _without_margins(table: pd.DataFrame) -> pd.DataFrame:

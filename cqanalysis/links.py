@@ -103,43 +103,80 @@ def link_items(
     is attributed to all of them.  Only items of the row's own section are candidates;
     a row whose section has no items gets no link.
     """
+    _check_columns(rows, items, [*pieces, *fallback])
+    by_section = _items_by_section(items)
+    idf_by_section = {key: _Idf([b for _, _, b in its]) for key, its in by_section.items()}
+    records: list[tuple[object, ...]] = []
+    columns = ["doc_id", "section_no", "table_id", "row_no", *dict.fromkeys([*pieces, *fallback])]
+    for row in rows[columns].itertuples(index=False, name=None):
+        values = dict(zip(columns, row, strict=True))
+        key = (values["doc_id"], values["section_no"])
+        if by_section.get(key):
+            records += _row_links(
+                values, by_section[key], idf_by_section[key], pieces, fallback, min_score, keep_all
+            )
+    return _links_frame(records, rows, items, keep_all)
+
+
+#: An item of a section as a candidate: item_no, title, bigrams of title and body.
+_Candidate = tuple[object, object, frozenset[str]]
+
+
+def _check_columns(rows: pd.DataFrame, items: pd.DataFrame, text_columns: list[str]) -> None:
+    """Fail early, naming the frame and its missing columns, rather than with a KeyError."""
     for name, frame, cols in (
-        ("rows", rows, ("doc_id", "section_no", "table_id", "row_no", *pieces, *fallback)),
+        ("rows", rows, ("doc_id", "section_no", "table_id", "row_no", *text_columns)),
         ("items", items, ("doc_id", "section_no", "item_no", "title", "body")),
     ):
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise ValueError(f"link_items: {name} lacks column(s) {', '.join(missing)}")
 
-    by_section: dict[tuple[object, object], list[tuple[object, object, frozenset[str]]]] = {}
+
+def _items_by_section(items: pd.DataFrame) -> dict[tuple[object, object], list[_Candidate]]:
+    """The candidate items of each (doc_id, section_no): only these can be linked to its rows."""
+    by_section: dict[tuple[object, object], list[_Candidate]] = {}
     for doc_id, section_no, item_no, title, body in items[
         ["doc_id", "section_no", "item_no", "title", "body"]
     ].itertuples(index=False, name=None):
         text = "".join(t for t in (title, body) if isinstance(t, str))
         by_section.setdefault((doc_id, section_no), []).append((item_no, title, bigrams(text)))
-    idf_by_section = {key: _Idf([b for _, _, b in its]) for key, its in by_section.items()}
+    return by_section
 
+
+def _row_links(
+    values: dict[str, object],
+    candidates: list[_Candidate],
+    idf: dict[str, float],
+    pieces: Sequence[str],
+    fallback: Sequence[str],
+    min_score: float,
+    keep_all: bool,
+) -> list[tuple[object, ...]]:
+    """The link records of one row of :func:`link_items`, in the order of its candidates.
+
+    Its ``pieces`` are attributed, else the first ``fallback`` column that attributes
+    something; with ``keep_all`` every candidate item gets a record, linked or not.
+    """
+    attributed, best = _attribute([values[c] for c in pieces], candidates, idf, min_score)
+    for col in fallback:
+        if attributed:
+            break
+        attributed, _ = _attribute([values[col]], candidates, idf, min_score)
+    head = (values["doc_id"], values["table_id"], values["row_no"], values["section_no"])
     records: list[tuple[object, ...]] = []
-    columns = ["doc_id", "section_no", "table_id", "row_no", *dict.fromkeys([*pieces, *fallback])]
-    for row in rows[columns].itertuples(index=False, name=None):
-        values = dict(zip(columns, row, strict=True))
-        key = (values["doc_id"], values["section_no"])
-        candidates = by_section.get(key)
-        if not candidates:
-            continue
-        idf = idf_by_section[key]
-        attributed, best = _attribute([values[c] for c in pieces], candidates, idf, min_score)
-        for col in fallback:
-            if attributed:
-                break
-            attributed, _ = _attribute([values[col]], candidates, idf, min_score)
-        head = (values["doc_id"], values["table_id"], values["row_no"], values["section_no"])
-        for item_no, title, _ in candidates:
-            linked = item_no in attributed
-            if keep_all or linked:
-                score = attributed[item_no] if linked else best.get(item_no, 0.0)
-                records.append((*head, item_no, score, title, linked))
+    for item_no, title, _ in candidates:
+        linked = item_no in attributed
+        if keep_all or linked:
+            score = attributed[item_no] if linked else best.get(item_no, 0.0)
+            records.append((*head, item_no, score, title, linked))
+    return records
 
+
+def _links_frame(
+    records: list[tuple[object, ...]], rows: pd.DataFrame, items: pd.DataFrame, keep_all: bool
+) -> pd.DataFrame:
+    """The ``links`` frame of the records, typed like its inputs even when it is empty."""
     out = pd.DataFrame.from_records(
         records, columns=[*FRAME_COLUMNS["links"], "item_title", "linked"]
     )
@@ -171,7 +208,7 @@ class _Idf(dict[str, float]):
 
 def _attribute(
     texts: list[object],
-    candidates: list[tuple[object, object, frozenset[str]]],
+    candidates: list[_Candidate],
     idf: dict[str, float],
     min_score: float,
 ) -> tuple[dict[object, float], dict[object, float]]:

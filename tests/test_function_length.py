@@ -18,18 +18,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cqanalysis"
 LIMIT = 80
 
 #: Functions over the limit when it was introduced: qualified name → length in lines then.
-ALLOWED: dict[str, int] = {
-    "cqanalysis.coding.code_units": 83,
-    "cqanalysis.codingsheet.write_coding_sheet": 187,
-    "cqanalysis.crosstabs.crosstab": 166,
-    "cqanalysis.crosstabs.chi2_test": 132,
-    "cqanalysis.links.link_items": 108,
-    "cqanalysis.sources.pdf._assemble": 89,
-    "cqanalysis.writers._content.crosstab_layout": 81,
-    "cqanalysis.writers.appendix._Writer.cover": 82,
-    "cqanalysis.writers.appendix.write_appendix": 169,
-    "cqanalysis.writers.latex.write_latex_tables": 81,
-}
+#: Empty since every offender was split into named steps; the mechanism stays so that a
+#: future exception has to be written down here, with its length, and can only shrink.
+ALLOWED: dict[str, int] = {}
 
 
 def function_lengths(source: str, module: str) -> Iterator[tuple[str, int]]:

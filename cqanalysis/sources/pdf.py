@@ -750,10 +750,13 @@ def _rows_by_column(run: list[_Line], cols: list[float], tol: float, pitch: floa
 # --------------------------------------------------------------------------- assembly
 
 
-def _assemble(
-    lines: list[_Line], tables: list[_Table], notes: list[str], path: Path
-) -> SourceBlocks:
-    # one stream per page ordered by position: ("line", _Line) and ("table", _Table)
+def _reading_order(lines: list[_Line], tables: list[_Table]) -> list[tuple[str, Any]]:
+    """Lines and tables of every page as one stream, ``("line", _Line)``/``("table", _Table)``.
+
+    Fixed-width tables are found here, per page, so the lines they cover leave the stream;
+    elements are ordered by page segment, column, then position, a table after a line
+    starting at the same height.
+    """
     stream: list[tuple[str, Any]] = []
     for pno in sorted({ln.page for ln in lines} | {t.page for t in tables}):
         page_lines = [ln for ln in lines if ln.page == pno]
@@ -768,15 +771,31 @@ def _assemble(
             items.append(((found.seg, found.col, found.top, 1), "table", found))
         items.sort(key=lambda it: it[0])
         stream.extend((kind, obj) for _, kind, obj in items)
+    return stream
 
-    body_lines = [ln for kind, ln in stream if kind == "line" and not ln.furniture]
+
+def _column_margins(lines: list[_Line], tables: list[_Table]) -> dict[int, tuple[float, float]]:
+    """Left and right margin of each text column, which tell a wrapped line from a full one."""
+    body_lines = [ln for ln in lines if not ln.furniture]
     margins: dict[int, tuple[float, float]] = {}
     for col in sorted({ln.col for ln in body_lines}):
         col_lines = [ln for ln in body_lines if ln.col == col]
         left = _mode([round(ln.x0) for ln in col_lines])
         col_tables = [t for t in tables if t.col == col]
         margins[col] = (left, _right_margin(col_lines, col_tables, left, mirror=col == 0))
+    return margins
 
+
+def _assemble(
+    lines: list[_Line], tables: list[_Table], notes: list[str], path: Path
+) -> SourceBlocks:
+    """The blocks of a PDF's lines and tables, in reading order.
+
+    Wrapped lines are joined into paragraphs, furniture is kept apart, table rows are numbered
+    across pages (a table's header repeated on the next page is skipped, with a note).
+    """
+    stream = _reading_order(lines, tables)
+    margins = _column_margins([ln for kind, ln in stream if kind == "line"], tables)
     out = SourceBlocks(notes=notes)
     line_no = 0
     table_no = 0

@@ -265,32 +265,9 @@ def crosstab_layout(
         if not (columns and is_margin(columns[-1])):
             values = np.column_stack([values, values.sum(axis=1)])
             columns.append(total)
-        # Rows grouped by layer (all index levels but the last); each gets a margin row.
-        groups: dict[tuple[object, ...], list[int]] = {}
-        for i, lab in enumerate(labels):
-            groups.setdefault(lab[:-1], []).append(i)
-        new_rows, new_labels, margin_of = [], [], []
-        for key, members in groups.items():
-            margins = [i for i in members if is_margin(labels[i][-1])]
-            inner = [i for i in members if i not in margins]
-            for i in inner + margins:
-                new_rows.append(values[i])
-                new_labels.append(labels[i])
-            if not margins:
-                new_rows.append(values[inner].sum(axis=0))
-                new_labels.append((*key, total))
-            margin_row = len(new_rows) - 1
-            margin_of += [margin_row] * (len(inner) + max(len(margins), 1))
-        values = np.vstack(new_rows) if new_rows else values
-        labels = new_labels
+        values, labels, margin_of = _with_margin_rows(values, labels, is_margin, total)
         if percent:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if percent == "row":
-                    pct = values / values[:, -1:]
-                else:
-                    base = values[margin_of]
-                    pct = values / (base if percent == "column" else base[:, -1:])
-            pct = np.where(np.isfinite(pct), pct, np.nan)
+            pct = _percentages(values, margin_of, percent)
     names = tuple(_text(n) for n in table.index.names)
     return CrosstabLayout(
         name=name,
@@ -304,6 +281,49 @@ def crosstab_layout(
         is_share=bool(share_kind),
         share_kind=share_kind,
     )
+
+
+def _with_margin_rows(
+    values: np.ndarray,
+    labels: list[tuple[object, ...]],
+    is_margin: Callable[[object], bool],
+    total: str,
+) -> tuple[np.ndarray, list[tuple[object, ...]], list[int]]:
+    """Rows grouped by layer, each layer closed by its margin row (added when missing).
+
+    Returns the rows, their labels and, for every row, the position of its layer's margin
+    row, which column percentages divide by.
+    """
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(lab[:-1], []).append(i)
+    new_rows, new_labels, margin_of = [], [], []
+    for key, members in groups.items():
+        margins = [i for i in members if is_margin(labels[i][-1])]
+        inner = [i for i in members if i not in margins]
+        for i in inner + margins:
+            new_rows.append(values[i])
+            new_labels.append(labels[i])
+        if not margins:
+            new_rows.append(values[inner].sum(axis=0))
+            new_labels.append((*key, total))
+        margin_row = len(new_rows) - 1
+        margin_of += [margin_row] * (len(inner) + max(len(margins), 1))
+    return (np.vstack(new_rows) if new_rows else values), new_labels, margin_of
+
+
+def _percentages(values: np.ndarray, margin_of: list[int], percent: str) -> np.ndarray:
+    """Counts as fractions of their row total, layer column total or layer grand total.
+
+    Cells whose total is zero get NaN (shown empty), not a division warning.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if percent == "row":
+            pct = values / values[:, -1:]
+        else:
+            base = values[margin_of]
+            pct = values / (base if percent == "column" else base[:, -1:])
+    return np.where(np.isfinite(pct), pct, np.nan)
 
 
 def format_number(value: float, *, decimals: int = 3) -> str:

@@ -1,4 +1,25 @@
-"""The Excel appendix: cover, printable source tables, tidy frames, crosstabs, codebooks."""
+"""The Excel appendix: cover, printable source tables, tidy frames, crosstabs, codebooks.
+
+:func:`write_appendix` writes these sheets, in order:
+
+1. **封面 (cover)**: title, cqanalysis version, the sources with SHA-256, the codebooks
+   with their hash, the number of parse warnings, and contents with a link to every sheet.
+2. **附表A1, A2 …**: each source table of ``tables`` reproduced from ``rows`` under its
+   caption and original header (see :func:`cqanalysis.writers._content.source_tables`;
+   an index column such as 序号 is refilled from ``row_no``), ready to print: wrapped
+   text, widths from East-Asian character widths, frozen header, header row repeated on
+   every printed page, A4, fitted to the page width, landscape when wide. With several
+   documents the sheet name includes the ``doc_id``.
+3. One sheet per entry of ``frames`` (e.g. rows, items, clauses, coded, links) as an Excel
+   table with filters, header in row 1, so ``pd.read_excel(path, sheet_name=name)`` reads
+   the frame back. A frame longer than Excel's 1,048,575 data rows continues on numbered
+   sheets ``name (1)``, ``name (2)`` …; nothing is truncated.
+4. One sheet per crosstab: counts with margins, percentages as numbers with a percent
+   format, and the test statistics of ``crosstab_stats[name]`` when given.
+5. Agreement results, each codebook, the parse warnings, and each figure (PNG).
+
+:func:`read_appendix` reads the tidy frames back.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +27,7 @@ import hashlib
 import math
 import os
 import warnings as _warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,6 +220,9 @@ class _Writer:
         self.layout: list[tuple[str, str, str, str]] = []
         # Reserved first, so that no frame can take the name read_appendix looks for.
         self.layout_title = self.title(LAYOUT_SHEET)
+        self.cover_title = self.title(_word("cover", lang))
+        # Title of the parse warnings' first sheet, which the cover links to.
+        self.warnings_sheet: str | None = None
 
     def title(self, name: str) -> str:
         return sheet_title(name, self.sheet_names)
@@ -432,6 +456,77 @@ class _Writer:
 
         return _Sheet(title, _word("figure", self.lang).format(name), None, write)
 
+    # ---------------------------------------------------------------- sheet plan
+
+    def source_sheets(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        tables: pd.DataFrame | None,
+        rows: pd.DataFrame | None,
+        max_table_sheets: int,
+    ) -> list[_Sheet]:
+        """A printable sheet per source table, or none (and a cover note) past the maximum.
+
+        ``tables`` and ``rows`` default to ``frames["tables"]`` and ``frames["rows"]``.
+        """
+        tables = frames.get("tables") if tables is None else tables
+        rows = frames.get("rows") if rows is None else rows
+        n_tables = 0 if tables is None else len(tables)
+        if n_tables > max_table_sheets:
+            self.notes.append(_word("too_many", self.lang).format(n_tables, max_table_sheets))
+            return []
+        originals = source_tables(tables, rows, lang=self.lang)
+        several = len({t.doc_id for t in originals}) > 1
+        return [self.source_sheet(k, t, several) for k, t in enumerate(originals, 1)]
+
+    def result_sheets(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        crosstabs: Mapping[str, pd.DataFrame],
+        crosstab_stats: Mapping[str, pd.DataFrame],
+        crosstab_titles: Mapping[str, str] | None,
+        agreement: pd.DataFrame | None,
+        codebooks: Mapping[str, pd.DataFrame],
+    ) -> list[_Sheet]:
+        """The sheets after the source tables: tidy frames, crosstabs, agreement, codebooks."""
+        lang = self.lang
+        sheets: list[_Sheet] = []
+        descriptions = _FRAME_DESCRIPTIONS[lang]
+        for name, df in frames.items():
+            text = descriptions.get(str(name), str(name))
+            sheets += self.frame_sheets(str(name), df, text, key=str(name))
+        for name, table in crosstabs.items():
+            caption = crosstab_caption(str(name), crosstab_titles, lang)
+            sheets.append(self.crosstab_sheet(str(name), table, crosstab_stats.get(name), caption))
+        if agreement is not None:
+            sheets += self.frame_sheets(
+                _word("agreement", lang),
+                agreement,
+                _word("agreement", lang),
+                key="agreement",
+                float_format="0.000",
+            )
+        for name, frame in codebooks.items():
+            text = _word("codebook", lang).format(name)
+            sheets += self.frame_sheets(text, frame, text, key=f"codebook:{name}")
+        return sheets
+
+    def warning_sheets(self, warnings: Sequence[str]) -> list[_Sheet]:
+        """The parse warnings as a numbered frame (none without warnings); the cover links it."""
+        if not warnings:
+            return []
+        w = _WORDS[self.lang]
+        frame = pd.DataFrame({w["no"]: range(1, len(warnings) + 1), w["warning"]: list(warnings)})
+        sheets = self.frame_sheets(w["warnings"], frame, w["warnings"], key="warnings")
+        self.warnings_sheet = sheets[0].title
+        return sheets
+
+    def write_sheets(self, sheets: Sequence[_Sheet]) -> None:
+        """Write the planned sheets after the cover, then the hidden layout sheet."""
+        for sheet in sheets:
+            sheet.write(self.wb.create_sheet(sheet.title))
+        self.layout_sheet(self.wb.create_sheet(self.layout_title))
+
     def cover(
         self,
         ws: Any,
@@ -441,7 +536,6 @@ class _Writer:
         sources: list[tuple[str, str, str]],
         codebooks: Mapping[str, pd.DataFrame],
         n_warnings: int,
-        warnings_sheet: str | None,
     ) -> None:
         from ..core.version import __version__
 
@@ -455,57 +549,20 @@ class _Writer:
             [text_cell(ws, w["software"], font=_BOLD), text_cell(ws, f"cqanalysis {__version__}")]
         )
         warn_cell = number_cell(ws, n_warnings)
-        if warnings_sheet:
-            warn_cell.hyperlink = Hyperlink(ref="", location=_location(warnings_sheet))
+        if self.warnings_sheet:
+            warn_cell.hyperlink = Hyperlink(ref="", location=_location(self.warnings_sheet))
             warn_cell.font = _LINK
         ws.append([text_cell(ws, w["warnings"], font=_BOLD), warn_cell])
         if sources:
-            ws.append([])
-            ws.append([text_cell(ws, w["sources"], font=_BOLD)])
-            ws.append(
-                [
-                    text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER)
-                    for h in (w["doc"], w["file"], "SHA-256")
-                ]
-            )
-            for doc, name, sha in sources:
-                ws.append(
-                    [
-                        text_cell(ws, doc) if doc else None,
-                        text_cell(ws, name) if name else None,
-                        text_cell(ws, sha),
-                    ]
-                )
+            rows = ([text_cell(ws, doc) if doc else None, text_cell(ws, name) if name else None,
+                     text_cell(ws, sha)] for doc, name, sha in sources)
+            _cover_table(ws, w["sources"], (w["doc"], w["file"], "SHA-256"), rows)
         if codebooks:
-            ws.append([])
-            ws.append([text_cell(ws, w["codebooks"], font=_BOLD)])
-            ws.append(
-                [
-                    text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER)
-                    for h in (w["name"], w["entries"], "SHA-256")
-                ]
-            )
-            for name, frame in codebooks.items():
-                ws.append(
-                    [
-                        text_cell(ws, str(name)),
-                        number_cell(ws, len(frame)),
-                        text_cell(ws, _codebook_hash(frame)),
-                    ]
-                )
-        ws.append([])
-        ws.append([text_cell(ws, w["toc"], font=_BOLD)])
-        ws.append(
-            [
-                text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER)
-                for h in (w["no"], w["sheet"], w["content"], w["rows"])
-            ]
-        )
-        for k, sheet in enumerate(sheets, 1):
-            link = text_cell(ws, sheet.title, font=_LINK)
-            link.hyperlink = Hyperlink(ref="", location=_location(sheet.title), display=sheet.title)
-            count = number_cell(ws, sheet.n_rows) if sheet.n_rows is not None else None
-            ws.append([number_cell(ws, k), link, text_cell(ws, sheet.content), count])
+            rows = ([text_cell(ws, str(name)), number_cell(ws, len(frame)),
+                     text_cell(ws, _codebook_hash(frame))] for name, frame in codebooks.items())
+            _cover_table(ws, w["codebooks"], (w["name"], w["entries"], "SHA-256"), rows)
+        rows = (_contents_row(ws, k, sheet) for k, sheet in enumerate(sheets, 1))
+        _cover_table(ws, w["toc"], (w["no"], w["sheet"], w["content"], w["rows"]), rows)
         if self.notes:
             ws.append([])
             ws.append([text_cell(ws, w["notes"], font=_BOLD)])
@@ -514,6 +571,23 @@ class _Writer:
         ws.page_setup.paperSize = _A4_PAPER
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
+
+
+def _cover_table(ws: Any, heading: str, header: Sequence[str], rows: Iterable[list[Any]]) -> None:
+    """One list on the cover (sources, codebooks, contents): a blank row, heading, header, rows."""
+    ws.append([])
+    ws.append([text_cell(ws, heading, font=_BOLD)])
+    ws.append([text_cell(ws, h, font=_BOLD, border=_HEAD_BORDER) for h in header])
+    for row in rows:
+        ws.append(row)
+
+
+def _contents_row(ws: Any, k: int, sheet: _Sheet) -> list[Any]:
+    """A row of the cover's contents: number, the sheet's name linking to it, content, rows."""
+    link = text_cell(ws, sheet.title, font=_LINK)
+    link.hyperlink = Hyperlink(ref="", location=_location(sheet.title), display=sheet.title)
+    count = number_cell(ws, sheet.n_rows) if sheet.n_rows is not None else None
+    return [number_cell(ws, k), link, text_cell(ws, sheet.content), count]
 
 
 def _location(title: str) -> str:
@@ -525,45 +599,25 @@ def write_appendix(
     path: str | os.PathLike[str],
     *,
     frames: Mapping[str, pd.DataFrame] | None = None,
-    tables: pd.DataFrame | None = None,
-    rows: pd.DataFrame | None = None,
+    tables: pd.DataFrame | None = None, rows: pd.DataFrame | None = None,
     crosstabs: Mapping[str, pd.DataFrame] | None = None,
     crosstab_stats: Mapping[str, pd.DataFrame] | None = None,
     crosstab_titles: Mapping[str, str] | None = None,
-    agreement: pd.DataFrame | None = None,
-    codebooks: Mapping[str, pd.DataFrame] | None = None,
+    agreement: pd.DataFrame | None = None, codebooks: Mapping[str, pd.DataFrame] | None = None,
     sources: Sequence[str | os.PathLike[str] | Mapping[str, Any]] | pd.DataFrame = (),
-    warnings: Sequence[str] = (),
-    figures: Mapping[str, str | os.PathLike[str]] | None = None,
-    title: str | None = None,
-    lang: str = "zh",
-    percent: str | None = "row",
+    warnings: Sequence[str] = (), figures: Mapping[str, str | os.PathLike[str]] | None = None,
+    title: str | None = None, lang: str = "zh", percent: str | None = "row",
     max_table_sheets: int = 500,
 ) -> Path:
     """Write the Excel appendix of a study: one workbook, every table and frame in it.
 
-    The content is computed elsewhere; this lays it out. Sheets, in order:
-
-    1. **封面 (cover)**: title, cqanalysis version, the sources with SHA-256, the codebooks
-       with their hash, the number of parse warnings, and contents with a link to every sheet.
-    2. **附表A1, A2 …**: each source table of ``tables`` reproduced from ``rows`` under its
-       caption and original header (see :func:`cqanalysis.writers._content.source_tables`;
-       an index column such as 序号 is refilled from ``row_no``), ready to print: wrapped
-       text, widths from East-Asian character widths, frozen header, header row repeated on
-       every printed page, A4, fitted to the page width, landscape when wide. With several
-       documents the sheet name includes the ``doc_id``.
-    3. One sheet per entry of ``frames`` (e.g. rows, items, clauses, coded, links) as an Excel
-       table with filters, header in row 1, so ``pd.read_excel(path, sheet_name=name)`` reads
-       the frame back. A frame longer than Excel's 1,048,575 data rows continues on numbered
-       sheets ``name (1)``, ``name (2)`` …; nothing is truncated.
-    4. One sheet per crosstab: counts with margins, percentages as numbers with a percent
-       format, and the test statistics of ``crosstab_stats[name]`` when given.
-    5. Agreement results, each codebook, the parse warnings, and each figure (PNG).
-
-    Text is always written as text: a cell starting with ``=``, ``+``, ``-`` or ``@`` stays inert
-    text, never a formula. The file is byte-identical for identical input (document
-    properties and zip entry times come from :func:`cqanalysis.core.io.build_timestamp`) and is
-    written atomically.
+    The content is computed elsewhere; this lays it out: a cover with contents, the source
+    tables ready to print (附表A1 …), a sheet per frame and per crosstab, then agreement,
+    codebooks, parse warnings and figures; the module docstring describes each sheet. Text is
+    always written as text: a cell starting with ``=``, ``+``, ``-`` or ``@`` stays inert text,
+    never a formula. The file is byte-identical for identical input (document properties and
+    zip entry times come from :func:`cqanalysis.core.io.build_timestamp`) and is written
+    atomically. :func:`read_appendix` reads the frames back exactly (plain pandas: its Notes).
 
     Parameters
     ----------
@@ -577,10 +631,9 @@ def write_appendix(
     crosstabs
         Crosstab DataFrames by name (row categories in the index, column categories in the
         columns, margins optional; see :func:`cqanalysis.writers._content.crosstab_layout`).
-    crosstab_stats
-        Per crosstab name, a DataFrame of test statistics (e.g. ``chi2_test(...).stats``).
-    crosstab_titles
-        Per crosstab name, its caption (default ``交叉表 <name>``).
+    crosstab_stats, crosstab_titles
+        Per crosstab name, a DataFrame of test statistics (e.g. ``chi2_test(...).stats``) and
+        its caption (default ``交叉表 <name>``).
     agreement
         Intercoder agreement results, written as a table.
     codebooks
@@ -590,16 +643,13 @@ def write_appendix(
         The source documents: paths (hashed here), or mappings / a DataFrame with ``doc_id``,
         ``path`` and optionally ``sha256`` (e.g. ``Corpus.documents``). Only file names are
         shown, never directories.
-    warnings
-        Parse warnings; counted on the cover and listed on their own sheet.
-    figures
-        PNG files by name, one sheet each.
-    title
-        The cover title; default 对策建议分析附录 (``lang="en"``: an English one).
-    lang
-        ``"zh"`` or ``"en"``: the language of labels and sheet names.
-    percent
-        Crosstab percentages: ``"row"``, ``"column"``, ``"all"`` or ``None``.
+    warnings, figures
+        Parse warnings, counted on the cover and listed on their own sheet; PNG files by name,
+        one sheet each.
+    title, lang, percent
+        The cover title (default 对策建议分析附录; ``lang="en"``: an English one); ``"zh"`` or
+        ``"en"``, the language of labels and sheet names; crosstab percentages: ``"row"``,
+        ``"column"``, ``"all"`` or ``None``.
     max_table_sheets
         At most this many source tables get a sheet of their own; a larger corpus lists its
         tables only in the tidy ``rows`` sheet (a note on the cover says so).
@@ -608,88 +658,33 @@ def write_appendix(
     -------
     Path
         ``path``.
-
-    Notes
-    -----
-    Reading back: :func:`read_appendix` returns every frame exactly, values and dtypes (a
-    hidden ``_frames`` sheet records each frame's sheets and column dtypes). Plain pandas,
-    ``pd.read_excel(path, sheet_name=name, dtype=object, keep_default_na=False,
-    na_values=[""])``, returns the same values (texts as written, whatever they start with;
-    ints as ints; floats with every digit), with three differences pandas itself makes: it
-    reads an empty text as missing, a whole float such as ``2.0`` as the int ``2``, and,
-    without ``dtype=object``, a text that looks like a number (section ``"5.1"``) as a number.
-    Characters XML cannot hold (control characters other than tab and newline) are written
-    as Excel's ``_xHHHH_`` escape, which Excel and LibreOffice display as the character.
     """
     frames = dict(frames or {})
-    tables = frames.get("tables") if tables is None else tables
-    rows = frames.get("rows") if rows is None else rows
-    crosstabs = crosstabs or {}
-    crosstab_stats = crosstab_stats or {}
-    codebooks = codebooks or {}
-    figures = figures or {}
     source_info = _source_records(sources)
-
     writer = _Writer(lang, percent)
-    cover_title = writer.title(_word("cover", lang))
-    sheets: list[_Sheet] = []
-
-    n_tables = 0 if tables is None else len(tables)
-    if n_tables > max_table_sheets:
-        writer.notes.append(_word("too_many", lang).format(n_tables, max_table_sheets))
-    else:
-        originals = source_tables(tables, rows, lang=lang)
-        several = len({t.doc_id for t in originals}) > 1
-        sheets += [writer.source_sheet(k, t, several) for k, t in enumerate(originals, 1)]
-
-    descriptions = _FRAME_DESCRIPTIONS[lang]
-    for name, df in frames.items():
-        text = descriptions.get(str(name), str(name))
-        sheets += writer.frame_sheets(str(name), df, text, key=str(name))
-    for name, table in crosstabs.items():
-        caption = crosstab_caption(str(name), crosstab_titles, lang)
-        sheets.append(writer.crosstab_sheet(str(name), table, crosstab_stats.get(name), caption))
-    if agreement is not None:
-        sheets += writer.frame_sheets(
-            _word("agreement", lang),
-            agreement,
-            _word("agreement", lang),
-            key="agreement",
-            float_format="0.000",
-        )
-    for name, frame in codebooks.items():
-        text = _word("codebook", lang).format(name)
-        sheets += writer.frame_sheets(text, frame, text, key=f"codebook:{name}")
-    warnings_sheet = None
-    if warnings:
-        w = _WORDS[lang]
-        frame = pd.DataFrame({w["no"]: range(1, len(warnings) + 1), w["warning"]: list(warnings)})
-        part = writer.frame_sheets(w["warnings"], frame, w["warnings"], key="warnings")
-        warnings_sheet = part[0].title
-        sheets += part
-    sheets += [writer.figure_sheet(str(n), Path(p)) for n, p in figures.items()]
-
-    writer.cover(
-        writer.wb.create_sheet(cover_title),
-        heading=title or _word("title", lang),
-        sheets=sheets,
-        sources=source_info,
-        codebooks=codebooks,
-        n_warnings=len(warnings),
-        warnings_sheet=warnings_sheet,
+    sheets = writer.source_sheets(frames, tables, rows, max_table_sheets)
+    sheets += writer.result_sheets(
+        frames, crosstabs or {}, crosstab_stats or {}, crosstab_titles, agreement, codebooks or {}
     )
-    for sheet in sheets:
-        sheet.write(writer.wb.create_sheet(sheet.title))
-    writer.layout_sheet(writer.wb.create_sheet(writer.layout_title))
+    sheets += writer.warning_sheets(warnings)
+    sheets += [writer.figure_sheet(str(n), Path(p)) for n, p in (figures or {}).items()]
+    writer.cover(writer.wb.create_sheet(writer.cover_title), heading=title or _word("title", lang),
+                 sheets=sheets, sources=source_info, codebooks=codebooks or {},
+                 n_warnings=len(warnings))
+    writer.write_sheets(sheets)
+    _save(writer.wb, path, title or _word("title", lang))
+    return Path(path)
 
-    props = writer.wb.properties
+
+def _save(wb: Workbook, path: str | os.PathLike[str], title: str) -> None:
+    """Save atomically with fixed document properties, so identical input gives identical bytes."""
+    props = wb.properties
     props.creator = "cqanalysis"
-    props.title = title or _word("title", lang)
+    props.title = title
     props.created = props.modified = build_timestamp().replace(tzinfo=None)
     with atomic_path(path) as tmp:
-        writer.wb.save(tmp)
+        wb.save(tmp)
         normalize_ooxml(tmp)
-    return Path(path)
 
 
 def _read_value(cell: Any) -> Any:
@@ -742,6 +737,17 @@ def read_appendix(
     -------
     DataFrame or dict of str to DataFrame
         The frame, or every frame in the order written.
+
+    Notes
+    -----
+    Plain pandas reads the workbook too: ``pd.read_excel(path, sheet_name=name, dtype=object,
+    keep_default_na=False, na_values=[""])`` returns the same values (texts as written,
+    whatever they start with; ints as ints; floats with every digit), with three differences
+    pandas itself makes: it reads an empty text as missing, a whole float such as ``2.0`` as
+    the int ``2``, and, without ``dtype=object``, a text that looks like a number (section
+    ``"5.1"``) as a number. Characters XML cannot hold (control characters other than tab and
+    newline) are written as Excel's ``_xHHHH_`` escape, which Excel and LibreOffice display as
+    the character.
     """
     from openpyxl import load_workbook
 

@@ -230,16 +230,16 @@ def write_latex_tables(
             comment=f"cqanalysis {__version__}: {origin}",
         )
         outputs.append((folder / safe_filename(t.stem, used, suffix=".tex"), tex))
-    written = []
-    for path, tex in outputs:
-        with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(tex)
-        written.append(path)
+    written = [_write_tex(path, tex) for path, tex in outputs]
     if standalone:
         body = "\n".join(tex for _, tex in outputs)
         doc = _PREAMBLE + "\\begin{document}\n\n" + body + "\n\\end{document}\n"
-        path = folder / "standalone.tex"
-        with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(doc)
-        written.append(path)
+        written.append(_write_tex(folder / "standalone.tex", doc))
     return written
+
+
+def _write_tex(path: Path, tex: str) -> Path:
+    """Write one .tex file atomically with LF line ends, so a rebuild is byte-identical."""
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(tex)
+    return path
