@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..core.constants import MARGIN_NAMES
 
-__all__ = ["crosstab_parts", "crosstab_problem", "table_lang"]
+__all__ = ["crosstab_parts", "crosstab_problem", "paper_tables", "table_lang"]
 
 
 def table_lang(lang: str) -> str:
@@ -35,3 +36,22 @@ def crosstab_parts(analysis: Any, lang: str) -> dict[str, Any]:
     tests = analysis.tests
     stats = {name: tests[tests["crosstab"] == name].drop(columns="crosstab") for name in kept}
     return {"crosstabs": kept, "crosstab_stats": stats, "crosstab_titles": titles}
+
+
+def paper_tables(analysis: Any, folder: Path, *, lang: str, writer: Any, sub: str,
+                 pattern: str) -> list[Path]:
+    """Source tables and crosstabs with data through a per-table writer (Word, LaTeX).
+
+    ``writer`` is :func:`cqanalysis.write_word_tables` or :func:`write_latex_tables`; the
+    files go to ``folder/sub``; without any table to write, nothing is written and
+    ``sub/pattern`` is reported as skipped.
+    """
+    from . import skip
+
+    frames = analysis.frames()
+    parts = crosstab_parts(analysis, lang)
+    if frames["tables"].empty and not parts["crosstabs"]:
+        skip(f"{sub}/{pattern}", "no source table and no crosstab with data")
+        return []
+    return list(writer(folder / sub, tables=frames["tables"], rows=frames["rows"], **parts,
+                       lang=table_lang(lang)))

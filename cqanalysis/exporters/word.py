@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from . import register_exporter, skip
-from ._common import crosstab_parts, table_lang
+from ._common import crosstab_parts, paper_tables, table_lang
 from .figures import figure_plan
 
 __all__ = ["export_word", "export_word_document"]
@@ -17,13 +17,8 @@ def export_word(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     """Write the source tables and the crosstabs with data into ``folder/word``."""
     from ..writers import write_word_tables
 
-    frames = analysis.frames()
-    parts = crosstab_parts(analysis, lang)
-    if frames["tables"].empty and not parts["crosstabs"]:
-        skip("word/*.docx", "no source table and no crosstab with data")
-        return []
-    return list(write_word_tables(folder / "word", tables=frames["tables"], rows=frames["rows"],
-                                  **parts, lang=table_lang(lang)))
+    return paper_tables(analysis, folder, lang=lang, writer=write_word_tables, sub="word",
+                        pattern="*.docx")
 
 
 #: File name of the thesis document under ``word/``, by table language.
