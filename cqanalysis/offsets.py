@@ -18,21 +18,12 @@ import pandas as pd
 from .core.blocks import Block
 from .core.document import Corpus, Document
 from .core.errors import InputError
+from .core.text import document_text
 
 __all__ = ["document_text", "document_texts", "locate", "source_blocks", "unit_offsets"]
 
 #: How a unit's offsets were found (column ``offset_match``).
 MATCHES = ("exact", "pieces", "span")
-
-
-def document_text(blocks: Sequence[Block]) -> str:
-    """The plain text of a document: its blocks' texts joined by ``"\\n"`` in source order.
-
-    >>> from cqanalysis.sources.text import text_blocks
-    >>> document_text(text_blocks("甲\\n\\n乙"))
-    '甲\\n乙'
-    """
-    return "\n".join(b.text for b in blocks)
 
 
 def source_blocks(data: Document | Corpus,

@@ -167,8 +167,8 @@ def test_seed_frames_read_back_exactly(seed_book, seed):
 def test_seed_tidy_sheets_are_excel_tables(seed_book):
     wb = openpyxl.load_workbook(seed_book)
     table = wb["rows"].tables["tbl_rows"]
-    assert table.ref == "A1:K30"  # 11 columns, header + 29 rows
-    assert table.autoFilter.ref == "A1:K30"
+    assert table.ref == "A1:M30"  # 13 columns (11 + start, end), header + 29 rows
+    assert table.autoFilter.ref == "A1:M30"
     assert [c.name for c in table.tableColumns][:3] == ["doc_id", "table_id", "row_no"]
     assert wb["rows"].freeze_panes == "A2"
 

@@ -47,10 +47,15 @@ class Document(_Frames):
         Structural problems met in lenient mode, each ``"path:line: reason"``.
     doc_id, path
         Stable document id and the source path (``None`` for text parsed from a string).
+    text
+        The document's plain text: its source blocks' texts joined by newlines, the same for
+        every source kind.  ``start``/``end`` of rows, cells, items and paragraphs are
+        character offsets into it (``doc.text[start:end]`` is the record's source lines).
     """
 
     doc_id: str = ""
     path: str | None = None
+    text: str = field(default="", compare=False)
 
     def __repr__(self) -> str:
         return f"<Document {self.doc_id!r}: {self._summary()}>"

@@ -20,17 +20,18 @@ FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "rows": (
         "doc_id", "table_id", "row_no", "section_no", "section_title",
-        "direction", "measure", "outcome", "line", "line_end", "page",
+        "direction", "measure", "outcome", "line", "line_end", "page", "start", "end",
     ),
     "items": (
         "doc_id", "section_no", "item_no", "numbering", "title", "body",
-        "line", "line_end", "page",
+        "line", "line_end", "page", "start", "end",
     ),
-    "paragraphs": ("doc_id", "section_no", "kind", "text", "line", "line_end", "page"),
+    "paragraphs": ("doc_id", "section_no", "kind", "text", "line", "line_end", "page", "start",
+                   "end"),
     "residue": ("doc_id", "line", "text", "reason", "partial", "page"),
     # the text of tables that are not recommendation tables (kind "other"), one cell a row
     "cells": ("doc_id", "table_id", "row_no", "col_no", "header", "text", "line", "line_end",
-              "page"),
+              "page", "start", "end"),
     "errors": ("doc_id", "path", "error"),
     "clauses": ("doc_id", "table_id", "row_no", "field", "clause_no", "text"),
     "coded": (

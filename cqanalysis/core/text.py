@@ -6,12 +6,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from .blocks import Block
+
 __all__ = [
     "TERMINAL_PUNCT",
     "cn_numeral",
     "display_width",
+    "document_text",
     "is_wide",
     "join_wrapped",
+    "line_spans",
     "norm_key",
     "split_cells",
 ]
@@ -135,3 +139,26 @@ def join_wrapped(parts: Iterable[str]) -> str:
             out += " "
         out += part
     return out
+
+
+def document_text(blocks: Iterable[Block]) -> str:
+    """The plain text of a document: its blocks' texts joined by ``"\\n"`` in source order.
+
+    Character offsets (``start``, ``end`` of the frames, REFI-QDA selections) count in it.
+    """
+    return "\n".join(b.text for b in blocks)
+
+
+def line_spans(blocks: Iterable[Block]) -> dict[tuple[int | None, int], tuple[int, int]]:
+    """(page, line) → (start, end) character span of that source line in :func:`document_text`.
+
+    A PDF numbers lines per page, so the page is part of the key.
+    """
+    spans: dict[tuple[int | None, int], tuple[int, int]] = {}
+    offset = 0
+    for block in blocks:
+        key = (block.page, block.line)
+        start, end = offset, offset + len(block.text)
+        spans[key] = (spans[key][0], end) if key in spans else (start, end)
+        offset = end + 1
+    return spans

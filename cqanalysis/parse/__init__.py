@@ -12,6 +12,7 @@ import pandas as pd
 from ..core.blocks import Block, Source
 from ..core.document import Document
 from ..core.schema import FRAME_COLUMNS, PARSE_FRAMES
+from ..core.text import document_text, line_spans
 from ..sources import read
 from .assemble import Assembled, ParseWarning, assemble
 from .lexer import lex
@@ -30,7 +31,7 @@ __all__ = [
 ]
 
 _INT_COLUMNS = frozenset({"level", "line", "line_end", "page", "header_line", "n_rows",
-                          "row_no", "item_no", "col_no"})
+                          "start", "end", "row_no", "item_no", "col_no"})
 _BOOL_COLUMNS = frozenset({"inferred", "partial"})
 
 
@@ -73,7 +74,8 @@ def parse(
     doc_id = doc_id or Path(path).stem
     records = parse_source(source, doc_id=doc_id, strict=strict, options=options)
     frames = frames_from_records([records])
-    return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=source.path)
+    return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=source.path,
+                    text=document_text(source.blocks))
 
 
 def parse_source(
@@ -126,8 +128,30 @@ def parse_records(
     """
     opts = options or DEFAULT_OPTIONS
     tokens = lex(blocks, opts, markdown=markdown)
-    return assemble(tokens, doc_id=doc_id, path=path, strict=strict, options=opts,
-                    markdown=markdown)
+    records = assemble(tokens, doc_id=doc_id, path=path, strict=strict, options=opts,
+                       markdown=markdown)
+    _add_offsets(records, blocks)
+    return records
+
+
+#: Frames whose records get the character span of their source lines.
+_SPANNED = ("rows", "items", "paragraphs", "cells")
+
+
+def _add_offsets(records: Assembled, blocks: Sequence[Block]) -> None:
+    """``start``/``end``: the span of a record's source lines in the document's plain text.
+
+    The plain text is the blocks' texts joined by newlines (:func:`document_text`), the same
+    for every source kind, so a REFI-QDA selection or an exact quote can be cut from it.
+    """
+    spans = line_spans(blocks)
+    for name in _SPANNED:
+        for record in getattr(records, name):
+            page = record.get("page")
+            first = spans.get((page, record["line"]))
+            last = spans.get((page, record.get("line_end") or record["line"]))
+            record["start"] = first[0] if first else None
+            record["end"] = last[1] if last else None
 
 
 def parse_blocks(
@@ -143,7 +167,8 @@ def parse_blocks(
     records = parse_records(blocks, doc_id=doc_id, path=path, strict=strict, options=options,
                             markdown=markdown)
     frames = frames_from_records([records])
-    return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=path)
+    return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=path,
+                    text=document_text(blocks))
 
 
 def frames_from_records(parts: Sequence[Assembled]) -> dict[str, pd.DataFrame]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ..core.schema import FRAME_COLUMNS
 from ..core.version import __version__
 from .assemble import Assembled
 from .options import DEFAULT_OPTIONS, ParseOptions
@@ -41,6 +42,8 @@ def options_digest(options: ParseOptions | None, *, strict: bool, suffix: str) -
     parts = [f"{f.name}={getattr(opts, f.name)!r}" for f in fields(opts)
              if not f.name.startswith("_")]
     parts += [f"strict={strict!r}", f"suffix={suffix.lower()!r}"]
+    # the frames' columns: an entry written before a column was added must not be trusted
+    parts += [f"{name}={columns!r}" for name, columns in sorted(FRAME_COLUMNS.items())]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
