@@ -502,9 +502,10 @@ def chi2_test(
         Variables, as in :func:`crosstab`.
     simulate
         Number of random tables for a Monte Carlo p-value (tables with the observed margins
-        drawn under independence; Patefield's algorithm).  ``None`` decides: 10,000 when the
-        table is larger than 2×2, holds whole counts and its expected counts are small (see
-        Warns), else none.  ``0`` never simulates.
+        drawn under independence: the units' column labels shuffled, or Patefield's
+        algorithm for large tables).  ``None`` decides: 10,000 when the table is larger than
+        2×2, holds whole counts and its expected counts are small (see Warns), else none.
+        ``0`` never simulates.
     seed
         Seed of the simulation, so that a rebuild gives the same p-value.
     **crosstab_options
@@ -669,15 +670,46 @@ def _monte_carlo_p(obs: np.ndarray, exp: np.ndarray, chi2: float, simulations: i
                    seed: int) -> float:
     """P-value of X² from tables drawn with the observed margins (Hope 1968; R's
     ``chisq.test(simulate.p.value=TRUE)`` rule: (1 + #{X²_sim ≥ X²}) / (B + 1))."""
-    from scipy.stats import random_table
-
     rows = obs.sum(axis=1).round().astype("int64")
     cols = obs.sum(axis=0).round().astype("int64")
-    draws = random_table(rows, cols).rvs(size=simulations, random_state=np.random.default_rng(seed))
-    simulated = ((draws - exp) ** 2 / exp).sum(axis=(1, 2))
+    rng = np.random.default_rng(seed)
+    if rows.sum() * simulations > _PERMUTED_CELLS:
+        from scipy.stats import random_table  # Patefield's algorithm: O(cells), not O(n)
+
+        draws = random_table(rows, cols).rvs(size=simulations, random_state=rng)
+        simulated = ((draws - exp) ** 2 / exp).sum(axis=(1, 2))
+    else:
+        simulated = _permuted_chi2(rows, cols, exp, simulations, rng)
     # a tolerance so that floating-point noise does not decide ties with the observed table
     hits = int((simulated >= chi2 * (1 - 1e-9)).sum())
     return (1 + hits) / (simulations + 1)
+
+
+#: Above this many unit draws (n × B), tables come from scipy's random_table instead.
+_PERMUTED_CELLS = 20_000_000
+
+
+def _permuted_chi2(rows: np.ndarray, cols: np.ndarray, exp: np.ndarray, simulations: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """X² of tables made by shuffling the column labels of the n units.
+
+    With the row labels fixed, a random permutation of the column labels gives a table with
+    the observed margins, drawn from the same (multiple hypergeometric) distribution as
+    Patefield's algorithm; for the small tables this is for it avoids importing scipy.stats.
+    """
+    r, c = exp.shape
+    row_ids = np.repeat(np.arange(r), rows)
+    col_ids = np.repeat(np.arange(c), cols)
+    n = len(row_ids)
+    chunk = max(1, 2_000_000 // max(n, 1))  # memory: about 2 million labels at a time
+    out = []
+    for start in range(0, simulations, chunk):
+        b = min(chunk, simulations - start)
+        labels = rng.permuted(np.tile(col_ids, (b, 1)), axis=1)
+        cells = (np.arange(b)[:, None] * (r * c) + row_ids[None, :] * c + labels).ravel()
+        tables = np.bincount(cells, minlength=b * r * c).reshape(b, r, c)
+        out.append(((tables - exp) ** 2 / exp).sum(axis=(1, 2)))
+    return np.concatenate(out)
 
 
 def _exact_test(rows: list[tuple[object, ...]]) -> str:

@@ -409,7 +409,11 @@ def _exact_chi2_p(table: np.ndarray) -> float:
     return total
 
 
-def test_monte_carlo_p_for_sparse_tables_matches_exact_enumeration():
+@pytest.mark.parametrize("permuted_limit", [20_000_000, 0], ids=["permuted", "patefield"])
+def test_monte_carlo_p_for_sparse_tables_matches_exact_enumeration(monkeypatch, permuted_limit):
+    import cqanalysis.crosstabs as ct
+
+    monkeypatch.setattr(ct, "_PERMUTED_CELLS", permuted_limit)
     table = pd.DataFrame([[4, 0, 1], [0, 3, 2]], index=["甲", "乙"], columns=["a", "b", "c"])
     # enumerated by hand-checkable brute force above: the exact conditional p-value
     exact = _exact_chi2_p(table.to_numpy())
