@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import cqanalysis as cq
@@ -68,3 +69,13 @@ THIN_CHAPTERS = {
     "no_code": "4.1校园生活\n表4.1.1校园生活建议\n方面 建议 效果\n"
                "食堂 增加素食窗口 学生满意\n宿舍 延长热水供应时段 住得舒服\n",
 }
+
+
+def measure_units(texts: list[str]) -> pd.DataFrame:
+    """Coding units of measure clauses, one table row each (row_no 1, 2, …)."""
+    from cqanalysis.coding import coding_units
+
+    return coding_units(pd.DataFrame({
+        "doc_id": "d", "table_id": "1", "row_no": range(1, len(texts) + 1),
+        "field": "measure", "clause_no": 1, "text": texts,
+    }))

@@ -16,22 +16,13 @@ from cqanalysis.codebook import Codebook, ContextRule, load_codebook
 from cqanalysis.coding import code_units, coding_units
 from cqanalysis.core.errors import CodebookError
 
+from .conftest import measure_units
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "coding"
 
 
 def _codes(texts: list[str], codebook: Codebook | str = "instruments") -> list[set[str]]:
-    units = coding_units(
-        pd.DataFrame(
-            {
-                "doc_id": "d",
-                "table_id": "1",
-                "row_no": range(1, len(texts) + 1),
-                "field": "measure",
-                "clause_no": 1,
-                "text": texts,
-            }
-        )
-    )
+    units = measure_units(texts)
     coded = code_units(units, codebook)
     return [
         set(coded.loc[(coded["row_no"] == n) & coded["code"].notna(), "code"])

@@ -11,7 +11,7 @@ import pytest
 
 import cqanalysis as cq
 from cqanalysis.codebook import Codebook, load_codebook
-from cqanalysis.coding import code_units, coding_units
+from cqanalysis.coding import code_units
 from cqanalysis.codingsheet import SHEET_CODING
 from cqanalysis.learn import (
     FIRST_PASS_NOTE,
@@ -22,22 +22,9 @@ from cqanalysis.learn import (
     suggest_keywords,
 )
 
+from .conftest import measure_units
+
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "coding" / "clauses.csv"
-
-
-def _units(texts: list[str]) -> pd.DataFrame:
-    return coding_units(
-        pd.DataFrame(
-            {
-                "doc_id": "d",
-                "table_id": "1",
-                "row_no": range(1, len(texts) + 1),
-                "field": "measure",
-                "clause_no": 1,
-                "text": texts,
-            }
-        )
-    )
 
 
 def test_registered_at_top_level():
@@ -48,7 +35,7 @@ def test_registered_at_top_level():
 
 def test_machine_agreement_counts_by_hand():
     texts = ["设立区域协同发展基金", "建设人才公寓", "推进轨道交通建设", "树立一盘棋思想"]
-    units = _units(texts)
+    units = measure_units(texts)
     coded = code_units(units, "instruments")
     # the machine: fiscal (基金); public services (公寓); infrastructure (轨道); guidance
     human = pd.DataFrame(
@@ -85,7 +72,7 @@ def test_machine_agreement_counts_by_hand():
 
 
 def test_machine_agreement_joined_codes_and_text_key():
-    units = _units(["设立区域协同发展基金", "建设人才公寓"])
+    units = measure_units(["设立区域协同发展基金", "建设人才公寓"])
     coded = code_units(units, "instruments")
     human = pd.DataFrame(
         {
@@ -126,15 +113,15 @@ def test_suggest_keywords_recovers_removed_keywords():
     assert row["precision"] == 1.0
     # the suggestions close the gaps they were learnt from
     before = machine_agreement(
-        code_units(_units(list(data["text"])), stripped),
-        _units(list(data["text"])).assign(gold=data["gold"].to_numpy()),
+        code_units(measure_units(list(data["text"])), stripped),
+        measure_units(list(data["text"])).assign(gold=data["gold"].to_numpy()),
         codebook=stripped,
         codes="gold",
     )
     better = extend_codebook(stripped, got)
     after = machine_agreement(
-        code_units(_units(list(data["text"])), better),
-        _units(list(data["text"])).assign(gold=data["gold"].to_numpy()),
+        code_units(measure_units(list(data["text"])), better),
+        measure_units(list(data["text"])).assign(gold=data["gold"].to_numpy()),
         codebook=better,
         codes="gold",
     )
@@ -172,7 +159,7 @@ def test_keyword_patch_is_reviewable_yaml():
 def test_suggest_keywords_from_coding_sheets(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     books = [load_codebook("instruments")]
-    units = _units(["加密环线", "建成环线", "建设城际铁路", "推行政府采购"])
+    units = measure_units(["加密环线", "建成环线", "建设城际铁路", "推行政府采购"])
     sheet = tmp_path / "a.xlsx"
     cq.write_coding_sheet(units, books, sheet)
     wb = openpyxl.load_workbook(sheet)
@@ -191,7 +178,7 @@ def test_suggest_keywords_from_coding_sheets(tmp_path):
 
 
 def test_coverage_summary():
-    units = _units(["设立区域协同发展基金", "今天天气很好"])
+    units = measure_units(["设立区域协同发展基金", "今天天气很好"])
     coded = code_units(units, ["instruments", "levels"])
     table = coverage_summary(coded, codebooks=["instruments", "levels"])
     assert table[["codebook", "n_units", "n_coded"]].values.tolist() == [
