@@ -247,6 +247,9 @@ def test_frame_over_row_limit_is_split_not_truncated(tmp_path, monkeypatch):
     assert [t for t in wb.sheetnames if t.startswith("big")] == ["big (1)", "big (2)", "big (3)"]
     assert [wb[t].max_row - 1 for t in ("big (1)", "big (2)", "big (3)")] == [5, 5, 2]
     assert wb["big (3)"]["B3"].value == "第11条"
+    # the cover says so and points to the formats without Excel's limit
+    cover = [c.value for row in wb.worksheets[0].iter_rows() for c in row if c.value]
+    assert any(str(v).startswith("big共12行") and "Parquet" in str(v) for v in cover)
     pd.testing.assert_frame_equal(read_appendix(path, "big"), frame)
 
 

@@ -90,6 +90,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "too_many": "共{}张原表，超过 max_table_sheets={}，未逐表成页；其内容见 rows 工作表。",
         "long_cells": "工作表 {} 有{}个单元格超过 Excel 单元格上限32,767字符；"
                       "Excel 打开时会截断，完整文本见 CSV。",
+        "split": "{}共{:,}行，超过 Excel 单个工作表的行数上限，分{}个工作表续排（未截断）；"
+                 "分析请用 CSV 或 Parquet（cqanalysis parse --parquet）。",
     },
     "en": {
         "title": "Appendix: policy recommendations", "cover": "Cover", "software": "Software",
@@ -105,6 +107,9 @@ _WORDS: dict[str, dict[str, str]] = {
                     "each; their cells are in the rows sheet.",
         "long_cells": "Sheet {} has {} cells longer than Excel's 32,767-character cell limit; "
                       "Excel truncates them on opening; the CSV has the full text.",
+        "split": "{} has {:,} rows, more than one Excel sheet holds: it continues on {} sheets "
+                 "(nothing is cut); for analysis use the CSV or Parquet "
+                 "(cqanalysis parse --parquet).",
     },
 }  # fmt: skip
 
@@ -257,6 +262,8 @@ class _Writer:
             sheets.append(_Sheet(title, text, len(part), write))
             self.layout += [(key, title, str(c), _dtype_tag(df.iloc[:, j]))
                             for j, c in enumerate(df.columns)]  # fmt: skip
+        if len(starts) > 1:
+            self.notes.append(_word("split", self.lang).format(name, len(df), len(starts)))
         long = _long_cells(df)
         if long:
             self.notes.append(_word("long_cells", self.lang).format(name, long))
