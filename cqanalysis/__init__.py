@@ -15,7 +15,7 @@ import importlib
 from typing import Any
 
 from .core.document import Corpus, Document
-from .core.errors import CodebookError, CqError, InputError, ParseError
+from .core.errors import ArgumentError, CodebookError, CqError, InputError, ParseError
 from .core.limits import Limits
 from .core.version import __version__
 
@@ -92,6 +92,7 @@ _LAZY: dict[str, str] = {
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}
 
 __all__ = [
+    "ArgumentError",
     "CodebookError",
     "Corpus",
     "CqError",

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from .core.document import Corpus
-from .core.errors import CqError, InputError, ParseError
+from .core.errors import ArgumentError, CqError, InputError, ParseError
 from .core.limits import DEFAULT_LIMITS
 from .parse.cache import ParseCache, options_digest
 from .parse.options import ParseOptions
@@ -167,7 +167,7 @@ def _results_by_chunk(
 
 def _check_jobs(jobs: int | None) -> None:
     if jobs is not None and jobs < 1:
-        raise ValueError(f"jobs must be a positive integer or None, not {jobs!r}")
+        raise ArgumentError(f"jobs must be a positive integer or None, not {jobs!r}")
 
 
 def _is_terminal(stream: Any) -> bool:

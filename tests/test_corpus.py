@@ -8,6 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
+import cqanalysis as cq
 from cqanalysis.core.errors import InputError, ParseError
 from cqanalysis.corpus import parse_corpus, read_manifest
 from tests import _make_sources as make
@@ -172,5 +173,7 @@ def test_no_documents(tmp_path):
     (tmp_path / "readme.json").write_text("{}", encoding="utf-8")
     with pytest.raises(InputError, match="no documents found"):
         parse_corpus(tmp_path)
-    with pytest.raises(ValueError, match="jobs must be a positive integer"):
+    with pytest.raises(cq.ArgumentError, match="jobs must be a positive integer") as caught:
         parse_corpus(tmp_path, jobs=0)
+    # one exception a user of the API can catch as cqanalysis's own or as a ValueError
+    assert isinstance(caught.value, cq.CqError) and isinstance(caught.value, ValueError)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CodebookError", "CqError", "InputError", "ParseError"]
+__all__ = ["ArgumentError", "CodebookError", "CqError", "InputError", "ParseError"]
 
 
 class CqError(Exception):
@@ -47,3 +47,8 @@ class CodebookError(CqError):
         self.reason = _one_line(reason)
         where = f"{self.path} (code {code!r})" if code else self.path
         super().__init__(f"{where}: {self.reason}")
+
+
+class ArgumentError(CqError, ValueError):
+    """An option value no run could use (``jobs=0``); a :class:`ValueError` as well, so code
+    that catches either keeps working."""
