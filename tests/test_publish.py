@@ -178,3 +178,50 @@ def test_check_out_refuses_overlap_with_inputs(tmp_path):
     with pytest.raises(OutputError, match="inside the input folder"):
         check_out(thesis / "reports", [thesis])
     assert check_out(tmp_path / "reports", [thesis]) == (tmp_path / "reports").resolve()
+
+
+def test_ctrl_c_during_a_build_prints_one_line_and_leaves_no_staging(tmp_path, seed_path):
+    """Ctrl-C reaches the whole process group, the figure workers included: the build stops
+    with exit 130 and no worker traceback ("Process ForkPoolWorker-1: …"), whatever step it
+    is in when the signal arrives, and leaves no staging folder."""
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    with subprocess.Popen(
+        [sys.executable, "-m", "cqanalysis.cli", "build", str(seed_path), "--out", str(out),
+         "--no-cache"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, start_new_session=True,
+    ) as proc:
+        try:
+            seen = []
+            for line in proc.stderr:  # wait until the figures are being drawn
+                seen.append(line)
+                if "figures" in line:
+                    break
+            _wait_for_workers(proc)
+            os.killpg(proc.pid, signal.SIGINT)
+            # a worker that caught Ctrl-C itself would leave the pool waiting for ever
+            status = proc.wait(timeout=60)
+            rest = proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        assert status == 130, "".join(seen) + rest
+    assert "Traceback" not in rest and "ForkPoolWorker" not in rest
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out-build-")] == []
+
+
+def _wait_for_workers(proc, timeout: float = 30) -> None:
+    """Until the process has forked both figure workers (Linux /proc), or has finished."""
+    import time
+
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        if children.exists() and len(children.read_text().split()) >= 2:
+            time.sleep(0.2)  # the pool is made; its workers are drawing
+            return
+        time.sleep(0.01)

@@ -21,6 +21,7 @@ returns specs (:func:`register_figure` accepts both).  The built-in figures are 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -167,8 +168,15 @@ def draw_figures(analysis: Any, folder: str | os.PathLike[str], *, lang: str = "
 
         register_font("sans")  # convert the font once, before the workers start
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(plan)), initializer=_start_worker,
-                          initargs=(analysis, labels)) as pool:
+        # Workers are born ignoring Ctrl-C (setting it in the initializer leaves a window in
+        # which a worker dies of it and the pool waits for ever); the parent handles it.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            pool = context.Pool(min(jobs, len(plan)), initializer=_start_worker,
+                                initargs=(analysis, labels))
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with pool:
             done = pool.starmap(_draw_in_worker, [(spec, folder, lang) for spec in plan])
         return [path for paths in done for path in paths]
     return [path for spec in plan for path in draw_figure(spec, analysis, folder, lang=lang,
@@ -195,11 +203,6 @@ _WORKER: dict[str, Any] = {}
 
 
 def _start_worker(analysis: Any, labels: dict[str, str]) -> None:
-    import signal
-
-    # Ctrl-C is the parent's to handle: a worker that also caught it would print its own
-    # traceback ("Process ForkPoolWorker-1: ...").
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(analysis=analysis, labels=labels)
 
 
