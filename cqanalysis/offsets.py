@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from .core.blocks import Block
 from .core.document import Corpus, Document
 from .core.errors import InputError
-from .core.text import document_text
+from .core.text import document_text, record_spans
 
 __all__ = ["document_text", "document_texts", "locate", "source_blocks", "unit_offsets"]
 
@@ -77,31 +78,14 @@ def _fold(text: str) -> str:
 
 def _spans(frame: pd.DataFrame, blocks: Sequence[Block]) -> list[tuple[int, int] | None]:
     """(start, end) character span of each row's lines in the document text, or None."""
-    starts, pos = [], 0
-    for b in blocks:
-        starts.append(pos)
-        pos += len(b.text) + 1
-    by_key: dict[tuple[object, int], int] = {}
-    by_line: dict[int, int] = {}
-    for i, b in enumerate(blocks):
-        by_key.setdefault((b.page, b.line), i)
-        by_line.setdefault(b.line, i)
-    pages = frame["page"] if "page" in frame.columns else pd.Series(None, index=frame.index)
-    ends = frame["line_end"] if "line_end" in frame.columns else frame["line"]
-    out: list[tuple[int, int] | None] = []
-    for line, end, page in zip(frame["line"], ends, pages, strict=True):
-        if pd.isna(line):
-            out.append(None)
-            continue
-        page = None if pd.isna(page) else int(page)
-        first = by_key.get((page, int(line)), by_line.get(int(line)))
-        if first is None:
-            out.append(None)
-            continue
-        last_line = int(line) if pd.isna(end) else int(end)
-        last = next((i for i in range(first, len(blocks)) if blocks[i].line == last_line), first)
-        out.append((starts[first], starts[last] + len(blocks[last].text)))
-    return out
+    def whole(value: Any) -> int | None:
+        return None if value is None or pd.isna(value) else int(value)
+
+    pages = frame["page"] if "page" in frame.columns else [None] * len(frame)
+    ends = frame["line_end"] if "line_end" in frame.columns else [None] * len(frame)
+    return record_spans(blocks, [(whole(line), whole(end), whole(page))
+                                 for line, end, page in zip(frame["line"], ends, pages,
+                                                            strict=True)])
 
 
 def locate(frame: pd.DataFrame, blocks: Sequence[Block], *, text: str = "text") -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .blocks import Block
 
@@ -15,8 +15,8 @@ __all__ = [
     "document_text",
     "is_wide",
     "join_wrapped",
-    "line_spans",
     "norm_key",
+    "record_spans",
     "split_cells",
 ]
 
@@ -149,16 +149,33 @@ def document_text(blocks: Iterable[Block]) -> str:
     return "\n".join(b.text for b in blocks)
 
 
-def line_spans(blocks: Iterable[Block]) -> dict[tuple[int | None, int], tuple[int, int]]:
-    """(page, line) → (start, end) character span of that source line in :func:`document_text`.
+def record_spans(
+    blocks: Sequence[Block],
+    records: Iterable[tuple[int | None, int | None, int | None]],
+) -> list[tuple[int, int] | None]:
+    """Character span in :func:`document_text` of each record's source lines.
 
-    A PDF numbers lines per page, so the page is part of the key.
+    ``records`` gives (line, line_end, page) per record (``line_end`` ``None``: one line).
+    A PDF numbers lines per page, so the first line is looked up with its page, then by line
+    alone; the last line is the first block at or after it with that number, so a record may
+    run onto the next page.  ``None`` where the first line is not a block.
     """
-    spans: dict[tuple[int | None, int], tuple[int, int]] = {}
-    offset = 0
-    for block in blocks:
-        key = (block.page, block.line)
-        start, end = offset, offset + len(block.text)
-        spans[key] = (spans[key][0], end) if key in spans else (start, end)
-        offset = end + 1
-    return spans
+    starts, pos = [], 0
+    for b in blocks:
+        starts.append(pos)
+        pos += len(b.text) + 1
+    by_key: dict[tuple[int | None, int], int] = {}
+    by_line: dict[int, int] = {}
+    for i, b in enumerate(blocks):
+        by_key.setdefault((b.page, b.line), i)
+        by_line.setdefault(b.line, i)
+    out: list[tuple[int, int] | None] = []
+    for line, end, page in records:
+        first = None if line is None else by_key.get((page, line), by_line.get(line))
+        if first is None:
+            out.append(None)
+            continue
+        last_line = line if end is None else end
+        last = next((i for i in range(first, len(blocks)) if blocks[i].line == last_line), first)
+        out.append((starts[first], starts[last] + len(blocks[last].text)))
+    return out

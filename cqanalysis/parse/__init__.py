@@ -12,7 +12,7 @@ import pandas as pd
 from ..core.blocks import Block, Source
 from ..core.document import Document
 from ..core.schema import FRAME_COLUMNS, PARSE_FRAMES
-from ..core.text import document_text, line_spans
+from ..core.text import document_text, record_spans
 from ..sources import read
 from .assemble import Assembled, ParseWarning, assemble
 from .lexer import lex
@@ -144,14 +144,12 @@ def _add_offsets(records: Assembled, blocks: Sequence[Block]) -> None:
     The plain text is the blocks' texts joined by newlines (:func:`document_text`), the same
     for every source kind, so a REFI-QDA selection or an exact quote can be cut from it.
     """
-    spans = line_spans(blocks)
     for name in _SPANNED:
-        for record in getattr(records, name):
-            page = record.get("page")
-            first = spans.get((page, record["line"]))
-            last = spans.get((page, record.get("line_end") or record["line"]))
-            record["start"] = first[0] if first else None
-            record["end"] = last[1] if last else None
+        found = getattr(records, name)
+        spans = record_spans(blocks, [(r["line"], r.get("line_end"), r.get("page"))
+                                      for r in found])
+        for record, span in zip(found, spans, strict=True):
+            record["start"], record["end"] = span if span else (None, None)
 
 
 def parse_blocks(
