@@ -23,6 +23,7 @@ __all__ = [
     "SHIPPED_CODEBOOKS",
     "Code",
     "Codebook",
+    "CompoundRule",
     "ContextRule",
     "codebook_fields",
     "codebook_frame",
@@ -39,12 +40,16 @@ KNOWN_FIELDS = ("measure", "outcome", "direction", "item")
 #: Codebooks shipped in ``cqanalysis/codebooks/``, in the order :func:`default_codebooks` uses.
 SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
 
-_TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude"}
+_TOP_KEYS = {
+    "name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude",
+    "compounds",
+}  # fmt: skip
 _CODE_KEYS = {
     "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context",
     "fallback",
 }  # fmt: skip
 _RULE_KEYS = {"keywords", "near", "not_near", "window"}
+_COMPOUND_KEYS = {"heads", "modifiers", "gap", "breaks"}
 _WS = re.compile(r"\s+")
 _FRAME_COLUMNS = (
     "codebook", "code", "parent", "depth", "label_zh", "label_en", "description", "fields",
@@ -109,6 +114,45 @@ class ContextRule:
         if self.near and not any(w in around for w in self.near):
             return False
         return not any(w in around for w in self.not_near)
+
+
+@dataclass(frozen=True)
+class CompoundRule:
+    """Which keyword of a noun compound names the instrument: the head, bar generic heads.
+
+    Chinese compounds put the head last: in 执法信息系统 the instrument is the information
+    system and 执法 (enforcement) its topic; in 收费制度 the fee names the instrument and
+    制度 (a system of rules) only says it is formalised.  Keyword hits are *joined* in one
+    compound when at most ``gap`` characters lie between them and none of those is
+    punctuation or a ``breaks`` word (和, 与 join two nouns, not a modifier and its head).
+
+    Attributes
+    ----------
+    heads
+        Generic head nouns (制度): a hit of one yields to a joined hit of another code right
+        before it, unless that hit is itself a modifier word.
+    modifiers
+        Topic words (执法, 教育): a hit of one yields when its compound, followed through
+        joined hits of its own code, reaches a hit of another code.
+    gap
+        Characters allowed between two joined hits (0: adjacent only).
+    breaks
+        Words that end a compound when they lie between two hits.
+    """
+
+    heads: tuple[str, ...] = ()
+    modifiers: tuple[str, ...] = ()
+    gap: int = 0
+    breaks: tuple[str, ...] = ()
+
+    def joined(self, key: str, end: int, start: int) -> bool:
+        """Whether a hit ending at ``end`` and one starting at ``start`` form one compound."""
+        between = key[end:start]
+        return (
+            0 <= start - end <= self.gap
+            and all(ch.isalnum() for ch in between)
+            and not any(b in between for b in self.breaks)
+        )
 
 
 @dataclass(frozen=True)
@@ -197,6 +241,7 @@ class Codebook:
     references: tuple[str, ...] = ()
     version: str = ""
     path: str = ""
+    compounds: CompoundRule = CompoundRule()
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
@@ -463,6 +508,7 @@ def _build(data: Any, path: str) -> Codebook:
             raise CodebookError(path, "duplicate id", code=code["id"])
         raw.append(code)
     codes = _code_tree(raw, path)
+    compounds = _compounds(data.get("compounds"), codes, path)
     references = data.get("references")
     if isinstance(references, str):
         references = [references]
@@ -476,7 +522,41 @@ def _build(data: Any, path: str) -> Codebook:
         references=_strings(references, "references", path, None),
         version=str(data.get("version") or ""),
         path=path,
+        compounds=compounds,
     )
+
+
+def _compounds(value: Any, codes: list[Code], path: str) -> CompoundRule:
+    """Validate the codebook's ``compounds`` mapping into a :class:`CompoundRule`."""
+    if value is None:
+        return CompoundRule()
+    where = "(codebook)"
+    if not isinstance(value, Mapping):
+        raise CodebookError(path, "'compounds' must be a mapping", code=where)
+    bad = sorted(set(value) - _COMPOUND_KEYS, key=str)
+    if bad:
+        raise CodebookError(
+            path, f"compounds: unknown key(s) {', '.join(map(repr, bad))}", code=where
+        )
+    known = {w for c in codes for w in (*c.keywords, *c.fallback)}
+
+    def words(key: str) -> tuple[str, ...]:
+        found = _keys(_strings(value.get(key), key, path, where), f"{key} word", path, where)
+        strangers = [w for w in found if w not in known]
+        if strangers:
+            raise CodebookError(
+                path, f"compounds: {key} word {strangers[0]!r} is no code's keyword", code=where
+            )
+        return found
+
+    gap = value.get("gap", 0)
+    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
+        raise CodebookError(path, "compounds: 'gap' must be an integer >= 0", code=where)
+    breaks = _keys(_strings(value.get("breaks"), "breaks", path, where), "break", path, where)
+    heads, modifiers = words("heads"), words("modifiers")
+    if not (heads or modifiers):
+        raise CodebookError(path, "compounds: name 'heads' or 'modifiers'", code=where)
+    return CompoundRule(heads=heads, modifiers=modifiers, gap=gap, breaks=breaks)
 
 
 def _code_entry(entry: Any, n: int, path: str, default_fields: tuple[str, ...],

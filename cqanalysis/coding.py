@@ -8,7 +8,14 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .codebook import Code, Codebook, default_codebooks, load_codebook, match_key
+from .codebook import (
+    Code,
+    Codebook,
+    CompoundRule,
+    default_codebooks,
+    load_codebook,
+    match_key,
+)
 from .core.schema import FRAME_COLUMNS
 
 __all__ = ["code_units", "coding_units", "resolve_codebooks", "rollup", "uncoded", "unit_codes"]
@@ -204,7 +211,7 @@ def _coding_records(
             continue
         key = match_key(text)
         for book, codes in plan:
-            found = _match(key, codes, longest_match)
+            found = _match(key, codes, longest_match, book.compounds)
             if not found:
                 records.append((pos, book.name, pd.NA, pd.NA, pd.NA, pd.NA))
             for code, evidence in found:
@@ -240,7 +247,12 @@ def _as_units(data: pd.DataFrame) -> pd.DataFrame:
     raise ValueError("code_units: units need at least field and text columns (and unit ids)")
 
 
-def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple[Code, str]]:
+def _match(
+    key: str,
+    codes: tuple[Code, ...],
+    longest_match: bool,
+    compounds: CompoundRule | None = None,
+) -> list[tuple[Code, str]]:
     """Codes whose keywords or patterns hit ``key``, in codebook order, with their evidence."""
     hits = [h for n, code in enumerate(codes) for h in _code_hits(key, n, code)]
     if len(hits) > 1:
@@ -259,6 +271,8 @@ def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple
                 for g in hits
             )
         ]
+    if compounds is not None and len(hits) > 1 and (compounds.heads or compounds.modifiers):
+        hits = _compound_heads(key, hits, compounds)
     if not any(h[4] is not None for h in hits):
         hits += [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
     by_code: dict[int, dict[str, int]] = {}
@@ -270,6 +284,28 @@ def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple
 #: A hit: (start, end, code index, matched text, kind) with kind True for a plain keyword,
 #: False for a regex and None for a fallback keyword.
 _Hit = tuple[int, int, int, str, "bool | None"]
+
+
+def _compound_heads(key: str, hits: list[_Hit], rule: CompoundRule) -> list[_Hit]:
+    """The hits left once each compound is read from its head (:class:`CompoundRule`).
+
+    A modifier word (执法) yields when, followed through joined hits of its own code, its
+    compound reaches a keyword hit of another code (执法信息系统 is information).  A generic
+    head (制度, 试点) captures nothing: 备案制度 is still supervision, made a rule.  Only
+    plain keyword hits yield or capture.
+    """
+    ordered = sorted(hits, key=lambda h: (h[0], -h[1]))
+
+    def modifies_other_code(m: _Hit) -> bool:
+        end = m[1]
+        for g in ordered:
+            if g[0] >= end and rule.joined(key, end, g[0]):
+                if g[4] and g[2] != m[2] and g[3] not in rule.heads:
+                    return True
+                end = g[1]
+        return False
+
+    return [h for h in ordered if not (h[4] and h[3] in rule.modifiers and modifies_other_code(h))]
 
 
 def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:
