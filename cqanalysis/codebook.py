@@ -25,6 +25,7 @@ __all__ = [
     "Codebook",
     "CompoundRule",
     "ContextRule",
+    "EnumerationRule",
     "codebook_fields",
     "codebook_frame",
     "codebook_frames",
@@ -42,7 +43,7 @@ SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
 
 _TOP_KEYS = {
     "name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude",
-    "compounds",
+    "compounds", "enumerations",
 }  # fmt: skip
 _CODE_KEYS = {
     "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context",
@@ -50,6 +51,7 @@ _CODE_KEYS = {
 }  # fmt: skip
 _RULE_KEYS = {"keywords", "near", "not_near", "window"}
 _COMPOUND_KEYS = {"heads", "modifiers", "gap", "breaks"}
+_ENUMERATION_KEYS = {"separator", "closers", "item", "means"}
 _WS = re.compile(r"\s+")
 _FRAME_COLUMNS = (
     "codebook", "code", "parent", "depth", "label_zh", "label_en", "description", "fields",
@@ -156,6 +158,56 @@ class CompoundRule:
 
 
 @dataclass(frozen=True)
+class EnumerationRule:
+    """Lists such as 交通、能源、信息等专项规划 name the topics a measure covers.
+
+    An enumeration is two or more items of at most ``item`` characters joined by
+    ``separator`` and closed by one of ``closers`` (等) that a noun follows.  A keyword or
+    regex hit lying inside one counts only when the unit has no hit outside every
+    enumeration: the measure is the word the list qualifies (专项规划), and the listed areas
+    are its topics; a clause that is nothing but a list keeps their codes.  A list that ends
+    the sentence (…等。) gives examples, and one that qualifies a word of ``means`` (等手段,
+    等方式) lists the instruments themselves: both keep their codes.
+
+    Attributes
+    ----------
+    separator
+        The mark between items (、).
+    closers
+        Words that close the list (等).
+    item
+        Most characters of one item; the first item, whose start is not marked, is taken
+        at most half as long.
+    means
+        Words after the closer that make the items instruments (手段, 方式, 措施).
+    """
+
+    separator: str = "、"
+    closers: tuple[str, ...] = ()
+    item: int = 8
+    means: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Matches one enumeration in :func:`match_key` form."""
+        sep, n = re.escape(self.separator), self.item
+        closers = "|".join(re.escape(c) for c in self.closers)
+        # the first item's start is unmarked: take at most half an item's length of it, the
+        # usual two to four characters of a listed noun, not the verb before it
+        first = max(1, n // 2)
+        means = "".join(f"(?!{re.escape(m)})" for m in self.means)
+        return re.compile(
+            rf"\w{{1,{first}}}{sep}(?:\w{{1,{n}}}{sep})*\w{{1,{n}}}?(?:{closers})(?=\w){means}"
+        )
+
+    def spans(self, key: str) -> list[tuple[int, int]]:
+        """Start and end of every enumeration in ``key``."""
+        if not self.closers or self.separator not in key:
+            return []
+        return [m.span() for m in self.pattern.finditer(key)]
+
+
+@dataclass(frozen=True)
 class Code:
     """One code of a codebook.
 
@@ -242,6 +294,7 @@ class Codebook:
     version: str = ""
     path: str = ""
     compounds: CompoundRule = CompoundRule()
+    enumerations: EnumerationRule = EnumerationRule()
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
@@ -523,7 +576,35 @@ def _build(data: Any, path: str) -> Codebook:
         version=str(data.get("version") or ""),
         path=path,
         compounds=compounds,
+        enumerations=_enumerations(data.get("enumerations"), path),
     )
+
+
+def _enumerations(value: Any, path: str) -> EnumerationRule:
+    """Validate the codebook's ``enumerations`` mapping into an :class:`EnumerationRule`."""
+    if value is None:
+        return EnumerationRule()
+    where = "(codebook)"
+    if not isinstance(value, Mapping):
+        raise CodebookError(path, "'enumerations' must be a mapping", code=where)
+    bad = sorted(set(value) - _ENUMERATION_KEYS, key=str)
+    if bad:
+        raise CodebookError(
+            path, f"enumerations: unknown key(s) {', '.join(map(repr, bad))}", code=where
+        )
+    closers = _keys(_strings(value.get("closers"), "closers", path, where), "closer", path, where)
+    if not closers:
+        raise CodebookError(path, "enumerations: name the 'closers' (等)", code=where)
+    separator = value.get("separator", "、")
+    if not isinstance(separator, str) or len(separator) != 1 or separator.isalnum():
+        raise CodebookError(
+            path, "enumerations: 'separator' must be one punctuation mark", code=where
+        )
+    means = _keys(_strings(value.get("means"), "means", path, where), "means word", path, where)
+    item = value.get("item", 8)
+    if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+        raise CodebookError(path, "enumerations: 'item' must be a positive integer", code=where)
+    return EnumerationRule(separator=separator, closers=closers, item=item, means=means)
 
 
 def _compounds(value: Any, codes: list[Code], path: str) -> CompoundRule:

@@ -12,6 +12,7 @@ from .codebook import (
     Code,
     Codebook,
     CompoundRule,
+    EnumerationRule,
     default_codebooks,
     load_codebook,
     match_key,
@@ -211,7 +212,7 @@ def _coding_records(
             continue
         key = match_key(text)
         for book, codes in plan:
-            found = _match(key, codes, longest_match, book.compounds)
+            found = _match(key, codes, longest_match, book.compounds, book.enumerations)
             if not found:
                 records.append((pos, book.name, pd.NA, pd.NA, pd.NA, pd.NA))
             for code, evidence in found:
@@ -252,6 +253,7 @@ def _match(
     codes: tuple[Code, ...],
     longest_match: bool,
     compounds: CompoundRule | None = None,
+    enumerations: EnumerationRule | None = None,
 ) -> list[tuple[Code, str]]:
     """Codes whose keywords or patterns hit ``key``, in codebook order, with their evidence."""
     hits = [h for n, code in enumerate(codes) for h in _code_hits(key, n, code)]
@@ -273,6 +275,8 @@ def _match(
         ]
     if compounds is not None and len(hits) > 1 and (compounds.heads or compounds.modifiers):
         hits = _compound_heads(key, hits, compounds)
+    if enumerations is not None and len(hits) > 1:
+        hits = _outside_enumerations(key, hits, enumerations)
     if not any(h[4] is not None for h in hits):
         hits += [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
     by_code: dict[int, dict[str, int]] = {}
@@ -306,6 +310,15 @@ def _compound_heads(key: str, hits: list[_Hit], rule: CompoundRule) -> list[_Hit
         return False
 
     return [h for h in ordered if not (h[4] and h[3] in rule.modifiers and modifies_other_code(h))]
+
+
+def _outside_enumerations(key: str, hits: list[_Hit], rule: EnumerationRule) -> list[_Hit]:
+    """The hits outside enumerations, or all of them if none lies outside one."""
+    spans = rule.spans(key)
+    if not spans:
+        return hits
+    outside = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in spans)]
+    return outside or hits
 
 
 def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:
