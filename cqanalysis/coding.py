@@ -273,8 +273,9 @@ def _match(
                 for g in hits
             )
         ]
-    if compounds is not None and len(hits) > 1 and (compounds.heads or compounds.modifiers):
-        hits = _compound_heads(key, hits, compounds)
+    if compounds is not None and compounds.modifiers and hits:
+        weak = [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
+        hits = _compound_heads(key, hits, compounds, weak)
     if enumerations is not None and len(hits) > 1:
         hits = _outside_enumerations(key, hits, enumerations)
     if not any(h[4] is not None for h in hits):
@@ -290,26 +291,38 @@ def _match(
 _Hit = tuple[int, int, int, str, "bool | None"]
 
 
-def _compound_heads(key: str, hits: list[_Hit], rule: CompoundRule) -> list[_Hit]:
+def _compound_heads(
+    key: str, hits: list[_Hit], rule: CompoundRule, weak: list[_Hit]
+) -> list[_Hit]:
     """The hits left once each compound is read from its head (:class:`CompoundRule`).
 
-    A modifier word (执法) yields when, followed through joined hits of its own code, its
-    compound reaches a keyword hit of another code (执法信息系统 is information).  A generic
-    head (制度, 试点) captures nothing: 备案制度 is still supervision, made a rule.  Only
-    plain keyword hits yield or capture.
+    A modifier word (执法) yields when the last specific hit of its compound (followed
+    through joined hits) is of another code (执法信息系统 is information).  A fallback word
+    can be that head, and then counts (公共服务平台 is a platform).  A generic head (制度,
+    试点, 机制) captures nothing: 备案制度 is still supervision, made a rule.  Only plain
+    keyword hits yield.
     """
-    ordered = sorted(hits, key=lambda h: (h[0], -h[1]))
+    ordered = sorted([*hits, *weak], key=lambda h: (h[0], -h[1]))
+    heads: list[_Hit] = []
 
-    def modifies_other_code(m: _Hit) -> bool:
-        end = m[1]
+    def head_of(m: _Hit) -> _Hit | None:
+        """The last specific (not generic) hit of ``m``'s compound, if of another code."""
+        end, last = m[1], m
         for g in ordered:
             if g[0] >= end and rule.joined(key, end, g[0]):
-                if g[4] and g[2] != m[2] and g[3] not in rule.heads:
-                    return True
                 end = g[1]
-        return False
+                if g[3] not in rule.heads:
+                    last = g
+        return None if last[2] == m[2] else last
 
-    return [h for h in ordered if not (h[4] and h[3] in rule.modifiers and modifies_other_code(h))]
+    kept = []
+    for h in hits:
+        head = head_of(h) if h[4] and h[3] in rule.modifiers else None
+        if head is None:
+            kept.append(h)
+        elif head[4] is None:
+            heads.append((*head[:4], True))
+    return kept + [h for h in dict.fromkeys(heads) if h not in kept]
 
 
 def _outside_enumerations(key: str, hits: list[_Hit], rule: EnumerationRule) -> list[_Hit]:
