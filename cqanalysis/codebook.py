@@ -282,6 +282,9 @@ class Codebook:
         The codes, in file order.
     rationale, references, version, path
         Documentation carried in the file, and where it was read from.
+    compounds, enumerations
+        Codebook-wide phrase rules (:class:`CompoundRule`, :class:`EnumerationRule`):
+        which hit of a noun compound or of a list names the instrument.
     """
 
     name: str
