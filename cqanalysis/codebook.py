@@ -23,7 +23,9 @@ __all__ = [
     "SHIPPED_CODEBOOKS",
     "Code",
     "Codebook",
+    "CompoundRule",
     "ContextRule",
+    "EnumerationRule",
     "codebook_fields",
     "codebook_frame",
     "codebook_frames",
@@ -39,12 +41,17 @@ KNOWN_FIELDS = ("measure", "outcome", "direction", "item")
 #: Codebooks shipped in ``cqanalysis/codebooks/``, in the order :func:`default_codebooks` uses.
 SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
 
-_TOP_KEYS = {"name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude"}
+_TOP_KEYS = {
+    "name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude",
+    "compounds", "enumerations",
+}  # fmt: skip
 _CODE_KEYS = {
     "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context",
     "fallback",
 }  # fmt: skip
 _RULE_KEYS = {"keywords", "near", "not_near", "window"}
+_COMPOUND_KEYS = {"heads", "modifiers", "gap", "breaks"}
+_ENUMERATION_KEYS = {"separator", "closers", "item", "means"}
 _WS = re.compile(r"\s+")
 _FRAME_COLUMNS = (
     "codebook", "code", "parent", "depth", "label_zh", "label_en", "description", "fields",
@@ -109,6 +116,95 @@ class ContextRule:
         if self.near and not any(w in around for w in self.near):
             return False
         return not any(w in around for w in self.not_near)
+
+
+@dataclass(frozen=True)
+class CompoundRule:
+    """Which keyword of a noun compound names the instrument: the head, bar generic heads.
+
+    Chinese compounds put the head last: in 执法信息系统 the instrument is the information
+    system and 执法 (enforcement) its topic; in 收费制度 the fee names the instrument and
+    制度 (a system of rules) only says it is formalised.  Keyword hits are *joined* in one
+    compound when at most ``gap`` characters lie between them and none of those is
+    punctuation or a ``breaks`` word (和, 与 join two nouns, not a modifier and its head).
+
+    Attributes
+    ----------
+    heads
+        Generic head nouns (制度): a hit of one yields to a joined hit of another code right
+        before it, unless that hit is itself a modifier word.
+    modifiers
+        Topic words (执法, 教育): a hit of one yields when its compound, followed through
+        joined hits of its own code, reaches a hit of another code.
+    gap
+        Characters allowed between two joined hits (0: adjacent only).
+    breaks
+        Words that end a compound when they lie between two hits.
+    """
+
+    heads: tuple[str, ...] = ()
+    modifiers: tuple[str, ...] = ()
+    gap: int = 0
+    breaks: tuple[str, ...] = ()
+
+    def joined(self, key: str, end: int, start: int) -> bool:
+        """Whether a hit ending at ``end`` and one starting at ``start`` form one compound."""
+        between = key[end:start]
+        return (
+            0 <= start - end <= self.gap
+            and all(ch.isalnum() for ch in between)
+            and not any(b in between for b in self.breaks)
+        )
+
+
+@dataclass(frozen=True)
+class EnumerationRule:
+    """Lists such as 交通、能源、信息等专项规划 name the topics a measure covers.
+
+    An enumeration is two or more items of at most ``item`` characters joined by
+    ``separator`` and closed by one of ``closers`` (等) that a noun follows.  A keyword or
+    regex hit lying inside one counts only when the unit has no hit outside every
+    enumeration: the measure is the word the list qualifies (专项规划), and the listed areas
+    are its topics; a clause that is nothing but a list keeps their codes.  A list that ends
+    the sentence (…等。) gives examples, and one that qualifies a word of ``means`` (等手段,
+    等方式) lists the instruments themselves: both keep their codes.
+
+    Attributes
+    ----------
+    separator
+        The mark between items (、).
+    closers
+        Words that close the list (等).
+    item
+        Most characters of one item; the first item, whose start is not marked, is taken
+        at most half as long.
+    means
+        Words after the closer that make the items instruments (手段, 方式, 措施).
+    """
+
+    separator: str = "、"
+    closers: tuple[str, ...] = ()
+    item: int = 8
+    means: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Matches one enumeration in :func:`match_key` form."""
+        sep, n = re.escape(self.separator), self.item
+        closers = "|".join(re.escape(c) for c in self.closers)
+        # the first item's start is unmarked: take at most half an item's length of it, the
+        # usual two to four characters of a listed noun, not the verb before it
+        first = max(1, n // 2)
+        means = "".join(f"(?!{re.escape(m)})" for m in self.means)
+        return re.compile(
+            rf"\w{{1,{first}}}{sep}(?:\w{{1,{n}}}{sep})*\w{{1,{n}}}?(?:{closers})(?=\w){means}"
+        )
+
+    def spans(self, key: str) -> list[tuple[int, int]]:
+        """Start and end of every enumeration in ``key``."""
+        if not self.closers or self.separator not in key:
+            return []
+        return [m.span() for m in self.pattern.finditer(key)]
 
 
 @dataclass(frozen=True)
@@ -186,6 +282,9 @@ class Codebook:
         The codes, in file order.
     rationale, references, version, path
         Documentation carried in the file, and where it was read from.
+    compounds, enumerations
+        Codebook-wide phrase rules (:class:`CompoundRule`, :class:`EnumerationRule`):
+        which hit of a noun compound or of a list names the instrument.
     """
 
     name: str
@@ -197,6 +296,8 @@ class Codebook:
     references: tuple[str, ...] = ()
     version: str = ""
     path: str = ""
+    compounds: CompoundRule = CompoundRule()
+    enumerations: EnumerationRule = EnumerationRule()
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
@@ -463,6 +564,7 @@ def _build(data: Any, path: str) -> Codebook:
             raise CodebookError(path, "duplicate id", code=code["id"])
         raw.append(code)
     codes = _code_tree(raw, path)
+    compounds = _compounds(data.get("compounds"), codes, path)
     references = data.get("references")
     if isinstance(references, str):
         references = [references]
@@ -476,7 +578,69 @@ def _build(data: Any, path: str) -> Codebook:
         references=_strings(references, "references", path, None),
         version=str(data.get("version") or ""),
         path=path,
+        compounds=compounds,
+        enumerations=_enumerations(data.get("enumerations"), path),
     )
+
+
+def _enumerations(value: Any, path: str) -> EnumerationRule:
+    """Validate the codebook's ``enumerations`` mapping into an :class:`EnumerationRule`."""
+    if value is None:
+        return EnumerationRule()
+    where = "(codebook)"
+    if not isinstance(value, Mapping):
+        raise CodebookError(path, "'enumerations' must be a mapping", code=where)
+    bad = sorted(set(value) - _ENUMERATION_KEYS, key=str)
+    if bad:
+        raise CodebookError(
+            path, f"enumerations: unknown key(s) {', '.join(map(repr, bad))}", code=where
+        )
+    closers = _keys(_strings(value.get("closers"), "closers", path, where), "closer", path, where)
+    if not closers:
+        raise CodebookError(path, "enumerations: name the 'closers' (等)", code=where)
+    separator = value.get("separator", "、")
+    if not isinstance(separator, str) or len(separator) != 1 or separator.isalnum():
+        raise CodebookError(
+            path, "enumerations: 'separator' must be one punctuation mark", code=where
+        )
+    means = _keys(_strings(value.get("means"), "means", path, where), "means word", path, where)
+    item = value.get("item", 8)
+    if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+        raise CodebookError(path, "enumerations: 'item' must be a positive integer", code=where)
+    return EnumerationRule(separator=separator, closers=closers, item=item, means=means)
+
+
+def _compounds(value: Any, codes: list[Code], path: str) -> CompoundRule:
+    """Validate the codebook's ``compounds`` mapping into a :class:`CompoundRule`."""
+    if value is None:
+        return CompoundRule()
+    where = "(codebook)"
+    if not isinstance(value, Mapping):
+        raise CodebookError(path, "'compounds' must be a mapping", code=where)
+    bad = sorted(set(value) - _COMPOUND_KEYS, key=str)
+    if bad:
+        raise CodebookError(
+            path, f"compounds: unknown key(s) {', '.join(map(repr, bad))}", code=where
+        )
+    known = {w for c in codes for w in (*c.keywords, *c.fallback)}
+
+    def words(key: str) -> tuple[str, ...]:
+        found = _keys(_strings(value.get(key), key, path, where), f"{key} word", path, where)
+        strangers = [w for w in found if w not in known]
+        if strangers:
+            raise CodebookError(
+                path, f"compounds: {key} word {strangers[0]!r} is no code's keyword", code=where
+            )
+        return found
+
+    gap = value.get("gap", 0)
+    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
+        raise CodebookError(path, "compounds: 'gap' must be an integer >= 0", code=where)
+    breaks = _keys(_strings(value.get("breaks"), "breaks", path, where), "break", path, where)
+    heads, modifiers = words("heads"), words("modifiers")
+    if not (heads or modifiers):
+        raise CodebookError(path, "compounds: name 'heads' or 'modifiers'", code=where)
+    return CompoundRule(heads=heads, modifiers=modifiers, gap=gap, breaks=breaks)
 
 
 def _code_entry(entry: Any, n: int, path: str, default_fields: tuple[str, ...],

@@ -8,7 +8,15 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .codebook import Code, Codebook, default_codebooks, load_codebook, match_key
+from .codebook import (
+    Code,
+    Codebook,
+    CompoundRule,
+    EnumerationRule,
+    default_codebooks,
+    load_codebook,
+    match_key,
+)
 from .core.schema import FRAME_COLUMNS
 
 __all__ = ["code_units", "coding_units", "resolve_codebooks", "rollup", "uncoded", "unit_codes"]
@@ -204,7 +212,7 @@ def _coding_records(
             continue
         key = match_key(text)
         for book, codes in plan:
-            found = _match(key, codes, longest_match)
+            found = _match(key, codes, longest_match, book.compounds, book.enumerations)
             if not found:
                 records.append((pos, book.name, pd.NA, pd.NA, pd.NA, pd.NA))
             for code, evidence in found:
@@ -240,7 +248,13 @@ def _as_units(data: pd.DataFrame) -> pd.DataFrame:
     raise ValueError("code_units: units need at least field and text columns (and unit ids)")
 
 
-def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple[Code, str]]:
+def _match(
+    key: str,
+    codes: tuple[Code, ...],
+    longest_match: bool,
+    compounds: CompoundRule | None = None,
+    enumerations: EnumerationRule | None = None,
+) -> list[tuple[Code, str]]:
     """Codes whose keywords or patterns hit ``key``, in codebook order, with their evidence."""
     hits = [h for n, code in enumerate(codes) for h in _code_hits(key, n, code)]
     if len(hits) > 1:
@@ -259,6 +273,11 @@ def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple
                 for g in hits
             )
         ]
+    if compounds is not None and compounds.modifiers and hits:
+        weak = [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
+        hits = _compound_heads(key, hits, compounds, weak)
+    if enumerations is not None and len(hits) > 1:
+        hits = _outside_enumerations(key, hits, enumerations)
     if not any(h[4] is not None for h in hits):
         hits += [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
     by_code: dict[int, dict[str, int]] = {}
@@ -270,6 +289,49 @@ def _match(key: str, codes: tuple[Code, ...], longest_match: bool) -> list[tuple
 #: A hit: (start, end, code index, matched text, kind) with kind True for a plain keyword,
 #: False for a regex and None for a fallback keyword.
 _Hit = tuple[int, int, int, str, "bool | None"]
+
+
+def _compound_heads(
+    key: str, hits: list[_Hit], rule: CompoundRule, weak: list[_Hit]
+) -> list[_Hit]:
+    """The hits left once each compound is read from its head (:class:`CompoundRule`).
+
+    A modifier word (执法) yields when the last specific hit of its compound (followed
+    through joined hits) is of another code (执法信息系统 is information).  A fallback word
+    can be that head, and then counts (公共服务平台 is a platform).  A generic head (制度,
+    试点, 机制) captures nothing: 备案制度 is still supervision, made a rule.  Only plain
+    keyword hits yield.
+    """
+    ordered = sorted([*hits, *weak], key=lambda h: (h[0], -h[1]))
+    heads: list[_Hit] = []
+
+    def head_of(m: _Hit) -> _Hit | None:
+        """The last specific (not generic) hit of ``m``'s compound, if of another code."""
+        end, last = m[1], m
+        for g in ordered:
+            if g[0] >= end and rule.joined(key, end, g[0]):
+                end = g[1]
+                if g[3] not in rule.heads:
+                    last = g
+        return None if last[2] == m[2] else last
+
+    kept = []
+    for h in hits:
+        head = head_of(h) if h[4] and h[3] in rule.modifiers else None
+        if head is None:
+            kept.append(h)
+        elif head[4] is None:
+            heads.append((*head[:4], True))
+    return kept + [h for h in dict.fromkeys(heads) if h not in kept]
+
+
+def _outside_enumerations(key: str, hits: list[_Hit], rule: EnumerationRule) -> list[_Hit]:
+    """The hits outside enumerations, or all of them if none lies outside one."""
+    spans = rule.spans(key)
+    if not spans:
+        return hits
+    outside = [h for h in hits if not any(a <= h[0] and h[1] <= b for a, b in spans)]
+    return outside or hits
 
 
 def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:

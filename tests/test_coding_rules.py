@@ -170,6 +170,101 @@ def test_context_shown_in_the_frame():
     assert frame.loc[frame["code"] == "rules", "context"].item() == ""
 
 
+# ------------------------------------------------- compounds and enumerations
+
+
+def _phrase_book(compounds: dict | None = None, enumerations: dict | None = None) -> Codebook:
+    codes = [
+        {"id": "enforce", "zh": "执法", "en": "Enforce", "keywords": ["执法", "检查"]},
+        {"id": "data", "zh": "数据", "en": "Data", "keywords": ["系统", "数据"],
+         "fallback": ["平台"]},
+        {"id": "rules", "zh": "规则", "en": "Rules", "keywords": ["制度"]},
+        {"id": "train", "zh": "培训", "en": "Train", "keywords": ["培训"]},
+    ]
+    data = {"name": "phrase", "zh": "短语", "en": "Phrase", "fields": ["measure"], "codes": codes}
+    if compounds is not None:
+        data["compounds"] = compounds
+    if enumerations is not None:
+        data["enumerations"] = enumerations
+    return Codebook.from_dict(data)
+
+
+def test_a_modifier_yields_to_the_head_of_its_compound():
+    book = _phrase_book({"modifiers": ["执法"], "heads": ["制度"], "gap": 2, "breaks": ["和"]})
+    got = _codes(
+        [
+            "建设执法系统",  # the system is the instrument, enforcement its topic
+            "开展执法人员培训",  # two characters between: still one compound
+            "开展执法领域骨干培训",  # four characters: too far apart
+            "加强执法和数据管理",  # 和 joins two nouns, not a modifier and its head
+            "加强执法，完善数据",  # punctuation ends the compound
+            "建立执法检查制度",  # own code, then a generic head: nothing captures 执法
+            "建设执法平台",  # a fallback word can head the compound, and then counts
+        ],
+        book,
+    )
+    assert got == [
+        {"data"},
+        {"train"},
+        {"enforce", "train"},
+        {"enforce", "data"},
+        {"enforce", "data"},
+        {"enforce", "rules"},
+        {"data"},
+    ]
+    # without the rule every keyword counts (the fallback 平台 stays silent beside 执法)
+    plain = _codes(["建设执法系统", "建设执法平台"], _phrase_book())
+    assert plain == [{"enforce", "data"}, {"enforce"}]
+
+
+def test_a_generic_head_is_skipped_when_finding_the_compound_head():
+    book = _phrase_book({"modifiers": ["执法"], "heads": ["制度"], "gap": 2})
+    # 制度 after 数据 does not hide that 数据 is the specific head of 执法数据制度
+    assert _codes(["完善执法数据制度"], book) == [{"data", "rules"}]
+    assert _codes(["完善执法制度"], book) == [{"enforce", "rules"}]
+
+
+def test_listed_topics_count_only_when_nothing_outside_the_list_matched():
+    book = _phrase_book(enumerations={"closers": ["等"], "item": 4, "means": ["手段"]})
+    got = _codes(
+        [
+            "围绕执法、数据等领域完善制度",  # the list names areas; 制度 is the measure
+            "加强执法、数据等工作",  # nothing outside the list: the list is the measure
+            "运用执法、数据等手段完善制度",  # a list of means lists instruments
+            "完善制度，加强执法、数据等",  # a list that ends the sentence gives examples
+        ],
+        book,
+    )
+    assert got == [
+        {"rules"},
+        {"enforce", "data"},
+        {"enforce", "data", "rules"},
+        {"enforce", "data", "rules"},
+    ]
+    assert _codes(["围绕执法、数据等领域完善制度"], _phrase_book()) == [
+        {"enforce", "data", "rules"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("compounds", "enumerations", "message"),
+    [
+        ({"modifiers": ["巡查"]}, None, "modifiers word '巡查' is no code's keyword"),
+        ({"heads": ["制度"], "gap": -1}, None, "'gap' must be an integer"),
+        ({"gap": 2}, None, "name 'heads' or 'modifiers'"),
+        ({"modifiers": ["执法"], "span": 2}, None, "unknown key"),
+        (["执法"], None, "'compounds' must be a mapping"),
+        (None, {"item": 4}, "name the 'closers'"),
+        (None, {"closers": ["等"], "separator": "和"}, "one punctuation mark"),
+        (None, {"closers": ["等"], "item": 0}, "'item' must be a positive integer"),
+        (None, {"closers": ["等"], "end": "。"}, "unknown key"),
+    ],
+)
+def test_invalid_compounds_and_enumerations(compounds, enumerations, message):
+    with pytest.raises(CodebookError, match=message):
+        _phrase_book(compounds, enumerations)
+
+
 # ---------------------------------------------------------- every shipped rule
 
 
@@ -290,6 +385,79 @@ def test_context_shown_in_the_frame():
         ("推动更多事项网上办、就近办", "supply.public_services", True),
         # a guarantee agency named as the actor is not the fiscal instrument
         ("担保机构要提升服务能力", "environment.fiscal", False),
+        # 2.2, compounds: a topic word modifying a keyword of another code yields to it
+        ("建设统一的执法数据共享平台", "environment.oversight", False),
+        ("建设统一的执法数据共享平台", "supply.information", True),
+        ("开展基层执法人员业务培训", "environment.oversight", False),
+        ("开展基层执法人员业务培训", "supply.personnel", True),
+        ("建立执法协作机制", "environment.oversight", True),
+        ("建立执法协作机制", "environment.coordination", True),
+        ("推进职业教育质量评估", "supply.public_services", False),
+        ("推进职业教育质量评估", "environment.oversight", True),
+        ("开展职业教育改革试点", "supply.public_services", True),
+        ("建设区域公共服务平台", "supply.information", True),
+        ("建设区域公共服务平台", "supply.public_services", False),
+        ("加强监管与数据共享", "environment.oversight", True),
+        ("制定统一的办学质量标准", "supply.public_services", False),
+        ("设立人才发展专项资金", "supply.personnel", False),
+        ("完善人才发展体制机制", "supply.personnel", True),
+        ("创新基础设施投融资模式", "supply.infrastructure", False),
+        ("创新基础设施投融资模式", "environment.fiscal", True),
+        ("开展法治政府建设考评", "environment.law", False),
+        # 2.2, enumerations: listed areas are topics when the list qualifies another word
+        ("统筹水利、能源、信息等专项规划", "supply.information", False),
+        ("统筹水利、能源、信息等专项规划", "supply.infrastructure", False),
+        ("统筹水利、能源、信息等专项规划", "environment.planning", True),
+        ("委托第三方开展审计、评估、咨询等服务", "environment.oversight", False),
+        ("委托第三方开展审计、评估、咨询等服务", "demand.participation", False),
+        ("加强供水、供电、燃气等设施建设", "supply.infrastructure", True),
+        ("运用大数据、信用评价等手段", "supply.information", True),
+        ("统一准入标准、监管规则、执法规范等", "environment.law", True),
+        # 2.2, context and exclusions
+        ("做好与国土空间规划的衔接", "environment.coordination", False),
+        ("加强上下游工作衔接", "environment.coordination", True),
+        ("推进职称评审结果跨省互认", "demand.market", True),
+        ("推进职称评审结果跨省互认", "environment.coordination", True),
+        ("推进检查检验结果互认", "demand.market", False),
+        ("探索园区收益分成办法", "environment.fiscal", True),
+        ("将线路分成三个等级", "environment.fiscal", False),
+        ("由属地部门负责日常监管", "environment.oversight", False),
+        ("加强食品安全监管", "environment.oversight", True),
+        ("行政执法机关要公开办事指南", "environment.oversight", False),
+        ("城市政府要统筹安排", "supply.infrastructure", False),
+        ("完善市政管网", "supply.infrastructure", True),
+        ("发挥行业协会商会作用", "environment.coordination", False),
+        ("发挥行业协会商会作用", "demand.participation", True),
+        ("提升公共管理水平", "environment.coordination", False),
+        ("构建多元共治格局", "environment.coordination", False),
+        ("构建多元共治格局", "demand.participation", True),
+        ("对失信主体实施联合惩戒", "environment.oversight", True),
+        ("对失信主体实施联合惩戒", "environment.coordination", False),
+        ("高标准建设产业园区", "environment.planning", False),
+        ("制定统一的服务标准", "environment.planning", True),
+        ("明确新区建设的总体思路", "environment.planning", True),
+        ("做强政府性融资担保机构", "environment.fiscal", False),
+        ("扩大直接融资规模", "environment.fiscal", True),
+        ("由国资部门履行出资人职责", "supply.organisation", True),
+        ("放宽外商投资准入", "demand.market", True),
+        ("放宽外商投资准入", "environment.fiscal", False),
+        ("招录具有法律专业背景的工作人员", "environment.law", False),
+        ("招录具有法律专业背景的工作人员", "supply.personnel", True),
+        ("配齐法制审核岗位", "environment.law", False),
+        # 2.2, vocabulary for clauses the codebook left uncoded
+        ("办好县级职教中心", "supply.public_services", True),
+        ("构建绿色发展指标体系", "environment.oversight", True),
+        ("开发巨灾保险产品", "environment.fiscal", True),
+        ("建设科技创新特区", "demand.pilot", True),
+        ("深化政企合作", "demand.participation", True),
+        ("深化政企合作", "environment.coordination", False),
+        ("允许外国留学生在华实习就业", "demand.market", True),
+        ("推动形成简约的生活方式", "environment.guidance", True),
+        ("加强对县区工作的指导", "environment.guidance", True),
+        ("指导各地编制规划", "environment.guidance", False),
+        ("完善应急物资储运网络", "supply.infrastructure", True),
+        ("优化城市线网", "supply.infrastructure", True),
+        ("加大对县域特色产业和中小微企业科技创新的支持强度", "environment.fiscal", True),
     ],
 )
 def test_shipped_rules(text, code, expected):
@@ -405,4 +573,13 @@ _WRONG = {
     "协调": "environment.coordination",
     "清单": "environment.law",
     "执法": "environment.law",
+    # round 3 (codebook 2.2): a topic word modifying the head of its compound (修饰), and an
+    # area named in a list closed by 等 (列举), are not the instrument
+    "修饰执法": "environment.oversight",
+    "修饰公共服务": "supply.public_services",
+    "修饰教育": "supply.public_services",
+    "修饰人才发展": "supply.personnel",
+    "列举信息": "supply.information",
+    "列举审计": "environment.oversight",
+    "列举财政": "environment.fiscal",
 }
