@@ -139,10 +139,27 @@ def run_cache(folder: Path, full: bool) -> dict[str, Any]:
     timed("analyse_other", analyse, corpus, codebooks=["instruments", "levels"])
     if full:
         out = folder.parent / "reports"
+        changed = _changed_codebook(folder.parent)
         timed("build_cold", build, [folder], out=out, progress=False)
-        timed("build_cached", build, [folder], out=out, codebooks=["instruments", "levels"],
-              progress=False)
+        timed("build_cached", build, [folder], out=out,
+              codebooks=[changed, "outcomes", "levels"], progress=False)
     return times
+
+
+def _changed_codebook(folder: Path) -> Path:
+    """The shipped instruments codebook with one keyword more: what a user's edit looks like
+    (the codings change, so every codebook-dependent output must be redone)."""
+    from importlib import resources
+
+    import yaml
+
+    shipped = resources.files("cqanalysis") / "codebooks" / "instruments.yaml"
+    book = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    pilot = next(c for c in book["codes"] if c["id"] == "demand.pilot")
+    pilot["keywords"] = [*pilot["keywords"], "探索"]
+    path = folder / "instruments_changed.yaml"
+    path.write_text(yaml.safe_dump(book, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
 
 
 def _child(*args: str) -> dict[str, Any]:
@@ -160,8 +177,7 @@ def main() -> None:
                     help="modes run above 10,000 documents (pool keeps them all in memory)")
     ap.add_argument("--cache-docs", type=int, default=1000, help="0: no cache benchmark")
     ap.add_argument("--full-build", action="store_true",
-                    help="also time whole builds (cold, then another codebook): minutes, "
-                    "mostly writing one Word file per table")
+                    help="also time whole builds (cold, then with a changed codebook): minutes")
     ap.add_argument("--jobs", default="auto", help="'auto' (jobs=None) or a number")
     ap.add_argument("--_child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -209,7 +225,7 @@ def main() -> None:
               f"faster); analysis {t['analyse']:.1f} s (shipped codebooks), "
               f"{t['analyse_other']:.1f} s (two of them)")
         if args.full_build:
-            print(f"build: cold {t['build_cold']:.1f} s, rebuild with another codebook "
+            print(f"build: cold {t['build_cold']:.1f} s, rebuild with a changed codebook "
                   f"{t['build_cached']:.1f} s ({t['build_cold'] / t['build_cached']:.1f}x)")
     print(f"load average {os.getloadavg()[0]:.1f} at end")
 
