@@ -583,18 +583,23 @@ def _build(data: Any, path: str) -> Codebook:
     )
 
 
+def _check_rule_mapping(value: Any, name: str, allowed: set[str],
+                        path: str) -> None:
+    """A codebook-wide rule (``compounds``, ``enumerations``) is a mapping of known keys."""
+    if not isinstance(value, Mapping):
+        raise CodebookError(path, f"'{name}' must be a mapping", code="(codebook)")
+    bad = sorted(set(value) - allowed, key=str)
+    if bad:
+        raise CodebookError(path, f"{name}: unknown key(s) {', '.join(map(repr, bad))}",
+                            code="(codebook)")
+
+
 def _enumerations(value: Any, path: str) -> EnumerationRule:
     """Validate the codebook's ``enumerations`` mapping into an :class:`EnumerationRule`."""
     if value is None:
         return EnumerationRule()
     where = "(codebook)"
-    if not isinstance(value, Mapping):
-        raise CodebookError(path, "'enumerations' must be a mapping", code=where)
-    bad = sorted(set(value) - _ENUMERATION_KEYS, key=str)
-    if bad:
-        raise CodebookError(
-            path, f"enumerations: unknown key(s) {', '.join(map(repr, bad))}", code=where
-        )
+    _check_rule_mapping(value, "enumerations", _ENUMERATION_KEYS, path)
     closers = _keys(_strings(value.get("closers"), "closers", path, where), "closer", path, where)
     if not closers:
         raise CodebookError(path, "enumerations: name the 'closers' (等)", code=where)
@@ -615,13 +620,7 @@ def _compounds(value: Any, codes: list[Code], path: str) -> CompoundRule:
     if value is None:
         return CompoundRule()
     where = "(codebook)"
-    if not isinstance(value, Mapping):
-        raise CodebookError(path, "'compounds' must be a mapping", code=where)
-    bad = sorted(set(value) - _COMPOUND_KEYS, key=str)
-    if bad:
-        raise CodebookError(
-            path, f"compounds: unknown key(s) {', '.join(map(repr, bad))}", code=where
-        )
+    _check_rule_mapping(value, "compounds", _COMPOUND_KEYS, path)
     known = {w for c in codes for w in (*c.keywords, *c.fallback)}
 
     def words(key: str) -> tuple[str, ...]:
