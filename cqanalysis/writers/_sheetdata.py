@@ -150,9 +150,15 @@ class _Column:
         self.letter = letter
         self.values = values
         self.is_float = is_float
+        self.kinds = set(map(type, values))
+        self.kinds.discard(type(None))
 
     def first_styled(self, float_format: str | None) -> tuple[int, Any] | None:
         """Position and value of the first cell openpyxl styles (a date, or a formatted float)."""
+        if not (self.is_float and float_format) and not any(
+            issubclass(k, datetime) for k in self.kinds
+        ):
+            return None
         for i, v in enumerate(self.values):
             if isinstance(v, datetime):
                 return i, v
@@ -163,8 +169,7 @@ class _Column:
     def payloads(self, style: str, epoch: Any) -> list[str | None]:
         """Each cell's markup after ``<c r="A1"``; ``None`` for an absent cell."""
         values = self.values
-        kinds = set(map(type, values))
-        kinds.discard(type(None))
+        kinds = self.kinds
         if kinds <= {str}:  # the common columns first, in one comprehension each
             present = [v[:_MAX_CHARS] for v in values if v is not None]
             payloads = iter(_text_payloads(present))

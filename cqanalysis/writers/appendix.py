@@ -209,8 +209,7 @@ def _long_cells(df: pd.DataFrame) -> int:
     for j in range(df.shape[1]):
         col = df.iloc[:, j]
         if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-            lengths = col.map(lambda v: len(v) if isinstance(v, str) else 0)
-            count += int((lengths > _MAX_CELL_CHARS).sum())
+            count += sum(1 for v in col.tolist() if isinstance(v, str) and len(v) > _MAX_CELL_CHARS)
     return count
 
 
