@@ -128,8 +128,8 @@ def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None 
                 continue
             # As writestr does: the size decides up front whether the entry needs ZIP64.
             info.file_size = entry.file_size
-            with src.open(entry) as data, dst.open(info, "w") as out:
-                shutil.copyfileobj(data, out, 1 << 20)
+            with src.open(entry) as part, dst.open(info, "w") as out:
+                shutil.copyfileobj(part, out, 1 << 20)
     return target
 
 
