@@ -288,10 +288,15 @@ class _Writer:
         rows_xml = self._append_rows(ws, df, float_format) if columns else None
         if columns:
             ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
-            if as_table:
-                self._add_table(ws, title, ref, [h._value for h in header])
-            else:
-                ws.auto_filter.ref = ref
+            try:
+                if as_table:
+                    self._add_table(ws, title, ref, [h._value for h in header])
+                else:
+                    ws.auto_filter.ref = ref
+            except BaseException:
+                if rows_xml is not None:
+                    rows_xml.unlink(missing_ok=True)
+                raise
         if rows_xml is not None:
             # The sheet is complete but for its rows: close it (the save archives it as it is)
             # and put the rows in. See cqanalysis.writers._sheetdata for why this way.
