@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -526,3 +527,131 @@ def test_writers_do_not_mutate_their_input(tmp_path, seed):
         pd.testing.assert_frame_equal(frame, before[0][name])
     pd.testing.assert_frame_equal(counts, before[1])
     pd.testing.assert_frame_equal(stats, before[2])
+
+
+# --------------------------------------------------------------------------- fast rows
+
+AWKWARD = pd.DataFrame(
+    {
+        "text": ['a & b < c > d "q" \'s\'', "=1+1", "=", "#N/A", "", None, np.nan, " lead",
+                 "trail ", "\u3000全角", "x\x01y\x1fz", "_x0041_", "a\r\nb\tc", "😀 & 中文",
+                 "长" * 40_000, "\x0b" + "长" * 40_000, "-1", "@SUM(A1)"],
+        "int": [0, 1, -1, 2**53 - 1, 2**53, 2**53 + 1, -(2**62), 2**62, 7, 8, 9, 10, 11, 12, 13,
+                14, 15, 16],
+        "float": [0.1 + 0.2, 1 / 3, 2.0, -0.0, 5e-324, 1.7976931348623157e308, np.inf, -np.inf,
+                  np.nan, 1e16, 123456789.12345679, 1e-7, 2.0**60, 0.5, 3.0, 4.0, np.nan, 6.25],
+        "flag": [True, False] * 9,
+        "nullable": pd.array([1, None, 2**60, None, -5, 0] * 3, dtype="Int64"),
+        "maybe": pd.array([True, None, False] * 6, dtype="boolean"),
+        "fuzzy": pd.array([0.25, None, 1 / 7] * 6, dtype="Float64"),
+        "when": pd.to_datetime(["2024-03-01 08:30:15.123456", None,
+                                "1900-02-28 12:00:00.000000"] * 6).tz_localize("Asia/Shanghai"),
+        "naive": pd.to_datetime([None, "2000-01-01 00:00:00", "1999-12-31 23:59:59"] * 6),
+        "mixed": [1, 2.5, "x", None, True, pd.Timestamp("2020-01-01", tz="UTC"), [1, 2],
+                  {"k": "<v>"}, 2**60, np.int64(3), np.float64(np.inf), "=x", "", 0.1, False,
+                  np.nan, "\x00", "  "],
+        "cat": pd.Categorical(["一", "二", None] * 6),
+        "empty": [np.nan] * 18,
+    }
+)  # fmt: skip
+
+
+def _refuse(*args, **kwargs):
+    """Stands in for the fast rows: write_appendix appends every row through openpyxl."""
+    raise appendix_mod.Unsupported("test: openpyxl path")
+
+
+def _spy_fast_rows(monkeypatch) -> list[int]:
+    """Count the sheets whose rows the fast path writes."""
+    calls: list[int] = []
+    real = appendix_mod.write_rows_xml
+
+    def spy(df, ws, float_format):
+        out = real(df, ws, float_format)
+        calls.append(len(df))
+        return out
+
+    monkeypatch.setattr(appendix_mod, "write_rows_xml", spy)
+    return calls
+
+
+def _awkward_book(path: Path) -> Path:
+    # the agreement frame gets a float format: styles of dates and floats interleave
+    agreement = AWKWARD[["naive", "fuzzy", "float", "when", "text"]].iloc[::-1].reset_index(
+        drop=True)
+    return write_appendix(path, frames={"awkward": AWKWARD}, agreement=agreement)
+
+
+@pytest.mark.parametrize("block_rows", [20_000, 4])
+def test_fast_rows_are_openpyxls_bytes(tmp_path, monkeypatch, block_rows):
+    monkeypatch.setattr("cqanalysis.writers._sheetdata.BLOCK_ROWS", block_rows)
+    calls = _spy_fast_rows(monkeypatch)
+    fast = _awkward_book(tmp_path / "fast.xlsx")
+    assert calls == [18, 18]  # both frames went the fast way
+    monkeypatch.undo()
+    monkeypatch.setattr(appendix_mod, "write_rows_xml", _refuse)
+    slow = _awkward_book(tmp_path / "slow.xlsx")
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+
+def test_fast_rows_read_back(tmp_path):
+    path = _awkward_book(tmp_path / "a.xlsx")
+    back = read_appendix(path, "awkward")
+    # written by hand from AWKWARD: what each kind of cell reads back as
+    texts = back["text"].tolist()
+    assert texts[:5] == ['a & b < c > d "q" \'s\'', "=1+1", "=", "#N/A", ""]
+    assert pd.isna(texts[5]) and pd.isna(texts[6])  # missing, unlike "" just before
+    assert texts[7:14] == [" lead", "trail ", "\u3000全角", "x\x01y\x1fz", "_x0041_",
+                           "a\r\nb\tc", "😀 & 中文"]  # fmt: skip
+    # openpyxl cuts plain text at Excel's 32,767 characters; inert (escaped) text is whole
+    assert back["text"][14] == "长" * 32_767
+    assert back["text"][15] == "\x0b" + "长" * 40_000
+    assert back["int"].tolist() == AWKWARD["int"].tolist()
+    assert back["float"].iloc[[0, 1, 4, 5, 10]].tolist() == [
+        0.1 + 0.2, 1 / 3, 5e-324, 1.7976931348623157e308, 123456789.12345679]
+    assert np.isinf(back["float"][6]) and back["float"][7] < 0 and pd.isna(back["float"][8])
+    assert back["nullable"].tolist()[:4] == [1, pd.NA, 2**60, pd.NA]
+    assert back["maybe"].tolist()[:3] == [True, pd.NA, False]
+    # a zoned time is written as naive UTC (08:30 in Shanghai); Excel keeps milliseconds
+    sheet = openpyxl.load_workbook(path)["awkward"]
+    assert sheet["H2"].value == datetime(2024, 3, 1, 0, 30, 15, 123000)
+    assert sheet["H3"].value is None
+    assert sheet["H2"].number_format == sheet["I3"].number_format == "yyyy-mm-dd h:mm:ss"
+    assert back["naive"][2] == pd.Timestamp("1999-12-31 23:59:59") and pd.isna(back["naive"][0])
+    mixed = back["mixed"].tolist()
+    assert mixed[:3] == [1, 2.5, "x"] and pd.isna(mixed[3])
+    assert mixed[4:9] == [True, pd.Timestamp("2020-01-01"), "[1, 2]", "{'k': '<v>'}", 2**60]
+    assert back["mixed"].tolist()[11:13] == ["=x", ""] and back["mixed"][16] == "\x00"
+    assert back["cat"].tolist()[:3] == ["一", "二", np.nan] and back["empty"].isna().all()
+    pd.testing.assert_frame_equal(back.drop(columns=["text", "when", "mixed", "cat"]),
+                                  AWKWARD.drop(columns=["text", "when", "mixed", "cat"]))
+
+
+def test_fast_and_openpyxl_rows_read_back_the_same(tmp_path, monkeypatch):
+    fast = read_appendix(_awkward_book(tmp_path / "fast.xlsx"))
+    monkeypatch.setattr(appendix_mod, "write_rows_xml", _refuse)
+    slow = read_appendix(_awkward_book(tmp_path / "slow.xlsx"))
+    assert list(fast) == list(slow)
+    for name in fast:
+        pd.testing.assert_frame_equal(fast[name], slow[name])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    texts=st.lists(st.one_of(st.none(), st.text()), min_size=3, max_size=3),
+    numbers=st.lists(st.floats(), min_size=3, max_size=3),
+    ints=st.lists(st.integers(-(2**63), 2**63 - 1), min_size=3, max_size=3),
+)
+def test_fast_rows_match_openpyxl_for_any_values(tmp_path_factory, texts, numbers, ints):
+    frame = pd.DataFrame({"t": texts, "x": numbers, "i": ints}).astype({"t": object})
+    folder = tmp_path_factory.mktemp("h")
+    fast = write_appendix(folder / "fast.xlsx", frames={"f": frame})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(appendix_mod, "write_rows_xml", _refuse)
+        slow = write_appendix(folder / "slow.xlsx", frames={"f": frame})
+    assert fast.read_bytes() == slow.read_bytes()

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -110,17 +111,25 @@ def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None 
     # Zip entry times cannot precede 1980 and carry no time zone.
     date_time = max((when.year, when.month, when.day, when.hour, when.minute, when.second),
                     (1980, 1, 1, 0, 0, 0))  # fmt: skip
-    with zipfile.ZipFile(target) as src:
-        entries = [(info.filename, src.read(info)) for info in src.infolist()]
-    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w") as dst:
-        for name, data in sorted(entries, key=lambda e: _zip_order(e[0])):
-            if name == "docProps/core.xml":
-                data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), data)
-            info = zipfile.ZipInfo(name, date_time=date_time)
+    # Entries are copied one at a time (memory stays at one block, not the whole package) and
+    # deflated here once, at zlib's default level 6; streaming gives the same bytes as deflating
+    # each entry in one piece (zlib's output does not depend on how its input is split).
+    with atomic_path(target) as tmp, zipfile.ZipFile(target) as src, \
+            zipfile.ZipFile(tmp, "w") as dst:  # fmt: skip
+        # (src closes before atomic_path replaces target: Windows cannot replace an open file)
+        for entry in sorted(src.infolist(), key=lambda e: _zip_order(e.filename)):
+            info = zipfile.ZipInfo(entry.filename, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            dst.writestr(info, data, compresslevel=6)
+            if entry.filename == "docProps/core.xml":
+                data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), src.read(entry))
+                dst.writestr(info, data, compresslevel=6)
+                continue
+            # As writestr does: the size decides up front whether the entry needs ZIP64.
+            info.file_size = entry.file_size
+            with src.open(entry) as part, dst.open(info, "w") as out:
+                shutil.copyfileobj(part, out, 1 << 20)
     return target
 
 

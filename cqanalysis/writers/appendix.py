@@ -27,6 +27,7 @@ import hashlib
 import math
 import os
 import warnings as _warnings
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.writer.excel import ExcelWriter
 
 from ..core.errors import InputError
 from ..core.io import atomic_path, build_timestamp, file_sha256
@@ -52,6 +54,7 @@ from ._content import (
     label,
     source_tables,
 )
+from ._sheetdata import Unsupported, splice_rows, write_rows_xml
 from ._text import display_width, sheet_title, table_name
 from ._xlsx import column_values, normalize_ooxml, number_cell, text_cell, unescape_text
 
@@ -206,8 +209,7 @@ def _long_cells(df: pd.DataFrame) -> int:
     for j in range(df.shape[1]):
         col = df.iloc[:, j]
         if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-            lengths = col.map(lambda v: len(v) if isinstance(v, str) else 0)
-            count += int((lengths > _MAX_CELL_CHARS).sum())
+            count += sum(1 for v in col.tolist() if isinstance(v, str) and len(v) > _MAX_CELL_CHARS)
     return count
 
 
@@ -271,6 +273,45 @@ class _Writer:
 
     def _write_frame(self, ws: Any, df: pd.DataFrame, title: str, float_format: str | None) -> None:
         columns = [str(c) for c in df.columns]
+        # Widths need the first rows' values only; the rows themselves are written below.
+        sample = [
+            [getattr(v, "_value", v) for v in row]
+            for row in zip(*(column_values(df.iloc[:_WIDTH_SAMPLE, j], ws)
+                             for j in range(df.shape[1])), strict=True)
+        ]  # fmt: skip
+        _set_widths(ws, _widths(columns, sample, cap=50))
+        ws.freeze_panes = "A2"
+        as_table = len(df) > 0 and _tableable(list(df.columns))
+        head_style = {} if as_table else {"font": _BOLD}
+        header = [text_cell(ws, c, **head_style) for c in columns]
+        ws.append(header)
+        rows_xml = self._append_rows(ws, df, float_format) if columns else None
+        if columns:
+            ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
+            try:
+                if as_table:
+                    self._add_table(ws, title, ref, [h._value for h in header])
+                else:
+                    ws.auto_filter.ref = ref
+            except BaseException:
+                if rows_xml is not None:
+                    rows_xml.unlink(missing_ok=True)
+                raise
+        if rows_xml is not None:
+            # The sheet is complete but for its rows: close it (the save archives it as it is)
+            # and put the rows in. See cqanalysis.writers._sheetdata for why this way.
+            ws.close()
+            splice_rows(ws._writer.out, rows_xml)
+
+    @staticmethod
+    def _append_rows(ws: Any, df: pd.DataFrame, float_format: str | None) -> Path | None:
+        """The data rows: as ready XML in a scratch file (returned) or, failing that, appended."""
+        if len(df) == 0:
+            return None
+        try:
+            return write_rows_xml(df, ws, float_format)
+        except Unsupported:
+            pass
         values = [column_values(df.iloc[:, j], ws) for j in range(df.shape[1])]
         if float_format:
             for j in range(df.shape[1]):
@@ -278,35 +319,22 @@ class _Writer:
                     for cell in values[j]:
                         if cell is not None and getattr(cell, "data_type", "") == "n":
                             cell.number_format = float_format
-        sample = [
-            [getattr(v, "_value", v) for v in row]
-            for row in zip(*(col[:_WIDTH_SAMPLE] for col in values), strict=True)
-        ]
-        _set_widths(ws, _widths(columns, sample, cap=50))
-        ws.freeze_panes = "A2"
-        as_table = len(df) > 0 and _tableable(list(df.columns))
-        head_style = {} if as_table else {"font": _BOLD}
-        header = [text_cell(ws, c, **head_style) for c in columns]
-        ws.append(header)
         for row in zip(*values, strict=True):
             ws.append(row)
-        if not columns:
-            return
-        ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
-        if as_table:
-            table = Table(
-                displayName=table_name(title, self.table_names),
-                ref=ref,
-                autoFilter=AutoFilter(ref=ref),
-                tableStyleInfo=TableStyleInfo(name="TableStyleMedium2", showRowStripes=True),
-            )
-            table.tableColumns = [TableColumn(id=j, name=h._value) for j, h in enumerate(header, 1)]
-            with _warnings.catch_warnings():
-                # openpyxl always warns in write-only mode; the columns are set just above.
-                _warnings.filterwarnings("ignore", "In write-only mode you must add table columns")
-                ws.add_table(table)
-        else:
-            ws.auto_filter.ref = ref
+        return None
+
+    def _add_table(self, ws: Any, title: str, ref: str, header: Sequence[str]) -> None:
+        table = Table(
+            displayName=table_name(title, self.table_names),
+            ref=ref,
+            autoFilter=AutoFilter(ref=ref),
+            tableStyleInfo=TableStyleInfo(name="TableStyleMedium2", showRowStripes=True),
+        )
+        table.tableColumns = [TableColumn(id=j, name=h) for j, h in enumerate(header, 1)]
+        with _warnings.catch_warnings():
+            # openpyxl always warns in write-only mode; the columns are set just above.
+            _warnings.filterwarnings("ignore", "In write-only mode you must add table columns")
+            ws.add_table(table)
 
     # ---------------------------------------------------------------- source tables
 
@@ -690,7 +718,10 @@ def _save(wb: Workbook, path: str | os.PathLike[str], title: str) -> None:
     props.title = title
     props.created = props.modified = build_timestamp().replace(tzinfo=None)
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        # openpyxl's own save deflates every part and normalize_ooxml would inflate and deflate
+        # them again to repack them deterministically; stored here, they are deflated once there.
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).save()
         normalize_ooxml(tmp)
 
 
