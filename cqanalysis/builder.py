@@ -29,6 +29,7 @@ from .exporters._common import crosstab_problem
 from .exporters.figures import draw_figures
 from .exporters.tables import TABLE_FRAMES
 from .publish import check_out, publish, remove_stale, staging
+from .writers._render_cache import render_cache
 
 __all__ = ["BuildResult", "build", "draw_figures"]
 
@@ -87,8 +88,8 @@ def build(
         As in :func:`cqanalysis.parse_corpus` (``options``: :class:`cqanalysis.ParseOptions`;
         ``executor``: any :class:`concurrent.futures.Executor`, e.g. a Dask cluster's).
     cache
-        The parse cache folder; ``True`` (default): ``out/.cache``, so a rebuild with other
-        codebooks or labels parses nothing again; ``False``: no cache.
+        The cache folder; ``True`` (default): ``out/.cache``: a rebuild with other codebooks or
+        labels parses nothing and renders only changed Word/LaTeX tables; ``False``: none.
     progress
         Steps and a summary on stderr (a terminal: one updating line, else one line per
         step); ``False`` is silent.
@@ -118,15 +119,15 @@ def build(
     target = _check_paths(given, out, manifest)
     steps = _Steps(progress)
     steps("parse")
+    folder = target / ".cache" if cache is True else (Path(cache) if cache else None)
     corpus = parse_corpus(given or None, manifest=manifest, jobs=jobs, strict=strict,
                           progress=False, options=options, executor=executor,  # type: ignore[arg-type]
-                          cache=target / ".cache" if cache is True else (cache or None))
+                          cache=folder)
     corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
     analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None),
                        sources=sources)
-
-    files, skipped = _write_and_publish(analysis, target, lang=lang, steps=steps)
+    files, skipped = _write_and_publish(analysis, target, lang=lang, steps=steps, cache=folder)
     for message in skipped:
         warnings.warn(message, SkippedOutput, stacklevel=2)
     summary = f"built {len(files)} files in {Path(out)}/"
@@ -135,10 +136,15 @@ def build(
                        skipped=tuple(skipped))
 
 
-def _write_and_publish(analysis: Analysis, target: Path, *, lang: str,
-                       steps: _Steps) -> tuple[list[str], list[str]]:
-    """Run the exporters into a staging folder, add README.md, swap it in as ``target``."""
-    with staging(target) as root:
+def _write_and_publish(analysis: Analysis, target: Path, *, lang: str, steps: _Steps,
+                       cache: Path | None) -> tuple[list[str], list[str]]:
+    """Run the exporters into a staging folder, add README.md, swap it in as ``target``.
+
+    Rendered files (one Word/LaTeX file per table) are cached in ``cache/render``: a rebuild
+    with another codebook copies the source tables instead of rendering them again.  Damaged
+    entries are rendered again with a :class:`~cqanalysis.corpus.CacheWarning`.
+    """
+    with render_cache(cache / "render" if cache else None), staging(target) as root:
         written, skipped = _export(analysis, root, lang=lang, steps=steps)
         files = sorted(p.relative_to(root).as_posix() for p in written)
         files.append("README.md")

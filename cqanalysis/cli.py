@@ -59,8 +59,9 @@ def _add_scale_options(p: argparse.ArgumentParser) -> None:
                    help="parse on a Dask cluster, e.g. tcp://host:8786 (pip install "
                    "'cqanalysis[scale]')")
     p.add_argument("--cache", type=Path, default=None, metavar="DIR",
-                   help="parse cache folder (default: OUT/.cache)")
-    p.add_argument("--no-cache", action="store_true", help="parse every document again")
+                   help="cache folder for parsed documents and (build) rendered "
+                   "tables (default: OUT/.cache)")
+    p.add_argument("--no-cache", action="store_true", help="parse (and render) everything again")
 
 
 def _cache_dir(args: argparse.Namespace) -> Path | None:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core import text as _core_text
 from ..core.io import atomic_write
+from . import _text
 from ._content import paper_tables
+from ._render_cache import rendered
 from ._text import display_width, safe_filename, xml_safe
 
 __all__ = ["latex_escape", "write_latex_tables"]
@@ -46,6 +49,9 @@ _WRAP_WIDTH = 16
 _LABEL_WIDTH = 24
 # Half-width characters of \small text across A4's text width with 2.5 cm margins.
 _LINE_WIDTH = 100
+
+# What a snippet's bytes depend on besides its content: this module and its text helpers.
+_SOURCES = (__file__, _text.__file__, _core_text.__file__)
 
 _PREAMBLE = r"""\documentclass[UTF8,zihao=5]{ctexart}
 \usepackage[a4paper,margin=2.5cm]{geometry}
@@ -207,7 +213,7 @@ def write_latex_tables(
     folder.mkdir(parents=True, exist_ok=True)
     used: set[str] = {"standalone.tex"}
     labels: set[str] = set()
-    outputs: list[tuple[Path, str]] = []
+    written: list[Path] = []
     for t in paper_tables(
         frames=frames,
         tables=tables,
@@ -219,20 +225,17 @@ def write_latex_tables(
         percent=percent,
     ):
         origin = f"{t.caption} ({t.doc_id})" if t.doc_id is not None else t.caption
-        tex = _table_tex(
-            t.title,
-            _label(list(t.key), labels),
-            t.header,
-            t.body,
-            numeric_from=t.numeric_from,
-            note=t.note,
-            layer_starts=t.layer_starts,
-            comment=f"cqanalysis {__version__}: {origin}",
-        )
-        outputs.append((folder / safe_filename(t.stem, used, suffix=".tex"), tex))
-    written = [_write_tex(path, tex) for path, tex in outputs]
+        args = {"caption": t.title, "label_": _label(list(t.key), labels), "header": t.header,
+                "body": t.body, "numeric_from": t.numeric_from, "note": t.note,
+                "layer_starts": list(t.layer_starts),
+                "comment": f"cqanalysis {__version__}: {origin}"}
+        path = folder / safe_filename(t.stem, used, suffix=".tex")
+        written.append(rendered(path, kind="latex-table", sources=_SOURCES,
+                                parts=sorted(args.items()),
+                                render=lambda p, a=args: _write_tex(p, _table_tex(**a))))
     if standalone:
-        body = "\n".join(tex for _, tex in outputs)
+        # the snippets as written (rendered or copied from the render cache)
+        body = "\n".join(p.read_text(encoding="utf-8") for p in written)
         doc = _PREAMBLE + "\\begin{document}\n\n" + body + "\n\\end{document}\n"
         written.append(_write_tex(folder / "standalone.tex", doc))
     return written

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import docx as _docx
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -16,8 +19,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from ..core import io as _io
+from ..core import text as _core_text
 from ..core.io import atomic_path, build_timestamp, normalize_ooxml
-from ._content import paper_tables
+from . import _text
+from ._content import PaperTable, paper_tables
+from ._render_cache import rendered
 from ._text import display_width, safe_filename, xml_safe
 
 __all__ = ["write_word_document", "write_word_tables"]
@@ -33,6 +40,10 @@ _BODY_FONT = "宋体"
 _CAPTION_FONT = "黑体"
 _PAGE = (Cm(21), Cm(29.7))  # A4
 _MARGINS = (Cm(2.54), Cm(3.17))  # top/bottom, left/right: Word's Chinese defaults
+# What a table's .docx bytes depend on besides its content: this module, its text helpers,
+# the zip normaliser, python-docx (its template) and zlib (the deflate stream).
+_SOURCES = (__file__, _text.__file__, _core_text.__file__, _io.__file__)
+_LIBRARIES = (_docx.__version__, zlib.ZLIB_RUNTIME_VERSION)
 # A half-width character of 9 pt text is 4.5 pt wide (EMU); cells add about 0.4 cm padding.
 _HALF_CHAR = Pt(_TABLE_PT / 2)
 _PAD = 3
@@ -301,10 +312,19 @@ def write_word_tables(
         lang=lang,
         percent=percent,
     ):
-        doc = _new_document(t.caption, _landscape(t.header, t.body, t.numeric_from))
-        _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note)
-        written.append(_save(doc, folder / safe_filename(t.stem, used, suffix=".docx")))
+        path = folder / safe_filename(t.stem, used, suffix=".docx")
+        written.append(rendered(path, kind="word-table", sources=_SOURCES,
+                                parts=[*_LIBRARIES, t.caption, t.header, t.body,
+                                       t.numeric_from, t.note],
+                                render=functools.partial(_render_table, t)))
     return written
+
+
+def _render_table(t: PaperTable, path: Path) -> None:
+    """One table's .docx: caption, three-line table, note."""
+    doc = _new_document(t.caption, _landscape(t.header, t.body, t.numeric_from))
+    _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note)
+    _save(doc, path)
 
 
 # ---------------------------------------------------------------- the thesis document

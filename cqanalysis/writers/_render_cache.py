@@ -1,0 +1,203 @@
+"""A render cache: a file rendered from unchanged content is copied from the cache, not rendered.
+
+A build enters :func:`render_cache` around its exporters; inside it, the per-table writers
+(Word, LaTeX) call :func:`rendered`, which serves a file's bytes from the cache when the
+same content was rendered before by the same writer code, else renders it and stores the
+bytes.  The key is a SHA-256 of the package version, a digest of the writer's own source
+files (an edited writer never serves stale files, even at the same version), the build
+timestamp (``SOURCE_DATE_EPOCH``, which dates docx files), the kind of file and everything
+the writer renders from (caption, header, cells, note …), written out as JSON.
+
+Entries are ``FOLDER/<key[:2]>/<key>``: one header line that repeats the key and gives the
+length and SHA-256 of the bytes, then the bytes.  An entry whose header, length or digest
+does not match is never served: the file is rendered again, the entry rewritten, and one
+:class:`CacheWarning` per build says so, as for the parse cache.  Writes are atomic.  When
+the build succeeds, entries it did not use are removed, so the cache holds the last build's
+files and no more.  Outside :func:`render_cache` (a library call of a writer) nothing is
+cached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
+from pathlib import Path
+
+from ..core.io import atomic_write, build_timestamp
+from ..core.version import __version__
+from ..corpus import CacheWarning
+
+__all__ = ["RenderCache", "render_cache", "rendered"]
+
+_FORMAT = b"cqanalysis-render-cache"
+_SCHEMA = b"1"
+_ENTRY = re.compile(r"[0-9a-f]{64}")
+# atomic_path's temporary files (".<name>.<random>.tmp"), left behind only by a killed build
+_TEMPORARY = re.compile(r"\.[0-9a-f]{64}\..*\.tmp")
+
+_ACTIVE: ContextVar[RenderCache | None] = ContextVar("cqanalysis_render_cache", default=None)
+
+
+class RenderCache:
+    """The cache folder of one build, the entries it used and what went wrong.
+
+    Parameters
+    ----------
+    folder
+        Where entries live; created on the first write.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.used: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+        self.notes: list[str] = []
+
+    def entry(self, key: str) -> Path:
+        """The file of one entry."""
+        return self.folder / key[:2] / key
+
+    def get(self, key: str) -> bytes | None:
+        """The stored bytes of ``key``, or ``None`` (no entry, or one that fails its check)."""
+        file = self.entry(key)
+        try:
+            raw = file.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.notes.append(f"{file}: unreadable render cache entry ({exc.strerror or exc})")
+            return None
+        head, _, data = raw.partition(b"\n")
+        if head != _header(key, data):
+            self.notes.append(f"{file}: ignored a corrupt or foreign render cache entry")
+            return None
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key``; a note (never an exception) if it cannot be written."""
+        file = self.entry(key)
+        try:
+            with atomic_write(file, "wb") as fh:
+                fh.write(_header(key, data) + b"\n" + data)
+        except OSError as exc:
+            self.notes.append(f"{file}: cannot write the render cache ({exc.strerror or exc})")
+
+    def prune(self) -> int:
+        """Remove the entries this build did not use (and stray temporary files); how many."""
+        removed = 0
+        if not self.folder.is_dir():
+            return 0
+        for sub in self.folder.iterdir():
+            if not (sub.is_dir() and re.fullmatch(r"[0-9a-f]{2}", sub.name)):
+                continue  # not ours
+            for file in sub.iterdir():
+                ours = _ENTRY.fullmatch(file.name) or _TEMPORARY.fullmatch(file.name)
+                if ours and file.name not in self.used and file.is_file():
+                    file.unlink(missing_ok=True)
+                    removed += 1
+            with contextlib.suppress(OSError):
+                sub.rmdir()  # only when empty
+        return removed
+
+
+def _header(key: str, data: bytes) -> bytes:
+    digest = hashlib.sha256(data).hexdigest().encode()
+    return b" ".join([_FORMAT, _SCHEMA, key.encode(), str(len(data)).encode(), digest])
+
+
+@contextlib.contextmanager
+def render_cache(folder: str | os.PathLike[str] | None) -> Iterator[RenderCache | None]:
+    """Cache the files the writers render inside the block in ``folder`` (``None``: no cache).
+
+    On leaving the block without an exception, entries the block did not use are removed.
+    On leaving it in any way, problems with entries are reported.
+
+    Warns
+    -----
+    CacheWarning
+        Once, when entries were corrupt, foreign or could not be written (their files were
+        rendered again).
+    """
+    if folder is None:
+        yield None
+        return
+    cache = RenderCache(folder)
+    token = _ACTIVE.set(cache)
+    try:
+        yield cache
+        cache.prune()
+    finally:
+        _ACTIVE.reset(token)
+        if cache.notes:
+            more = f" (and {len(cache.notes) - 1} more)" if len(cache.notes) > 1 else ""
+            warnings.warn(f"{cache.notes[0]}{more}; rendered again", CacheWarning,
+                          stacklevel=3)
+
+
+@functools.cache
+def _sources_digest(sources: tuple[str, ...]) -> str:
+    """SHA-256 over the bytes of the writer's source files (and this module's)."""
+    digest = hashlib.sha256()
+    for name in (__file__, *sources):
+        digest.update(Path(name).read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(kind: str, parts: Sequence[object], sources: Sequence[str]) -> str:
+    """The key of a rendered file: SHA-256 over version, writer code, timestamp, kind, content.
+
+    ``parts`` must be JSON-serialisable (strings, numbers, ``None``, lists, tuples) and hold
+    everything the file's bytes depend on besides the writer's code.
+    """
+    content = json.dumps([__version__, _sources_digest(tuple(sources)),
+                          build_timestamp().isoformat(), kind, list(parts)],
+                         ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def rendered(path: Path, *, kind: str, parts: Sequence[object], sources: Sequence[str],
+             render: Callable[[Path], object]) -> Path:
+    """Write ``path``: copied from the active render cache on a hit, else ``render(path)``.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    kind
+        The writer and format (``"word-table"``).
+    parts
+        Everything the bytes depend on besides the code: see :func:`cache_key`.
+    sources
+        The writer's source files (its module and the helpers that shape its bytes).
+    render
+        Writes ``path`` (atomically); called on a miss and whenever no cache is active.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    cache = _ACTIVE.get()
+    if cache is None:
+        render(path)
+        return path
+    key = cache_key(kind, parts, sources)
+    cache.used.add(key)
+    data = cache.get(key)
+    if data is not None:
+        cache.hits += 1
+        with atomic_write(path, "wb") as fh:
+            fh.write(data)
+        return path
+    cache.misses += 1
+    render(path)
+    cache.put(key, path.read_bytes())
+    return path
