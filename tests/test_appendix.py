@@ -622,6 +622,9 @@ def test_fast_rows_read_back(tmp_path):
     assert sheet["H2"].value == datetime(2024, 3, 1, 0, 30, 15, 123000)
     assert sheet["H3"].value is None
     assert sheet["H2"].number_format == sheet["I3"].number_format == "yyyy-mm-dd h:mm:ss"
+    # ... and read back in its own zone: 08:30:15.123 in Shanghai, not 00:30 there
+    assert back["when"][0] == pd.Timestamp("2024-03-01 08:30:15.123", tz="Asia/Shanghai")
+    assert str(back["when"].dtype) == str(AWKWARD["when"].dtype) and pd.isna(back["when"][1])
     assert back["naive"][2] == pd.Timestamp("1999-12-31 23:59:59") and pd.isna(back["naive"][0])
     mixed = back["mixed"].tolist()
     assert mixed[:3] == [1, 2.5, "x"] and pd.isna(mixed[3])

@@ -747,6 +747,12 @@ def _restore(values: list[Any], dtype: str) -> pd.Series:
         return series
     if dtype == "object":
         return series.where(series.notna(), np.nan)
+    zoned = pd.api.types.pandas_dtype(dtype) if dtype.startswith("datetime64[") else None
+    if isinstance(zoned, pd.DatetimeTZDtype):
+        # the cells hold UTC wall times (Excel has no zones): localise as UTC, then convert;
+        # astype would read them as wall times of the column's own zone
+        return pd.to_datetime(series).dt.tz_localize("UTC").dt.tz_convert(zoned.tz) \
+            .astype(zoned)
     try:
         return series.astype(dtype)
     except (TypeError, ValueError):
