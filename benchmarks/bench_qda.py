@@ -12,8 +12,9 @@ for byte.  A side parses the corpus, analyses it as ``cqanalysis build`` does, t
 * runs the exporters ``appendix``, ``qda_tables`` and ``qdpx`` (the ones that use the QDA
   frames or the offsets), each timed, into its own folder.
 
-``--check`` runs both sides on the bundled chapter and on a 50-document synthetic corpus
-and compares every file written; it exits 1 on any difference.
+``--exports`` picks the exporters (a 200-document run of all three takes longer than two
+minutes on two cores).  ``--check`` runs both sides on the bundled chapter and on a
+50-document synthetic corpus and compares every file written; it exits 1 on any difference.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = ("appendix", "qda_tables", "qdpx")
 
 
-def side(corpus: str, out: str) -> dict[str, float]:
+def side(corpus: str, out: str, exports: tuple[str, ...] = EXPORTS) -> dict[str, float]:
     """One side's run (in the checkout on ``sys.path``); seconds per step."""
     import warnings
     from dataclasses import replace
@@ -56,17 +57,19 @@ def side(corpus: str, out: str) -> dict[str, float]:
     times["qda_frames"] = time.perf_counter() - start
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in EXPORTS:
+    for name in exports:
         start = time.perf_counter()
         EXPORTERS[name](analysis, folder, lang="zh")
         times[name] = time.perf_counter() - start
     return times
 
 
-def run_side(checkout: Path, cwd: Path, corpus: str, out: str) -> dict[str, float]:
+def run_side(checkout: Path, cwd: Path, corpus: str, out: str,
+             exports: tuple[str, ...]) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     code = (f"import sys, json; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); "
-            f"import bench_qda; print(json.dumps(bench_qda.side({corpus!r}, {out!r})))")
+            f"import bench_qda; "
+            f"print(json.dumps(bench_qda.side({corpus!r}, {out!r}, {exports!r})))")
     done = subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, check=True,
                           capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -91,6 +94,8 @@ def main() -> None:
     parser.add_argument("--base", type=Path, required=True, help="the other checkout")
     parser.add_argument("--docs", type=int, default=200)
     parser.add_argument("--check", action="store_true", help="compare bytes (seed + 50 docs)")
+    parser.add_argument("--exports", nargs="*", default=list(EXPORTS),
+                        help=f"exporters to run (default {' '.join(EXPORTS)})")
     args = parser.parse_args()
     docs = 50 if args.check else args.docs
     with tempfile.TemporaryDirectory() as tmp:
@@ -102,7 +107,7 @@ def main() -> None:
             results = {}
             for label, checkout in (("before", args.base), ("after", ROOT)):
                 out = f"out_{label}_{corpus}"
-                results[label] = run_side(checkout, work, corpus, out)
+                results[label] = run_side(checkout, work, corpus, out, tuple(args.exports))
                 print(corpus, label, json.dumps({k: round(v, 2)
                                                  for k, v in results[label].items()}))
             if args.check:

@@ -98,8 +98,9 @@ def coded_segments(
     analysis
         :func:`cqanalysis.analyse`'s result.
     blocks
-        doc_id → blocks for character offsets; default read again from the sources.  Documents
-        without blocks (parsed from a string) get missing start/end.
+        doc_id → blocks for character offsets; default read from the sources once per
+        analysis (:func:`analysis_blocks`).  Documents without blocks (parsed from a string)
+        get missing start/end.
     lang
         Language of ``label`` and ``code_path``.
 
