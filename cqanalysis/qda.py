@@ -7,14 +7,23 @@ writers (appendix sheets, CSV/xlsx under ``reports/tables/``) only lay them out.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
 
-__all__ = ["code_paths", "code_presence", "codebook_table", "coded_segments", "qda_frames"]
+__all__ = [
+    "analysis_blocks",
+    "code_paths",
+    "code_presence",
+    "codebook_table",
+    "coded_segments",
+    "qda_frames",
+]
 
 _UNIT_KEY = ["doc_id", "unit_id", "field", "text"]
 
@@ -65,10 +74,14 @@ def code_presence(analysis: Any, *, depth: int | None = None) -> pd.DataFrame:
         columns += [f"{book.name}:{code}" for code in ids]
     hits = coded.dropna(subset=["code"])
     names = hits["codebook"].astype(str) + ":" + hits["code"].astype(str)
-    marks = pd.crosstab(hits["unit_id"], names).clip(upper=1)
-    matrix = marks.reindex(index=units["unit_id"], columns=columns, fill_value=0)
-    matrix = matrix.fillna(0).astype("int64").reset_index(drop=True)
-    matrix.columns.name = None
+    # mark each (unit, code) pair straight into the matrix; codes of no codebook drop out
+    distinct = pd.Index(list(dict.fromkeys(columns)))
+    row_of = pd.Index(units["unit_id"]).get_indexer(hits["unit_id"])
+    col_of = distinct.get_indexer(names)
+    keep = (row_of >= 0) & (col_of >= 0) & hits["unit_id"].notna().to_numpy()
+    marks = np.zeros((len(units), len(distinct)), dtype="int64")
+    marks[row_of[keep], col_of[keep]] = 1
+    matrix = pd.DataFrame(marks[:, distinct.get_indexer(columns)], columns=pd.Index(columns))
     return pd.concat([units, matrix], axis=1)
 
 
@@ -85,8 +98,9 @@ def coded_segments(
     analysis
         :func:`cqanalysis.analyse`'s result.
     blocks
-        doc_id → blocks for character offsets; default read again from the sources.  Documents
-        without blocks (parsed from a string) get missing start/end.
+        doc_id → blocks for character offsets; default read from the sources once per
+        analysis (:func:`analysis_blocks`).  Documents without blocks (parsed from a string)
+        get missing start/end.
     lang
         Language of ``label`` and ``code_path``.
 
@@ -97,11 +111,11 @@ def coded_segments(
         start, end, offset_match, codebook, code, label, code_path, evidence, text; one row
         per (unit, code) of ``coded``, in its order; units no code matched are left out.
     """
-    from .offsets import source_blocks, unit_offsets
+    from .offsets import unit_offsets
 
     coded = analysis.coded.dropna(subset=["code"]).reset_index(drop=True)
     if blocks is None:
-        blocks = source_blocks(analysis.corpus, getattr(analysis, "sources", None))
+        blocks = analysis_blocks(analysis)
     known = coded["doc_id"].astype(str).isin(list(blocks))
     located = coded.assign(start=pd.NA, end=pd.NA, offset_match=pd.NA)
     if known.any():
@@ -147,10 +161,59 @@ def qda_frames(analysis: Any, *, blocks: Mapping[str, Sequence[Any]] | None = No
     """The three QDA tables by the names the appendix and ``reports/tables/`` use.
 
     ``code_presence`` (:func:`code_presence`), ``coded_segments`` (:func:`coded_segments`)
-    and ``codebook`` (:func:`codebook_table`).
+    and ``codebook`` (:func:`codebook_table`).  Without ``blocks`` they are computed once
+    per analysis and language (the appendix and ``reports/tables/`` share them); each call
+    returns its own frames (copies on write), so changing them changes no other caller's.
+    The analysis is taken as it is the first time: change its frames in place and later
+    calls do not see it (:func:`dataclasses.replace` makes a new analysis, which is fine).
     """
+    if blocks is not None:
+        return _qda_frames(analysis, blocks, lang)
+    memo = _memo(analysis)
+    key = ("qda_frames", lang)
+    if key not in memo:
+        memo[key] = _qda_frames(analysis, analysis_blocks(analysis), lang)
+    return {name: frame.copy(deep=False) for name, frame in memo[key].items()}
+
+
+def _qda_frames(analysis: Any, blocks: Mapping[str, Sequence[Any]],
+                lang: str) -> dict[str, pd.DataFrame]:
     return {
         "code_presence": code_presence(analysis),
         "coded_segments": coded_segments(analysis, blocks=blocks, lang=lang),
         "codebook": codebook_table(analysis.codebooks, lang=lang),
     }
+
+
+def analysis_blocks(analysis: Any) -> dict[str, list[Any]]:
+    """doc_id → blocks of the analysis' source files, read once per analysis.
+
+    :func:`cqanalysis.offsets.source_blocks` of ``analysis.corpus`` with the paths of
+    ``analysis.sources``; the QDA tables and the REFI-QDA project read the same blocks.
+    """
+    from .offsets import source_blocks
+
+    memo = _memo(analysis)
+    if "blocks" not in memo:
+        memo["blocks"] = source_blocks(analysis.corpus, getattr(analysis, "sources", None))
+    return dict(memo["blocks"])
+
+
+# id(analysis) → (weak reference to it, its computed results).  An Analysis is a frozen
+# dataclass holding DataFrames, so it is not hashable (no WeakKeyDictionary); the entry goes
+# when the analysis is collected, and the reference guards against a reused id.
+_MEMOS: dict[int, tuple[weakref.ref[Any], dict[Any, Any]]] = {}
+
+
+def _memo(analysis: Any) -> dict[Any, Any]:
+    """The results computed so far for ``analysis`` (a fresh dict for an object not seen)."""
+    key = id(analysis)
+    entry = _MEMOS.get(key)
+    if entry is not None and entry[0]() is analysis:
+        return entry[1]
+    try:
+        ref = weakref.ref(analysis, lambda _gone, key=key: _MEMOS.pop(key, None))
+    except TypeError:  # not weakly referable: compute every time
+        return {}
+    _MEMOS[key] = (ref, {})
+    return _MEMOS[key][1]

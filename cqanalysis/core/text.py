@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -165,17 +166,20 @@ def record_spans(
         starts.append(pos)
         pos += len(b.text) + 1
     by_key: dict[tuple[int | None, int], int] = {}
-    by_line: dict[int, int] = {}
+    # line number → indices of the blocks with it, ascending (a PDF repeats numbers per page)
+    at_line: dict[int, list[int]] = {}
     for i, b in enumerate(blocks):
         by_key.setdefault((b.page, b.line), i)
-        by_line.setdefault(b.line, i)
+        at_line.setdefault(b.line, []).append(i)
     out: list[tuple[int, int] | None] = []
     for line, end, page in records:
-        first = None if line is None else by_key.get((page, line), by_line.get(line))
+        first = None if line is None else by_key.get(
+            (page, line), at_line[line][0] if line in at_line else None)
         if first is None:
             out.append(None)
             continue
-        last_line = line if end is None else end
-        last = next((i for i in range(first, len(blocks)) if blocks[i].line == last_line), first)
+        candidates = at_line.get(line if end is None else end, [])
+        k = bisect.bisect_left(candidates, first)
+        last = candidates[k] if k < len(candidates) else first
         out.append((starts[first], starts[last] + len(blocks[last].text)))
     return out

@@ -10,13 +10,13 @@ byte-identical files.  :mod:`cqanalysis.refi_read` reads both back.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 # uuid5 namespace of every GUID cqanalysis writes; a fixed value keeps GUIDs stable forever.
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:cqanalysis:refi-qda")
+_NAMESPACE_BYTES = _NAMESPACE.bytes
 # One colour per codebook (QDA tools colour highlights by code); ColorBrewer Dark2.
 _COLOURS = ("#1B9E77", "#D95F02", "#7570B3", "#E7298A", "#66A61E", "#E6AB02", "#A6761D",
             "#666666")  # fmt: skip
@@ -40,7 +41,14 @@ _ORIGIN = f"cqanalysis {__version__}"
 
 def refi_guid(*parts: object) -> str:
     """The stable GUID of the thing named by ``parts`` (uuid5, lower-case, with hyphens)."""
-    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(map(str, parts))))
+    # uuid.uuid5 by hand (SHA-1 of namespace and name, version and variant bits set): the
+    # same string without building a UUID object, once per selection and coding
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join(map(str, parts)).encode(),
+                                    usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    x = digest.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def marker(kind: str, key: str, other_label: str, fields: Sequence[str] = ()) -> str:
@@ -58,10 +66,67 @@ def _text(value: object) -> str:
     return xml_safe("" if value is None else str(value))[0]
 
 
-def _sub(parent: ET.Element, tag: str, ns: str, text: str | None = None, **attrs: str) -> Any:
-    el = ET.SubElement(parent, f"{{{ns}}}{tag}", {k: _text(v) for k, v in attrs.items()})
-    if text is not None:
-        el.text = _text(text)
+def _escape_text(text: str) -> str:
+    """Character data escaped as ElementTree escapes it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_attribute(text: str) -> str:
+    """An attribute value escaped as ElementTree escapes it (line ends and tabs as numbers)."""
+    return (_escape_text(text).replace('"', "&quot;").replace("\r", "&#13;")
+            .replace("\n", "&#10;").replace("\t", "&#09;"))
+
+
+class _Element:
+    """An XML element in one namespace, written as ``ET.indent`` and ``ET.tostring`` write.
+
+    A project has about ten elements per coded unit; building them with ElementTree and
+    serialising its tree took most of the time of a ``.qdpx``.  The opening tag is rendered
+    (attributes escaped, in order) when the element is made.
+    """
+
+    __slots__ = ("children", "head", "tag", "text")
+
+    def __init__(self, tag: str, attrs: Mapping[str, str], text: str | None = None,
+                 ns: str | None = None) -> None:
+        xmlns = f' xmlns="{_escape_attribute(ns)}"' if ns is not None else ""
+        self.tag = tag
+        self.head = f"<{tag}{xmlns}" + "".join(f' {k}="{_escape_attribute(v)}"'
+                                                for k, v in attrs.items())
+        self.text = text
+        self.children: list[_Element] = []
+
+    def render(self, out: list[str], level: int = 0) -> None:
+        """Append the element's XML, indented by two spaces a level, to ``out``."""
+        if not self.children:
+            out.append(f"{self.head}>{_escape_text(self.text)}</{self.tag}>" if self.text
+                       else f"{self.head} />")
+            return
+        inner = "\n" + "  " * (level + 1)
+        # ET.indent keeps a parent's text only when it is not blank
+        text = self.text if self.text and self.text.strip() else None
+        out.append(f"{self.head}>{_escape_text(text) if text else inner}")
+        for k, child in enumerate(self.children):
+            if k:
+                out.append(inner)
+            child.render(out, level + 1)
+        out.append(f"\n{'  ' * level}</{self.tag}>")
+
+
+def _sub(parent: _Element, tag: str, text: str | None = None, **attrs: str) -> _Element:
+    el = _Element(tag, {k: _text(v) for k, v in attrs.items()},
+                  None if text is None else _text(text))
+    parent.children.append(el)
+    return el
+
+
+def _sub_plain(parent: _Element, tag: str, **attrs: str) -> _Element:
+    """:func:`_sub` for attribute values with nothing to escape or replace (GUIDs, numbers,
+    time stamps): the selections and codings, most of a project's elements."""
+    el = _Element.__new__(_Element)
+    el.tag, el.text, el.children = tag, None, []
+    el.head = f"<{tag}" + "".join([f' {k}="{v}"' for k, v in attrs.items()])
+    parent.children.append(el)
     return el
 
 
@@ -74,33 +139,35 @@ def _books(codebooks: object) -> list[Any]:
     return books
 
 
-def _code_tree(parent: ET.Element, ns: str, books: Sequence[Any], lang: str,
+def _code_tree(parent: _Element, books: Sequence[Any], lang: str,
                guids: dict[tuple[str, str], str]) -> None:
     """One non-codable root code per codebook, its codes nested by parent beneath it."""
     other = "en" if lang == "zh" else "zh"
     for k, book in enumerate(books):
         colour = _COLOURS[k % len(_COLOURS)]
-        root = _sub(parent, "Code", ns, guid=refi_guid("codebook", book.name),
+        root = _sub(parent, "Code", guid=refi_guid("codebook", book.name),
                     name=getattr(book, lang), isCodable="false", color=colour)
-        _sub(root, "Description", ns,
+        _sub(root, "Description",
              marker("codebook", book.name, f"{other}={getattr(book, other)}",
                     tuple(getattr(book, "fields", ()))))
         nodes = {None: root}
         for code in book.codes:
             guid = refi_guid("code", book.name, code.id)
             guids[(book.name, code.id)] = guid
-            node = _sub(nodes[code.parent], "Code", ns, guid=guid, name=code.label(lang),
+            node = _sub(nodes[code.parent], "Code", guid=guid, name=code.label(lang),
                         isCodable="true", color=colour)
             lines = [code.description] if code.description else []
             lines.append(marker("id", code.id, f"{other}={code.label(other)}"))
-            _sub(node, "Description", ns, "\n".join(lines))
+            _sub(node, "Description", "\n".join(lines))
             nodes[code.id] = node
 
 
-def _xml_bytes(root: ET.Element, ns: str) -> bytes:
-    ET.register_namespace("", ns)
-    ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+def _xml_bytes(root: _Element) -> bytes:
+    """The document with its XML declaration, as ``ET.tostring(…, xml_declaration=True)``."""
+    out = ["<?xml version='1.0' encoding='utf-8'?>\n"]
+    root.render(out)
+    out.append("\n")
+    return "".join(out).encode("utf-8")
 
 
 def write_qdc(codebooks: object, path: str | os.PathLike[str], *, lang: str = "zh") -> Path:
@@ -128,11 +195,11 @@ def write_qdc(codebooks: object, path: str | os.PathLike[str], *, lang: str = "z
     gives the same ids back; keywords stay in the YAML codebook, which REFI-QDA has no
     place for.
     """
-    root = ET.Element(f"{{{CODEBOOK_NS}}}CodeBook", {"origin": _ORIGIN})
-    codes = _sub(root, "Codes", CODEBOOK_NS)
-    _code_tree(codes, CODEBOOK_NS, _books(codebooks), lang, {})
+    root = _Element("CodeBook", {"origin": _ORIGIN}, ns=CODEBOOK_NS)
+    codes = _sub(root, "Codes")
+    _code_tree(codes, _books(codebooks), lang, {})
     with atomic_path(path) as tmp:
-        tmp.write_bytes(_xml_bytes(root, CODEBOOK_NS))
+        tmp.write_bytes(_xml_bytes(root))
     return Path(path)
 
 
@@ -155,37 +222,36 @@ def _coders(sheets: pd.DataFrame | None) -> list[str]:
 
 
 def _project(analysis: Any, located: pd.DataFrame, sheets: pd.DataFrame | None,
-             lang: str, name: str) -> tuple[ET.Element, dict[str, str]]:
+             lang: str, name: str) -> tuple[_Element, dict[str, str]]:
     """The project.qde tree and doc_id → source GUID."""
-    ns = PROJECT_NS
     stamp = build_timestamp().strftime("%Y-%m-%dT%H:%M:%SZ")
     machine = refi_guid("user", "cqanalysis")
-    root = ET.Element(f"{{{ns}}}Project", {"name": _text(name), "origin": _ORIGIN,
-                                           "creatingUserGUID": machine,
-                                           "creationDateTime": stamp})
-    users = _sub(root, "Users", ns)
-    _sub(users, "User", ns, guid=machine, name="cqanalysis")
+    root = _Element("Project", {"name": _text(name), "origin": _ORIGIN,
+                                "creatingUserGUID": machine, "creationDateTime": stamp},
+                    ns=PROJECT_NS)
+    users = _sub(root, "Users")
+    _sub(users, "User", guid=machine, name="cqanalysis")
     coder_guid = {c: refi_guid("user", "coder", c) for c in _coders(sheets)}
     for coder, guid in coder_guid.items():
-        _sub(users, "User", ns, guid=guid, name=coder)
+        _sub(users, "User", guid=guid, name=coder)
     guids: dict[tuple[str, str], str] = {}
     books = [b for b in analysis.codebooks if hasattr(b, "codes")]
-    codes = _sub(_sub(root, "CodeBook", ns), "Codes", ns)
-    _code_tree(codes, ns, books, lang, guids)
+    codes = _sub(_sub(root, "CodeBook"), "Codes")
+    _code_tree(codes, books, lang, guids)
     sections = _section_codes(codes, analysis.corpus.sections, lang, len(books))
     documents = analysis.corpus.documents
     variables = _variables(documents)
     if variables:
-        box = _sub(root, "Variables", ns)
+        box = _sub(root, "Variables")
         for var, kind, guid in variables:
-            _sub(box, "Variable", ns, guid=guid, name=var, typeOfVariable=kind)
-    sources = _sub(root, "Sources", ns)
+            _sub(box, "Variable", guid=guid, name=var, typeOfVariable=kind)
+    sources = _sub(root, "Sources")
     source_guids: dict[str, str] = {}
-    by_doc = dict(iter(located.groupby("doc_id", sort=False)))
+    by_doc = _units_by_doc(located)
     for doc in documents.to_dict("records"):
         doc_id = str(doc["doc_id"])
         guid = source_guids[doc_id] = refi_guid("source", doc_id)
-        source = _sub(sources, "TextSource", ns, guid=guid, name=doc_id,
+        source = _sub(sources, "TextSource", guid=guid, name=doc_id,
                       plainTextPath=f"internal://{guid}.txt", creatingUser=machine,
                       creationDateTime=stamp)
         if doc_id in by_doc:
@@ -195,25 +261,24 @@ def _project(analysis: Any, located: pd.DataFrame, sheets: pd.DataFrame | None,
             value = doc.get(var)
             if value is None or pd.isna(value):
                 continue
-            vv = _sub(source, "VariableValue", ns)
-            _sub(vv, "VariableRef", ns, targetGUID=var_guid)
+            vv = _sub(source, "VariableValue")
+            _sub(vv, "VariableRef", targetGUID=var_guid)
             tag, shown = ("IntegerValue", str(int(value))) if kind == "Integer" else (
                 "TextValue", str(value))
-            _sub(vv, tag, ns, shown)
+            _sub(vv, tag, shown)
     return root, source_guids
 
 
-def _section_codes(codes: ET.Element, sections: pd.DataFrame, lang: str,
+def _section_codes(codes: _Element, sections: pd.DataFrame, lang: str,
                    k: int) -> dict[tuple[str, str], str]:
     """A root code 章节 whose codes are the sections; (doc_id, section_no) → code GUID."""
     if not len(sections):
         return {}
-    ns = PROJECT_NS
     colour = _COLOURS[k % len(_COLOURS)]
     title = "章节" if lang == "zh" else "Sections"
-    root = _sub(codes, "Code", ns, guid=refi_guid("codebook", SECTION_CODEBOOK), name=title,
+    root = _sub(codes, "Code", guid=refi_guid("codebook", SECTION_CODEBOOK), name=title,
                 isCodable="false", color=colour)
-    _sub(root, "Description", ns, marker("codebook", SECTION_CODEBOOK,
+    _sub(root, "Description", marker("codebook", SECTION_CODEBOOK,
                                          "en=Sections" if lang == "zh" else "zh=章节"))
     out: dict[tuple[str, str], str] = {}
     several = sections["doc_id"].nunique() > 1
@@ -224,41 +289,63 @@ def _section_codes(codes: ET.Element, sections: pd.DataFrame, lang: str,
         guid = out[key] = refi_guid("section", *key)
         label = f"{rec['section_no']} {rec['title']}".strip()
         code_id = f"{key[0]}/{key[1]}" if several else key[1]
-        node = _sub(root, "Code", ns, guid=guid, name=f"{key[0]}: {label}" if several else label,
+        node = _sub(root, "Code", guid=guid, name=f"{key[0]}: {label}" if several else label,
                     isCodable="true", color=colour)
-        _sub(node, "Description", ns, marker("id", code_id, f"{'en' if lang == 'zh' else 'zh'}="
+        _sub(node, "Description", marker("id", code_id, f"{'en' if lang == 'zh' else 'zh'}="
                                              f"{label}"))
     return out
 
 
-def _selections(source: ET.Element, units: pd.DataFrame, guids: Mapping[tuple[str, str], str],
+#: Columns of the located units that the selections read, in this order.
+_UNIT_COLUMNS = ("doc_id", "unit_id", "start", "end", "codebook", "code", "section_no", "kind")
+
+
+def _units_by_doc(located: pd.DataFrame) -> dict[Any, dict[Any, list[tuple[Any, ...]]]]:
+    """doc_id → unit_id → its rows (values of :data:`_UNIT_COLUMNS`), in order of appearance.
+
+    What ``groupby(sort=False)`` by document then by unit gives, read in one pass over plain
+    lists (a pandas group and row per unit was most of the time of a project).
+    """
+    n = len(located)
+    columns = [located[c].tolist() if c in located.columns else [None] * n
+               for c in _UNIT_COLUMNS]
+    out: dict[Any, dict[Any, list[tuple[Any, ...]]]] = {}
+    for row in zip(*columns, strict=True):
+        if pd.isna(row[0]) or pd.isna(row[1]):
+            continue  # as groupby does, missing keys form no group
+        out.setdefault(row[0], {}).setdefault(row[1], []).append(row)
+    return out
+
+
+def _selections(source: _Element, units: Mapping[Any, Sequence[tuple[Any, ...]]],
+                guids: Mapping[tuple[str, str], str],
                 sections: Mapping[tuple[str, str], str], sheets: pd.DataFrame | None,
                 coder_guid: Mapping[str, str], machine: str, stamp: str) -> None:
     """One PlainTextSelection per unit (clause, item) and table row, with its codings."""
-    ns = PROJECT_NS
     human = _sheet_codes(sheets)
-    for unit_id, part in units.groupby("unit_id", sort=False):
-        first = part.iloc[0]
-        if pd.isna(first["start"]):
+    for unit_id, rows in units.items():
+        doc_id, _, start, end, _, _, section_no, kind = rows[0]
+        if pd.isna(start):
             continue
-        sel = _sub(source, "PlainTextSelection", ns, guid=refi_guid("selection", unit_id),
-                   name=str(unit_id), startPosition=str(int(first["start"])),
-                   endPosition=str(int(first["end"])), creatingUser=machine,
-                   creationDateTime=stamp)
+        sel = _sub_plain(source, "PlainTextSelection", guid=refi_guid("selection", unit_id),
+                         name=_escape_attribute(_text(unit_id)), startPosition=str(int(start)),
+                         endPosition=str(int(end)), creatingUser=machine,
+                         creationDateTime=stamp)
         codings: list[tuple[str, str, str]] = []  # (coding key, code guid, user guid)
-        for book, code in part[["codebook", "code"]].itertuples(index=False, name=None):
+        for row in rows:
+            book, code = row[4], row[5]
             if isinstance(book, str) and isinstance(code, str) and (book, code) in guids:
                 codings.append((f"{book}:{code}", guids[(book, code)], machine))
-        section = sections.get((str(first["doc_id"]), str(first.get("section_no"))))
-        if section is not None and first.get("kind") in ("row", "item"):
-            codings.append((f"{SECTION_CODEBOOK}:{first.get('section_no')}", section, machine))
+        section = sections.get((str(doc_id), str(section_no)))
+        if section is not None and kind in ("row", "item"):
+            codings.append((f"{SECTION_CODEBOOK}:{section_no}", section, machine))
         for coder, book, code in human.get(str(unit_id), ()):
             if (book, code) in guids:
                 codings.append((f"{coder}:{book}:{code}", guids[(book, code)], coder_guid[coder]))
         for key, code_guid, user in codings:
-            coding = _sub(sel, "Coding", ns, guid=refi_guid("coding", unit_id, key),
-                          creatingUser=user, creationDateTime=stamp)
-            _sub(coding, "CodeRef", ns, targetGUID=code_guid)
+            coding = _sub_plain(sel, "Coding", guid=refi_guid("coding", unit_id, key),
+                                creatingUser=user, creationDateTime=stamp)
+            _sub_plain(coding, "CodeRef", targetGUID=code_guid)
 
 
 def _sheet_codes(sheets: pd.DataFrame | None) -> dict[str, list[tuple[str, str, str]]]:
@@ -322,18 +409,18 @@ def write_qdpx(
     section (codebook 章节); codes are nested by parent under one root per codebook; manifest
     variables (year, region …) are Variables with a value on each source.
     """
-    from ..offsets import document_texts, source_blocks
+    from ..offsets import document_texts
+    from ..qda import analysis_blocks
     from ..sources.text import text_blocks
 
-    corpus = analysis.corpus
     if blocks is None:
         blocks = ({d: text_blocks(t) for d, t in texts.items()} if texts is not None
-                  else source_blocks(corpus, getattr(analysis, "sources", None)))
+                  else analysis_blocks(analysis))
     plain = document_texts(blocks)
     located = qda_selections(analysis, blocks)
     root, source_guids = _project(analysis, located, sheets, lang,
                                   name or next(iter(plain), "cqanalysis"))
-    entries = {"project.qde": _xml_bytes(root, PROJECT_NS)}
+    entries = {"project.qde": _xml_bytes(root)}
     for doc_id, guid in source_guids.items():
         entries[f"Sources/{guid}.txt"] = plain.get(doc_id, "").encode("utf-8")
     _write_zip(path, entries)
