@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cqanalysis as cq
+from cqanalysis.writers import _sheetdata as sheetdata_mod
 from cqanalysis.writers import appendix as appendix_mod
 from cqanalysis.writers._text import display_width, safe_filename, sheet_title, table_name
 from cqanalysis.writers.appendix import read_appendix, write_appendix
@@ -558,20 +559,20 @@ AWKWARD = pd.DataFrame(
 
 def _refuse(*args, **kwargs):
     """Stands in for the fast rows: write_appendix appends every row through openpyxl."""
-    raise appendix_mod.Unsupported("test: openpyxl path")
+    raise sheetdata_mod.Unsupported("test: openpyxl path")
 
 
 def _spy_fast_rows(monkeypatch) -> list[int]:
     """Count the sheets whose rows the fast path writes."""
     calls: list[int] = []
-    real = appendix_mod.write_rows_xml
+    real = sheetdata_mod.write_rows_xml
 
     def spy(df, ws, float_format):
         out = real(df, ws, float_format)
         calls.append(len(df))
         return out
 
-    monkeypatch.setattr(appendix_mod, "write_rows_xml", spy)
+    monkeypatch.setattr(sheetdata_mod, "write_rows_xml", spy)
     return calls
 
 
@@ -589,7 +590,7 @@ def test_fast_rows_are_openpyxls_bytes(tmp_path, monkeypatch, block_rows):
     fast = _awkward_book(tmp_path / "fast.xlsx")
     assert calls == [18, 18]  # both frames went the fast way
     monkeypatch.undo()
-    monkeypatch.setattr(appendix_mod, "write_rows_xml", _refuse)
+    monkeypatch.setattr(sheetdata_mod, "write_rows_xml", _refuse)
     slow = _awkward_book(tmp_path / "slow.xlsx")
     with zipfile.ZipFile(fast) as a, zipfile.ZipFile(slow) as b:
         assert a.namelist() == b.namelist()
@@ -637,7 +638,7 @@ def test_fast_rows_read_back(tmp_path):
 
 def test_fast_and_openpyxl_rows_read_back_the_same(tmp_path, monkeypatch):
     fast = read_appendix(_awkward_book(tmp_path / "fast.xlsx"))
-    monkeypatch.setattr(appendix_mod, "write_rows_xml", _refuse)
+    monkeypatch.setattr(sheetdata_mod, "write_rows_xml", _refuse)
     slow = read_appendix(_awkward_book(tmp_path / "slow.xlsx"))
     assert list(fast) == list(slow)
     for name in fast:
@@ -655,6 +656,6 @@ def test_fast_rows_match_openpyxl_for_any_values(tmp_path_factory, texts, number
     folder = tmp_path_factory.mktemp("h")
     fast = write_appendix(folder / "fast.xlsx", frames={"f": frame})
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(appendix_mod, "write_rows_xml", _refuse)
+        mp.setattr(sheetdata_mod, "write_rows_xml", _refuse)
         slow = write_appendix(folder / "slow.xlsx", frames={"f": frame})
     assert fast.read_bytes() == slow.read_bytes()

@@ -41,7 +41,7 @@ from openpyxl.utils.datetime import to_excel
 
 from ._xlsx import _ERROR_CODES, _NEEDS_ESCAPE, column_values
 
-__all__ = ["Unsupported", "splice_rows", "write_rows_xml"]
+__all__ = ["Unsupported", "append_rows", "close_with_rows", "splice_rows", "write_rows_xml"]
 
 #: Rows generated per block: bounds the memory of the strings of one block.
 BLOCK_ROWS = 20_000
@@ -315,3 +315,32 @@ def splice_rows(sheet_file: str | os.PathLike[str], rows_file: Path) -> None:
     finally:
         rows_file.unlink(missing_ok=True)
 
+
+def append_rows(ws: Any, df: pd.DataFrame, float_format: str | None = None) -> Path | None:
+    """The data rows of ``df`` for ``ws``: as ready XML in a scratch file (returned, to be put in
+    by :func:`close_with_rows`) or, for values this module does not reproduce, appended through
+    openpyxl (``None``)."""
+    if len(df) == 0:
+        return None
+    try:
+        return write_rows_xml(df, ws, float_format)
+    except Unsupported:
+        pass
+    values = [column_values(df.iloc[:, j], ws) for j in range(df.shape[1])]
+    if float_format:
+        for j in range(df.shape[1]):
+            if df.iloc[:, j].dtype.kind == "f":
+                for cell in values[j]:
+                    if cell is not None and getattr(cell, "data_type", "") == "n":
+                        cell.number_format = float_format
+    for row in zip(*values, strict=True):
+        ws.append(row)
+    return None
+
+
+def close_with_rows(ws: Any, rows_xml: Path | None) -> None:
+    """Close a sheet complete but for its rows (the save archives it as it is) and put the rows
+    of :func:`append_rows` in; nothing to do when they were appended already."""
+    if rows_xml is not None:
+        ws.close()
+        splice_rows(ws._writer.out, rows_xml)

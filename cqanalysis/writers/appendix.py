@@ -54,7 +54,7 @@ from ._content import (
     label,
     source_tables,
 )
-from ._sheetdata import Unsupported, splice_rows, write_rows_xml
+from ._sheetdata import append_rows, close_with_rows
 from ._text import display_width, sheet_title, table_name
 from ._xlsx import column_values, normalize_ooxml, number_cell, text_cell, unescape_text
 
@@ -285,7 +285,7 @@ class _Writer:
         head_style = {} if as_table else {"font": _BOLD}
         header = [text_cell(ws, c, **head_style) for c in columns]
         ws.append(header)
-        rows_xml = self._append_rows(ws, df, float_format) if columns else None
+        rows_xml = append_rows(ws, df, float_format) if columns else None
         if columns:
             ref = f"A1:{get_column_letter(len(columns))}{len(df) + 1}"
             try:
@@ -297,31 +297,8 @@ class _Writer:
                 if rows_xml is not None:
                     rows_xml.unlink(missing_ok=True)
                 raise
-        if rows_xml is not None:
-            # The sheet is complete but for its rows: close it (the save archives it as it is)
-            # and put the rows in. See cqanalysis.writers._sheetdata for why this way.
-            ws.close()
-            splice_rows(ws._writer.out, rows_xml)
-
-    @staticmethod
-    def _append_rows(ws: Any, df: pd.DataFrame, float_format: str | None) -> Path | None:
-        """The data rows: as ready XML in a scratch file (returned) or, failing that, appended."""
-        if len(df) == 0:
-            return None
-        try:
-            return write_rows_xml(df, ws, float_format)
-        except Unsupported:
-            pass
-        values = [column_values(df.iloc[:, j], ws) for j in range(df.shape[1])]
-        if float_format:
-            for j in range(df.shape[1]):
-                if df.iloc[:, j].dtype.kind == "f":
-                    for cell in values[j]:
-                        if cell is not None and getattr(cell, "data_type", "") == "n":
-                            cell.number_format = float_format
-        for row in zip(*values, strict=True):
-            ws.append(row)
-        return None
+        # See cqanalysis.writers._sheetdata for why the rows go in after the sheet is closed.
+        close_with_rows(ws, rows_xml)
 
     def _add_table(self, ws: Any, title: str, ref: str, header: Sequence[str]) -> None:
         table = Table(
