@@ -175,7 +175,7 @@ def record_spans(
     for line, end, page in records:
         first = None if line is None else by_key.get(
             (page, line), at_line[line][0] if line in at_line else None)
-        if first is None:
+        if first is None or line is None:
             out.append(None)
             continue
         candidates = at_line.get(line if end is None else end, [])

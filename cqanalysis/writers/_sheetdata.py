@@ -39,7 +39,13 @@ from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from ._xlsx import _ERROR_CODES, _NEEDS_ESCAPE, column_values
+from ._xlsx import (
+    _ERROR_CODES,
+    _NEEDS_ESCAPE,
+    column_values,
+    is_nullable_numeric,
+    nullable_values,
+)
 
 __all__ = ["Unsupported", "append_rows", "close_with_rows", "splice_rows", "write_rows_xml"]
 
@@ -96,13 +102,8 @@ def _text_payloads(texts: list[str]) -> list[str]:
 def _python_values(series: pd.Series, ws: Any) -> list[Any]:
     """What :func:`column_values` gives, but floats as floats and text cells as :class:`_Inert`."""
     kind = series.dtype.kind
-    if kind in "biuf" and isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
-        present = series.notna().to_numpy()
-        values = _python_values(series[present].astype(series.dtype.numpy_dtype), ws)
-        out: list[Any] = [None] * len(series)
-        for pos, value in zip(present.nonzero()[0], values, strict=True):
-            out[pos] = value
-        return out
+    if is_nullable_numeric(series):
+        return nullable_values(series, lambda s: _python_values(s, ws))
     if kind == "f":
         return series.tolist()
     if kind not in "biuM":

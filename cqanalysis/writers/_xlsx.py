@@ -87,6 +87,23 @@ def number_cell(ws: Any, value: float | int, **style: Any) -> WriteOnlyCell | No
     return cell
 
 
+def is_nullable_numeric(series: pd.Series) -> bool:
+    """A nullable (Int64, boolean, Float64) column: it holds pd.NA."""
+    return series.dtype.kind in "biuf" and isinstance(series.dtype,
+                                                      pd.api.extensions.ExtensionDtype)
+
+
+def nullable_values(series: pd.Series, convert: Any) -> list[Any]:
+    """A nullable column's values: ``None`` (an empty cell) for pd.NA, ``convert`` of the rest
+    as a numpy column."""
+    present = series.notna().to_numpy()
+    values = convert(series[present].astype(series.dtype.numpy_dtype))
+    out: list[Any] = [None] * len(series)
+    for pos, value in zip(present.nonzero()[0], values, strict=True):
+        out[pos] = value
+    return out
+
+
 def column_values(series: pd.Series, ws: Any) -> list[Any]:
     """The values of ``series`` ready for ``WriteOnlyWorksheet.append``, losslessly.
 
@@ -97,14 +114,8 @@ def column_values(series: pd.Series, ws: Any) -> list[Any]:
     ``str``. Timezone-aware datetimes are converted to naive UTC (Excel has no time zones).
     """
     kind = series.dtype.kind
-    if kind in "biuf" and isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
-        # Nullable (Int64, boolean, Float64) columns hold pd.NA: empty cells; the rest as numpy.
-        present = series.notna().to_numpy()
-        values = column_values(series[present].astype(series.dtype.numpy_dtype), ws)
-        out: list[Any] = [None] * len(series)
-        for pos, value in zip(present.nonzero()[0], values, strict=True):
-            out[pos] = value
-        return out
+    if is_nullable_numeric(series):
+        return nullable_values(series, lambda s: column_values(s, ws))
     if kind == "b":
         return [bool(v) for v in series.tolist()]
     if kind in "iu":
