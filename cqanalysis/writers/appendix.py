@@ -92,7 +92,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "stats": "检验统计量", "crosstab": "交叉表 {}",
         "too_many": "共{}张原表，超过 max_table_sheets={}，未逐表成页；其内容见 rows 工作表。",
         "long_cells": "工作表 {} 有{}个单元格超过 Excel 单元格上限32,767字符；"
-                      "Excel 打开时会截断，完整文本见 CSV。",
+                      "此处可能不完整（Excel 截断），完整文本见 CSV。",
         "split": "{}共{:,}行，超过 Excel 单个工作表的行数上限，分{}个工作表续排（未截断）；"
                  "分析请用 CSV 或 Parquet（cqanalysis parse --parquet）。",
     },
@@ -109,7 +109,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "too_many": "{} source tables exceed max_table_sheets={}; they are not given one sheet "
                     "each; their cells are in the rows sheet.",
         "long_cells": "Sheet {} has {} cells longer than Excel's 32,767-character cell limit; "
-                      "Excel truncates them on opening; the CSV has the full text.",
+                      "they may be cut here (Excel cuts them); the CSV has the full text.",
         "split": "{} has {:,} rows, more than one Excel sheet holds: it continues on {} sheets "
                  "(nothing is cut); for analysis use the CSV or Parquet "
                  "(cqanalysis parse --parquet).",
