@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 import docx
-
 import pytest
 
 import cqanalysis as cq

@@ -4,10 +4,11 @@ A build enters :func:`render_cache` around its exporters; inside it, the per-tab
 (Word, LaTeX) call :func:`rendered`, which serves a file's bytes from the cache when the
 same content was rendered before by the same writer code, else renders it and stores the
 bytes; the thesis Word document calls :func:`rendered_bytes` for each table's piece of
-document XML (caption, table, note), which :func:`rendered` is built on.  The key is a SHA-256 of the package version, a digest of the writer's own source
-files (an edited writer never serves stale files, even at the same version), the build
-timestamp (``SOURCE_DATE_EPOCH``, which dates docx files), the kind of file and everything
-the writer renders from (caption, header, cells, note …), written out as JSON.
+document XML (caption, table, note), which :func:`rendered` is built on.  The key is a
+SHA-256 of the package version, a digest of the writer's own source files (an edited
+writer never serves stale files, even at the same version), the build timestamp
+(``SOURCE_DATE_EPOCH``, which dates docx files), the kind of file and everything the writer
+renders from (caption, header, cells, note …), written out as JSON.
 
 Entries are ``FOLDER/<key[:2]>/<key>``: one header line that repeats the key and gives the
 length and SHA-256 of the bytes, then the bytes.  An entry whose header, length or digest

@@ -147,7 +147,7 @@ def _column_widths(natural: Sequence[int], least: Sequence[int], total: int) -> 
 # which made the thesis document quadratic in its number of tables).
 
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_T_TAG = f"{{{_W_NS}}}t"
+_EMPTY_TEXT = etree.XPath("//w:t[not(node())]", namespaces={"w": _W_NS})
 _SECT_PR_TAG = f"{{{_W_NS}}}sectPr"
 _PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True)
 _CENTER = '<w:jc w:val="center"/>'
@@ -255,9 +255,8 @@ def _fragment(*blocks: str) -> bytes:
 def _append(doc: Any, fragment: bytes) -> None:
     """Parse ``fragment`` and add its blocks at the end of the body (before its sectPr)."""
     holder = etree.fromstring(fragment, _PARSER)
-    for t in holder.iter(_T_TAG):
-        if t.text is None:
-            t.text = ""  # python-docx writes an empty <w:t></w:t>; parsing reads it as no text
+    for t in _EMPTY_TEXT(holder):  # (found by XPath: no Python object per other text)
+        t.text = ""  # python-docx writes an empty <w:t></w:t>; parsing reads it as no text
     body = doc.element.body
     end = body[-1]  # the body's last section properties, where python-docx also inserts
     for block in list(holder):
