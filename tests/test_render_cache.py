@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
+import docx
 import pytest
 
 import cqanalysis as cq
@@ -14,7 +16,7 @@ from cqanalysis.writers import latex as latex_writer
 from cqanalysis.writers import word as word_writer
 from cqanalysis.writers._render_cache import cache_key, render_cache
 from cqanalysis.writers.latex import write_latex_tables
-from cqanalysis.writers.word import write_word_tables
+from cqanalysis.writers.word import write_word_document, write_word_tables
 
 from .conftest import SEED_PATH
 
@@ -43,8 +45,9 @@ CELL_5_2_1 = "组建常设专业办公室或研究机构"
 @pytest.fixture
 def renders(monkeypatch) -> dict[str, list[str]]:
     """The captions each writer renders (rather than copies), in order."""
-    seen: dict[str, list[str]] = {"word": [], "latex": []}
+    seen: dict[str, list[str]] = {"word": [], "latex": [], "fragment": []}
     render_word, table_tex = word_writer._render_table, latex_writer._table_tex
+    table_fragment = word_writer._table_fragment
 
     def word(t, path):
         seen["word"].append(t.caption)
@@ -54,8 +57,13 @@ def renders(monkeypatch) -> dict[str, list[str]]:
         seen["latex"].append(kwargs["caption"])
         return table_tex(**kwargs)
 
+    def fragment(number, t, text_width):
+        seen["fragment"].append(t.title)
+        return table_fragment(number, t, text_width)
+
     monkeypatch.setattr(word_writer, "_render_table", word)
     monkeypatch.setattr(latex_writer, "_table_tex", latex)
+    monkeypatch.setattr(word_writer, "_table_fragment", fragment)
     return seen
 
 
@@ -88,8 +96,11 @@ def test_rebuild_with_another_codebook_copies_source_tables_byte_for_byte(
     warm = tmp_path / "warm"
     shutil.copytree(built, warm)  # the reports and their caches, as a user's folder holds them
     build([SEED_PATH], out=warm, codebooks=["instruments", "levels"], progress=False)
-    # the source tables do not depend on the codebook: none is rendered again
+    # the source tables do not depend on the codebook: none is rendered again, neither as a
+    # file nor as a table of the thesis document
     assert [c for c in renders["word"] + renders["latex"] if c in SEED_CAPTIONS] == []
+    assert [t for t in renders["fragment"] if t in SEED_TITLES] == []
+    assert (warm / "word" / "对策建议表图.docx").is_file()
     assert len(list((warm / "word").glob("表5.*.docx"))) == 6
     assert (warm / ".cache" / "render").is_dir()
 
@@ -98,6 +109,7 @@ def test_rebuild_with_another_codebook_copies_source_tables_byte_for_byte(
           cache=False)
     assert not (cold / ".cache").exists()
     assert [c for c in renders["word"] if c in SEED_CAPTIONS] == SEED_CAPTIONS
+    assert [t for t in renders["fragment"] if t in SEED_TITLES] == SEED_TITLES
     warm_files, cold_files = _files(warm), _files(cold)
     assert sorted(warm_files) == sorted(cold_files)
     assert [name for name in cold_files if warm_files[name] != cold_files[name]] == []
@@ -107,13 +119,13 @@ def test_a_changed_table_alone_is_rendered_again(seed, tmp_path, renders):
     cache = tmp_path / "cache"
     with render_cache(cache):
         _write_both(tmp_path / "first", seed.frames())
-    assert renders == {"word": SEED_CAPTIONS, "latex": SEED_TITLES}
+    assert renders == {"word": SEED_CAPTIONS, "latex": SEED_TITLES, "fragment": []}
     renders["word"].clear()
     renders["latex"].clear()
     with render_cache(cache):
         second = _write_both(tmp_path / "second", _edited_seed(tmp_path).frames())
     assert renders == {"word": ["表5.2.1 区域协调机构建设对策建议"],
-                       "latex": ["区域协调机构建设对策建议"]}
+                       "latex": ["区域协调机构建设对策建议"], "fragment": []}
     assert [p.name for p in second[:2]] == ["表5.1.1_政府职能转变对策建议.docx",
                                             "表5.2.1_区域协调机构建设对策建议.docx"]
     # the copied table is the first pass's file; the changed one holds the new wording
@@ -203,3 +215,99 @@ def test_the_key_covers_writer_code_timestamp_kind_and_content(tmp_path, monkeyp
         "word-table", [["a", "b"]], [str(one)])
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert key != cache_key("word-table", ["表1", ["a"]], [str(one)])
+
+
+# ---------------------------------------------------------------- the thesis document
+
+
+def _thesis(path: Path, frames) -> bytes:
+    return write_word_document(path, frames=frames).read_bytes()
+
+
+def test_thesis_document_tables_come_from_the_cache_byte_for_byte(seed, tmp_path, renders):
+    uncached = _thesis(tmp_path / "none.docx", seed.frames())
+    assert renders["fragment"] == SEED_TITLES  # no cache: every table is built
+    renders["fragment"].clear()
+    cache = tmp_path / "cache"
+    with render_cache(cache) as cold:
+        first = _thesis(tmp_path / "cold.docx", seed.frames())
+    assert renders["fragment"] == SEED_TITLES
+    assert (cold.hits, cold.misses) == (0, 6)
+    renders["fragment"].clear()
+    with render_cache(cache) as warm:
+        second = _thesis(tmp_path / "warm.docx", seed.frames())
+    assert renders["fragment"] == []
+    assert (warm.hits, warm.misses) == (6, 0)
+    assert first == second == uncached
+
+
+def test_a_changed_table_alone_is_built_again_in_the_thesis_document(seed, tmp_path, renders):
+    cache = tmp_path / "cache"
+    with render_cache(cache):
+        _thesis(tmp_path / "first.docx", seed.frames())
+    renders["fragment"].clear()
+    edited = _edited_seed(tmp_path).frames()
+    with render_cache(cache):
+        second = _thesis(tmp_path / "second.docx", edited)
+    assert renders["fragment"] == ["区域协调机构建设对策建议"]
+    assert second == _thesis(tmp_path / "uncached.docx", edited)
+    doc = docx.Document(tmp_path / "second.docx")
+    assert [c.text for c in doc.tables[1].rows[4].cells] == [
+        "专业化机构", "组建常设专业办公室", "提升日常协调效率,支持政策研究"]
+    # the old wording's fragment was not used: the build removed it
+    assert len(_entries(cache)) == 6
+
+
+def test_a_corrupt_thesis_fragment_is_never_served(seed, tmp_path, renders):
+    cache = tmp_path / "cache"
+    with render_cache(cache):
+        first = _thesis(tmp_path / "first.docx", seed.frames())
+    entries = sorted(cache.glob("??/*"))
+    assert len(entries) == 6
+    # one entry's table changed inside, its header left as it was: the digest catches it
+    data = entries[0].read_bytes()
+    assert b"<w:tbl>" in data
+    entries[0].write_bytes(data.replace(b"<w:tbl>", b"<w:tbl><w:tr/>", 1))
+    # another cut short, so that it does not even parse
+    entries[1].write_bytes(entries[1].read_bytes()[:-20])
+    renders["fragment"].clear()
+    with pytest.warns(CacheWarning, match=r"corrupt or foreign render cache entry \(and 1 more\)"
+                      ), render_cache(cache):
+        second = _thesis(tmp_path / "second.docx", seed.frames())
+    assert len(renders["fragment"]) == 2
+    assert second == first
+
+
+#: Cell texts whose XML is easy to get wrong: empty, spaces at the ends, a carriage return,
+#: a tab, markup characters, an ideographic space, an empty line between two.
+AWKWARD = ["", " 前有空格", "后有空格 ", "甲\r\n乙", "制\t表", "A&B <c> \"d\"", "\u3000全角",
+           "多\n\n行", "  "]
+
+
+def test_awkward_cells_survive_the_cache_as_python_docx_writes_them(seed, tmp_path):
+    frames = seed.frames()
+    rows = frames["rows"].astype({"measure": object})
+    rows.loc[rows.index[:len(AWKWARD)], "measure"] = AWKWARD
+    frames = {**frames, "rows": rows}
+    uncached = _thesis(tmp_path / "none.docx", frames)
+    with render_cache(tmp_path / "cache"):
+        cold = _thesis(tmp_path / "cold.docx", frames)
+    with render_cache(tmp_path / "cache") as warm:
+        hot = _thesis(tmp_path / "warm.docx", frames)
+    assert warm.hits == 6
+    assert cold == hot == uncached
+    with zipfile.ZipFile(tmp_path / "warm.docx") as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    # python-docx writes an empty text as <w:t></w:t> and keeps a carriage return as &#13;
+    assert "<w:t></w:t>" in xml
+    # (a carriage return is white space at the end: the text keeps its spaces)
+    assert '<w:t xml:space="preserve">甲&#13;</w:t></w:r><w:r>' in xml
+    assert '<w:t xml:space="preserve"> 前有空格</w:t>' in xml
+    assert '<w:t xml:space="preserve">  </w:t>' in xml
+    assert "<w:t>A&amp;B &lt;c&gt; \"d\"</w:t>" in xml
+    # table 5.1.1 has four rows, 5.2.1 five: the measures column of both, read back by Word's
+    # reader (a break reads as a newline, a carriage return stays one)
+    tables = docx.Document(tmp_path / "warm.docx").tables
+    cells = [row.cells[1].text for table in tables[:2] for row in table.rows[1:]]
+    assert cells == ["", " 前有空格", "后有空格 ", "甲\r\n乙", "制\t表", "A&B <c> \"d\"",
+                     "\u3000全角", "多\n\n行", "  "]

@@ -3,10 +3,12 @@
 A build enters :func:`render_cache` around its exporters; inside it, the per-table writers
 (Word, LaTeX) call :func:`rendered`, which serves a file's bytes from the cache when the
 same content was rendered before by the same writer code, else renders it and stores the
-bytes.  The key is a SHA-256 of the package version, a digest of the writer's own source
-files (an edited writer never serves stale files, even at the same version), the build
-timestamp (``SOURCE_DATE_EPOCH``, which dates docx files), the kind of file and everything
-the writer renders from (caption, header, cells, note …), written out as JSON.
+bytes; the thesis Word document calls :func:`rendered_bytes` for each table's piece of
+document XML (caption, table, note), which :func:`rendered` is built on.  The key is a
+SHA-256 of the package version, a digest of the writer's own source files (an edited
+writer never serves stale files, even at the same version), the build timestamp
+(``SOURCE_DATE_EPOCH``, which dates docx files), the kind of file and everything the writer
+renders from (caption, header, cells, note …), written out as JSON.
 
 Entries are ``FOLDER/<key[:2]>/<key>``: one header line that repeats the key and gives the
 length and SHA-256 of the bytes, then the bytes.  An entry whose header, length or digest
@@ -34,7 +36,7 @@ from ..core.io import atomic_write, build_timestamp
 from ..core.version import __version__
 from ..corpus import CacheWarning
 
-__all__ = ["RenderCache", "render_cache", "rendered"]
+__all__ = ["RenderCache", "render_cache", "rendered", "rendered_bytes"]
 
 _FORMAT = b"cqanalysis-render-cache"
 _SCHEMA = b"1"
@@ -163,6 +165,41 @@ def cache_key(kind: str, parts: Sequence[object], sources: Sequence[str]) -> str
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+def rendered_bytes(*, kind: str, parts: Sequence[object], sources: Sequence[str],
+                   render: Callable[[], bytes]) -> bytes:
+    """Bytes from the active render cache on a hit, else ``render()`` (stored for next time).
+
+    Parameters
+    ----------
+    kind
+        The writer and format (``"word-document-table"``).
+    parts
+        Everything the bytes depend on besides the code: see :func:`cache_key`.
+    sources
+        The writer's source files (its module and the helpers that shape its bytes).
+    render
+        Makes the bytes; called on a miss and whenever no cache is active.
+
+    Returns
+    -------
+    bytes
+        What ``render()`` returns (or returned, for the same key, in an earlier build).
+    """
+    cache = _ACTIVE.get()
+    if cache is None:
+        return render()
+    key = cache_key(kind, parts, sources)
+    cache.used.add(key)
+    data = cache.get(key)
+    if data is not None:
+        cache.hits += 1
+        return data
+    cache.misses += 1
+    data = render()
+    cache.put(key, data)
+    return data
+
+
 def rendered(path: Path, *, kind: str, parts: Sequence[object], sources: Sequence[str],
              render: Callable[[Path], object]) -> Path:
     """Write ``path``: copied from the active render cache on a hit, else ``render(path)``.
@@ -173,10 +210,8 @@ def rendered(path: Path, *, kind: str, parts: Sequence[object], sources: Sequenc
         The file to write.
     kind
         The writer and format (``"word-table"``).
-    parts
-        Everything the bytes depend on besides the code: see :func:`cache_key`.
-    sources
-        The writer's source files (its module and the helpers that shape its bytes).
+    parts, sources
+        As for :func:`rendered_bytes`.
     render
         Writes ``path`` (atomically); called on a miss and whenever no cache is active.
 
@@ -185,19 +220,16 @@ def rendered(path: Path, *, kind: str, parts: Sequence[object], sources: Sequenc
     Path
         ``path``.
     """
-    cache = _ACTIVE.get()
-    if cache is None:
+    written = False
+
+    def write() -> bytes:
+        nonlocal written
         render(path)
-        return path
-    key = cache_key(kind, parts, sources)
-    cache.used.add(key)
-    data = cache.get(key)
-    if data is not None:
-        cache.hits += 1
+        written = True
+        return path.read_bytes() if _ACTIVE.get() is not None else b""
+
+    data = rendered_bytes(kind=kind, parts=parts, sources=sources, render=write)
+    if not written:  # a hit: the cache's bytes
         with atomic_write(path, "wb") as fh:
             fh.write(data)
-        return path
-    cache.misses += 1
-    render(path)
-    cache.put(key, path.read_bytes())
     return path

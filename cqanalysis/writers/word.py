@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,18 +14,20 @@ import docx as _docx
 import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.oxml.simpletypes import ST_HpsMeasure
+from docx.shared import Cm, Emu, Pt
+from lxml import etree
 
 from ..core import io as _io
 from ..core import text as _core_text
 from ..core.io import atomic_path, build_timestamp, normalize_ooxml
 from . import _text
 from ._content import PaperTable, paper_tables
-from ._render_cache import rendered
+from ._render_cache import rendered, rendered_bytes
 from ._text import display_width, safe_filename, xml_safe
 
 __all__ = ["write_word_document", "write_word_tables"]
@@ -41,9 +44,9 @@ _CAPTION_FONT = "黑体"
 _PAGE = (Cm(21), Cm(29.7))  # A4
 _MARGINS = (Cm(2.54), Cm(3.17))  # top/bottom, left/right: Word's Chinese defaults
 # What a table's .docx bytes depend on besides its content: this module, its text helpers,
-# the zip normaliser, python-docx (its template) and zlib (the deflate stream).
+# the zip normaliser, python-docx (its template), lxml (the XML) and zlib (the deflate stream).
 _SOURCES = (__file__, _text.__file__, _core_text.__file__, _io.__file__)
-_LIBRARIES = (_docx.__version__, zlib.ZLIB_RUNTIME_VERSION)
+_LIBRARIES = (_docx.__version__, etree.__version__, zlib.ZLIB_RUNTIME_VERSION)
 # A half-width character of 9 pt text is 4.5 pt wide (EMU); cells add about 0.4 cm padding.
 _HALF_CHAR = Pt(_TABLE_PT / 2)
 _PAD = 3
@@ -88,35 +91,6 @@ def _new_document(title: str, landscape: bool) -> Any:
     props.revision = 1
     props.created = props.modified = build_timestamp()
     return doc
-
-
-def _run(paragraph: Any, text: str, *, size: float, font: str) -> None:
-    """Add ``text`` in ``font`` at ``size`` points; line breaks stay line breaks."""
-    for k, line in enumerate(text.split("\n")):
-        run = paragraph.add_run()
-        if k:
-            run.add_break()
-        run.add_text(line)
-        run.font.size = Pt(size)
-        _rfonts(run._element.get_or_add_rPr(), font)
-
-
-def _border(parent: Any, tag: str, edges: Mapping[str, int | None]) -> None:
-    """Set ``<w:{tag}>`` borders: a size in eighths of a point, or ``None`` for no line."""
-    box = parent.find(qn(f"w:{tag}"))
-    if box is None:
-        box = OxmlElement(f"w:{tag}")
-        parent.append(box)
-    for edge, size in edges.items():
-        el = OxmlElement(f"w:{edge}")
-        if size is None:
-            el.set(qn("w:val"), "nil")
-        else:
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), str(size))
-            el.set(qn("w:space"), "0")
-            el.set(qn("w:color"), "000000")
-        box.append(el)
 
 
 def _units(length: int) -> float:
@@ -165,75 +139,142 @@ def _column_widths(natural: Sequence[int], least: Sequence[int], total: int) -> 
     return widths
 
 
-def _add_table(
-    doc: Any,
-    caption: str,
-    header: Sequence[str],
-    body: Sequence[Sequence[str]],
-    *,
-    numeric_from: int | None,
-    note: str,
-    caption_paragraph: Any = None,
-) -> None:
-    """Caption above, then the three-line table, then an optional note below.
+# ------------------------------------------------------------ body XML, written as text
+# A table is written as WordprocessingML text and parsed once, not built element by element
+# through python-docx: the same elements, attributes and order as python-docx writes them
+# (so the same bytes), without its per-cell lookups, and the body is appended to in one step
+# (python-docx's add_paragraph/add_table and ``sections`` search the whole body each time,
+# which made the thesis document quadratic in its number of tables).
 
-    ``caption_paragraph(doc)`` writes the caption instead (the thesis document's numbered
-    Caption-style captions).
-    """
-    if caption_paragraph is not None:
-        caption_paragraph(doc)
-    else:
-        cap = doc.add_paragraph()
-        cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        cap.paragraph_format.keep_with_next = True
-        cap.paragraph_format.space_after = Pt(3)
-        _run(cap, caption, size=_CAPTION_PT, font=_CAPTION_FONT)
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_EMPTY_TEXT = etree.XPath("//w:t[not(node())]", namespaces={"w": _W_NS})
+_SECT_PR_TAG = f"{{{_W_NS}}}sectPr"
+_PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True)
+_CENTER = '<w:jc w:val="center"/>'
+_TBL_PR_HEAD = ('<w:tblW w:type="auto" w:w="0"/>' + _CENTER + '<w:tblLayout w:type="fixed"/>'
+                '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0"'
+                ' w:noHBand="0" w:noVBand="1" w:val="04A0"/><w:tblLayout w:type="fixed"/>')
 
-    section = doc.sections[0]
-    text_width = section.page_width - section.left_margin - section.right_margin
-    widths = _column_widths(*_natural_widths(header, body, numeric_from), int(text_width))
-    table = doc.add_table(rows=1 + len(body), cols=len(header))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width  # the grid: LibreOffice lays out fixed tables by it
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
-    _border(
-        tbl_pr,
-        "tblBorders",
-        {
-            "top": _THICK,
-            "left": None,
-            "bottom": _THICK,
-            "right": None,
-            "insideH": None,
-            "insideV": None,
-        },
-    )
+
+def _rule(edge: str, size: int | None) -> str:
+    """One border edge: a size in eighths of a point, or ``None`` for no line."""
+    if size is None:
+        return f'<w:{edge} w:val="nil"/>'
+    return f'<w:{edge} w:val="single" w:sz="{size}" w:space="0" w:color="000000"/>'
+
+
+_TBL_BORDERS = ("<w:tblBorders>" + "".join(_rule(e, s) for e, s in (
+    ("top", _THICK), ("left", None), ("bottom", _THICK), ("right", None), ("insideH", None),
+    ("insideV", None))) + "</w:tblBorders>")
+_HEAD_BORDER = f"<w:tcBorders>{_rule('bottom', _THIN)}</w:tcBorders>"
+_TWIPS_3PT = str(Pt(3).twips)
+
+
+def _esc(text: str) -> str:
+    """Character data that parses back to ``text`` exactly (a carriage return included)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def _t(text: str) -> str:
+    """``<w:t>`` as python-docx writes it: spaces kept when the text has any at either end."""
+    space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+    return f"<w:t{space}>{_esc(text)}</w:t>"
+
+
+@functools.cache
+def _rpr(font: str, size: float | None) -> str:
+    """Run properties: Latin and East-Asian fonts named, then the size (half-points)."""
+    fonts = (f'<w:rFonts w:ascii="{_LATIN_FONT}" w:hAnsi="{_LATIN_FONT}" w:cs="{_LATIN_FONT}"'
+             f' w:eastAsia="{font}"/>')
+    sz = f'<w:sz w:val="{ST_HpsMeasure.convert_to_xml(Pt(size))}"/>' if size else ""
+    return f"<w:rPr>{fonts}{sz}</w:rPr>"
+
+
+def _runs(text: str, *, size: float, font: str) -> str:
+    """``text`` in ``font`` at ``size`` points, one run per line; line breaks stay breaks."""
+    rpr = _rpr(font, size)
+    return "".join(f"<w:r>{rpr}{'<w:br/>' if k else ''}{_t(line)}</w:r>"
+                   for k, line in enumerate(text.split("\n")))
+
+
+def _run_text(text: str) -> str:
+    """A run's content as python-docx's ``Run.text`` writes it: tabs and breaks as elements."""
+    out = []
+    for piece in re.split(r"([\t\r\n])", text):
+        if piece == "\t":
+            out.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            out.append("<w:br/>")
+        elif piece:
+            out.append(_t(piece))
+    return "".join(out)
+
+
+def _plain_caption(caption: str) -> str:
+    """A caption paragraph in direct formatting: centred, kept with the table, 黑体 五号."""
+    ppr = f'<w:pPr><w:keepNext/><w:spacing w:after="{_TWIPS_3PT}"/>{_CENTER}</w:pPr>'
+    return f"<w:p>{ppr}{_runs(caption, size=_CAPTION_PT, font=_CAPTION_FONT)}</w:p>"
+
+
+def _table(header: Sequence[str], body: Sequence[Sequence[str]], numeric_from: int | None,
+           widths: Sequence[int]) -> str:
+    """The three-line table: rules above and below, a thin one under the repeated header."""
+    twips = [str(Emu(w).twips) for w in widths]
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in twips)
+    parts = [f"<w:tbl><w:tblPr>{_TBL_PR_HEAD}{_TBL_BORDERS}</w:tblPr><w:tblGrid>{grid}"
+             "</w:tblGrid>"]
     for r, cells in enumerate([header, *body]):
-        row = table.rows[r]
-        tr_pr = row._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:cantSplit"))
-        if r == 0:
-            # Repeat the header at the top of every page the table continues on.
-            tr_pr.append(OxmlElement("w:tblHeader"))
+        # rows never split; the header repeats at the top of every page the table runs on
+        parts.append("<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if r == 0
+                     else "<w:tr><w:trPr><w:cantSplit/></w:trPr>")
         for j, text in enumerate(cells):
-            cell = row.cells[j]
-            cell.width = widths[j]
-            para = cell.paragraphs[0]
-            numeric = numeric_from is not None and j >= numeric_from
-            if r == 0 or numeric:
-                para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _run(para, text, size=_TABLE_PT, font=_BODY_FONT)
-            if r == 0:
-                _border(cell._tc.get_or_add_tcPr(), "tcBorders", {"bottom": _THIN})
-    if note:
-        para = doc.add_paragraph()
-        para.paragraph_format.space_before = Pt(3)
-        _run(para, note, size=_TABLE_PT, font=_BODY_FONT)
+            centred = r == 0 or (numeric_from is not None and j >= numeric_from)
+            parts.append(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{twips[j]}"/>'
+                         f"{_HEAD_BORDER if r == 0 else ''}</w:tcPr><w:p>"
+                         f"{'<w:pPr>' + _CENTER + '</w:pPr>' if centred else ''}"
+                         f"{_runs(text, size=_TABLE_PT, font=_BODY_FONT)}</w:p></w:tc>")
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    return "".join(parts)
+
+
+def _note(note: str) -> str:
+    """The note under a table (source, statistics), 宋体 小五; nothing when there is none."""
+    if not note:
+        return ""
+    ppr = f'<w:pPr><w:spacing w:before="{_TWIPS_3PT}"/></w:pPr>'
+    return f"<w:p>{ppr}{_runs(note, size=_TABLE_PT, font=_BODY_FONT)}</w:p>"
+
+
+def _fragment(*blocks: str) -> bytes:
+    """Body blocks (paragraphs, tables) as one parseable piece of XML."""
+    return f'<w:body xmlns:w="{_W_NS}">{"".join(blocks)}</w:body>'.encode()
+
+
+def _append(doc: Any, fragment: bytes) -> None:
+    """Parse ``fragment`` and add its blocks at the end of the body (before its sectPr)."""
+    holder = etree.fromstring(fragment, _PARSER)
+    for t in _EMPTY_TEXT(holder):  # (found by XPath: no Python object per other text)
+        t.text = ""  # python-docx writes an empty <w:t></w:t>; parsing reads it as no text
+    body = doc.element.body
+    end = body[-1]  # the body's last section properties, where python-docx also inserts
+    for block in list(holder):
+        if end.tag == _SECT_PR_TAG:
+            end.addprevious(block)
+        else:
+            body.append(block)
+
+
+def _text_width(doc: Any) -> int:
+    section = doc.sections[0]
+    return int(section.page_width - section.left_margin - section.right_margin)
+
+
+def _table_blocks(t: PaperTable, text_width: int) -> str:
+    """A table and its note, at ``text_width`` (EMU); the caption is the caller's."""
+    widths = _column_widths(*_natural_widths(t.header, t.body, t.numeric_from), text_width)
+    return _table(t.header, t.body, t.numeric_from, widths) + _note(t.note)
 
 
 def _landscape(
@@ -323,18 +364,19 @@ def write_word_tables(
 def _render_table(t: PaperTable, path: Path) -> None:
     """One table's .docx: caption, three-line table, note."""
     doc = _new_document(t.caption, _landscape(t.header, t.body, t.numeric_from))
-    _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note)
+    _append(doc, _fragment(_plain_caption(t.caption), _table_blocks(t, _text_width(doc))))
     _save(doc, path)
 
 
 # ---------------------------------------------------------------- the thesis document
 
 
-def _caption_style(doc: Any) -> None:
+def _caption_style(doc: Any) -> str | None:
     """Word's built-in Caption style, as a thesis wants it: 黑体 五号, black, centred, upright.
 
     Using the built-in style (not direct formatting) is what makes Word's 题注 list, table of
-    figures and cross-references find the captions.
+    figures and cross-references find the captions.  Returns the id a paragraph names it by
+    (``None`` were it the default paragraph style, as python-docx decides).
     """
     style = doc.styles["Caption"]
     style.font.size = Pt(_CAPTION_PT)
@@ -345,55 +387,56 @@ def _caption_style(doc: Any) -> None:
     fmt = style.paragraph_format
     fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt.space_before, fmt.space_after = Pt(6), Pt(3)
+    style_id: str | None = doc.part.get_style_id("Caption", WD_STYLE_TYPE.PARAGRAPH)
+    return style_id
 
 
-def _field(paragraph: Any, instruction: str, shown: str) -> None:
-    """A complex field (``SEQ 表 \\* ARABIC``) with its current result, as Word writes one."""
-    def part(kind: str | None = None, text: str | None = None, instr: bool = False) -> None:
-        run = paragraph.add_run()
-        _rfonts(run._element.get_or_add_rPr(), _CAPTION_FONT)
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            run._element.append(fld)
-        elif instr:
-            el = OxmlElement("w:instrText")
-            el.set(qn("xml:space"), "preserve")
-            el.text = instruction
-            run._element.append(el)
-        else:
-            run.add_text(text or "")
+#: A numbered caption: Caption style id, prefix (``表5-``), SEQ field instruction, number.
+_CaptionNumber = tuple[str | None, str, str, int]
 
-    part("begin")
-    part(instr=True)
-    part("separate")
-    part(text=shown)
-    part("end")
+
+def _numbered_caption(number: _CaptionNumber, title: str, *, keep_with_next: bool) -> str:
+    """A Caption-style paragraph: prefix, a complex ``SEQ`` field showing the number, title.
+
+    The field is written as Word writes one (begin, instruction, separate, result, end).
+    """
+    style, prefix, instruction, shown = number
+    rpr = _rpr(_CAPTION_FONT, None)
+    keep = "<w:keepNext/>" if keep_with_next else '<w:keepNext w:val="0"/>'
+    pstyle = f'<w:pStyle w:val="{style}"/>' if style else ""
+    field = "".join(f"<w:r>{rpr}{part}</w:r>" for part in (
+        '<w:fldChar w:fldCharType="begin"/>',
+        f'<w:instrText xml:space="preserve">{_esc(instruction)}</w:instrText>',
+        '<w:fldChar w:fldCharType="separate"/>', _t(str(shown)),
+        '<w:fldChar w:fldCharType="end"/>'))
+    return (f"<w:p><w:pPr>{pstyle}{keep}</w:pPr><w:r>{rpr}{_run_text(prefix)}</w:r>{field}"
+            f"<w:r>{rpr}{_run_text(' ' + title)}</w:r></w:p>")
 
 
 class _Numbering:
     """Caption numbers: straight through (表1, 表2 …) or per chapter (表5-1, 表5-2 …)."""
 
-    def __init__(self, per_chapter: bool) -> None:
+    def __init__(self, per_chapter: bool, style: str | None) -> None:
         self.per_chapter = per_chapter
+        self.style = style
         self.counts: dict[str, int] = {}
         self.chapter: dict[str, str | None] = {}
 
-    def caption(self, doc: Any, label: str, title: str, chapter: str | None, *,
-                keep_with_next: bool) -> None:
+    def next(self, label: str, chapter: str | None) -> _CaptionNumber:
+        """The next caption of ``label`` (``表``) in ``chapter``."""
         restart = self.per_chapter and self.chapter.get(label, "") != chapter
         number = 1 if restart else self.counts.get(label, 0) + 1
         self.counts[label], self.chapter[label] = number, chapter
-        para = doc.add_paragraph(style="Caption")
-        para.paragraph_format.keep_with_next = keep_with_next
         prefix = f"{label}{chapter}-" if self.per_chapter and chapter else label
-        run = para.add_run(prefix)
-        _rfonts(run._element.get_or_add_rPr(), _CAPTION_FONT)
         # \\r 1 restarts the sequence at a new chapter, so Word's own update keeps the numbers
         switch = " \\r 1" if restart else ""
-        _field(para, f" SEQ {label.strip()} \\* ARABIC{switch} ", str(number))
-        run = para.add_run(" " + title)
-        _rfonts(run._element.get_or_add_rPr(), _CAPTION_FONT)
+        return self.style, prefix, f" SEQ {label.strip()} \\* ARABIC{switch} ", number
+
+
+def _table_fragment(number: _CaptionNumber, t: PaperTable, text_width: int) -> bytes:
+    """One table of the thesis document: its numbered caption, the table, its note."""
+    return _fragment(_numbered_caption(number, t.title, keep_with_next=True),
+                     _table_blocks(t, text_width))
 
 
 def _chapter(table: Any) -> str | None:
@@ -448,27 +491,28 @@ def write_word_document(
         raise ValueError(f"numbering must be 'chapter' or 'straight', not {numbering!r}")
     doc = _new_document(title or ("对策建议表图" if lang == "zh" else "Tables and figures"),
                         False)
-    _caption_style(doc)
-    numbers = _Numbering(numbering == "chapter")
-    section = doc.sections[0]
-    text_width = int(section.page_width - section.left_margin - section.right_margin)
+    numbers = _Numbering(numbering == "chapter", _caption_style(doc))
+    text_width = _text_width(doc)
     chapter: str | None = None
     table_label, figure_label = ("表", "图") if lang == "zh" else ("Table ", "Figure ")
     for t in paper_tables(frames=frames, tables=tables, rows=rows, crosstabs=crosstabs,
                           crosstab_stats=crosstab_stats, crosstab_titles=crosstab_titles,
                           lang=lang, percent=percent):
         chapter = _chapter(t) if t.numeric_from is None and _chapter(t) else chapter
-        here = chapter
-
-        def caption(d: Any, title: str = t.title, here: str | None = here) -> None:
-            numbers.caption(d, table_label, title, here, keep_with_next=True)
-
-        _add_table(doc, t.caption, t.header, t.body, numeric_from=t.numeric_from, note=t.note,
-                   caption_paragraph=caption)
+        number = numbers.next(table_label, chapter)
+        # a table whose caption, number and content are unchanged is taken from the render
+        # cache (a rebuild with another codebook re-uses every source table)
+        _append(doc, rendered_bytes(
+            kind="word-document-table", sources=_SOURCES,
+            parts=[*_LIBRARIES, *number, text_width, t.title, t.header, t.body,
+                   t.numeric_from, t.note],
+            render=functools.partial(_table_fragment, number, t, text_width)))
     for png, fig_title in (figures or {}).values():
         para = doc.add_paragraph()
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         para.paragraph_format.keep_with_next = True
         para.add_run().add_picture(str(png), width=text_width)
-        numbers.caption(doc, figure_label, xml_safe(fig_title)[0], chapter, keep_with_next=False)
+        number = numbers.next(figure_label, chapter)
+        _append(doc, _fragment(_numbered_caption(number, xml_safe(fig_title)[0],
+                                                 keep_with_next=False)))
     return _save(doc, Path(path))
