@@ -583,3 +583,108 @@ _WRONG = {
     "列举审计": "environment.oversight",
     "列举财政": "environment.fiscal",
 }
+
+
+# ------------------------------------------------- the shipped outcomes codebook (2.2)
+
+
+def _outcome_codes(text: str) -> set[str]:
+    units = coding_units(
+        pd.DataFrame(
+            {
+                "doc_id": "d",
+                "table_id": "1",
+                "row_no": [1],
+                "field": "outcome",
+                "clause_no": 1,
+                "text": [text],
+            }
+        )
+    )
+    coded = code_units(units, "outcomes")
+    return set(coded["code"].dropna())
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "expected"),
+    [
+        # integration: law applied uniformly is legal certainty, not a unified region
+        ("保证各地行政处罚尺度统一", "coordination.integration", False),
+        ("保证各地行政处罚尺度统一", "rule_of_law.legal", True),
+        ("统一各地司法裁判标准", "rule_of_law.legal", True),
+        ("推动区域标准统一", "coordination.integration", True),
+        ("推动区域标准统一", "rule_of_law.legal", False),
+        # implementation: the authority of the law is legal, that of decisions implementation
+        ("捍卫宪法法律权威", "efficiency.implementation", False),
+        ("树立规划的权威", "efficiency.implementation", True),
+        ("推动惠企政策落地见效", "efficiency.implementation", True),
+        # efficiency: the costs of firms are the market, of governing efficiency
+        ("降低中小企业贷款成本", "efficiency.efficiency", False),
+        ("降低中小企业贷款成本", "development.market", True),
+        ("降低部门间沟通成本", "efficiency.efficiency", True),
+        # efficiency: the use of natural resources is green and layout
+        ("提高能源利用效率和水资源利用效率", "efficiency.efficiency", False),
+        ("提高能源利用效率和水资源利用效率", "green", True),
+        ("提高行政审批效率", "efficiency.efficiency", True),
+        # efficiency: the effect of a measure carried out is implementation
+        ("推动各项任务落实并取得实效", "efficiency.efficiency", False),
+        ("推动各项任务落实并取得实效", "efficiency.implementation", True),
+        ("增强监督检查的实效", "efficiency.efficiency", True),
+        # efficiency: appraisal of performance is an instrument, spending well an outcome
+        ("健全绩效考核办法", "efficiency.efficiency", False),
+        ("提升财政资金绩效", "efficiency.efficiency", True),
+        ("减少重复填报和多头检查", "efficiency.efficiency", True),
+        # capacity: motivation of officials, not of firms or society
+        ("调动基层干部干事创业的积极性", "efficiency.capacity", True),
+        ("激发社会资本投资养老服务的积极性", "efficiency.capacity", False),
+        # capacity: talent drawn on, not talent moving as a factor
+        ("壮大高水平人才队伍", "efficiency.capacity", True),
+        ("推动人才、资本等要素跨城流动", "efficiency.capacity", False),
+        ("推动人才、资本等要素跨城流动", "coordination.integration", True),
+        ("提高行政决策科学化水平", "efficiency.capacity", True),
+        ("形成社会共治的治理局面", "efficiency.capacity", True),
+        # services: convenience for citizens; the people's need for a clean environment is green
+        ("让企业办事更加便捷", "equity.services", True),
+        ("让企业办事更加便捷", "efficiency.efficiency", False),
+        ("更好满足人民对清洁空气和良好生态环境的期待", "equity.services", False),
+        ("更好满足人民对清洁空气和良好生态环境的期待", "green", True),
+        ("让人民生活更加富足", "equity.services", True),
+        ("推动更多事项跨省通办", "equity.services", True),
+        # legal: a business environment ruled by law is the market
+        ("营造法治化营商环境", "rule_of_law.legal", False),
+        ("营造法治化营商环境", "development.market", True),
+        ("推进法治政府建设", "rule_of_law.legal", True),
+        # layout: a division of tasks among bodies is not a division of labour among places
+        ("做到分工明确、责任到人", "development.layout", False),
+        ("形成各城市合理分工的产业格局", "development.layout", True),
+        ("推动大中小城市和小城镇协调发展", "development.layout", True),
+        # security: a stable thing is an attribute; public stability is security
+        ("建立稳定的经费保障机制", "security", False),
+        ("保证信息系统的可靠性和稳定性", "security", False),
+        ("维护社会稳定", "security", True),
+        ("妥善处理垃圾焚烧项目的邻避问题", "security", True),
+        ("推动农业生产稳定增长", "security", False),
+        ("推动农业生产稳定增长", "development.economy", True),
+        ("保持社会大局和谐稳定", "security", True),
+        # vocabulary of outcomes the 2.1 lists missed
+        ("确保惠民措施落到实处", "efficiency.implementation", True),
+        ("杜绝公共资源浪费", "efficiency.efficiency", True),
+        ("让居民就近享有优质医疗和养老服务", "equity.services", True),
+        ("带动山区农民持续增收", "equity.benefits", True),
+        ("推动城镇空气质量稳步改善", "green", True),
+        # economy and green: zero growth of waste is not growth
+        ("推动生活垃圾填埋量实现零增长", "development.economy", False),
+        ("推动生活垃圾填埋量实现零增长", "green", True),
+        ("激发县域经济内生动力", "development.economy", True),
+        ("稳定和扩大就业", "development.economy", True),
+        # market, accountability, benefits
+        ("切实减轻企业负担", "development.market", True),
+        ("切实减轻企业负担", "equity.benefits", False),
+        ("推行阳光执法", "rule_of_law.accountability", True),
+        ("及时回应社会关切", "rule_of_law.accountability", True),
+        ("促进区域协调发展", "equity.benefits", True),
+        ("健全区域协调机制", "equity.benefits", False),
+    ],
+)
+def test_shipped_outcome_rules(text, code, expected):
+    assert (code in _outcome_codes(text)) is expected
