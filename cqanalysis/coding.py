@@ -200,19 +200,21 @@ def _coding_records(
     code missing per applicable codebook that found nothing, or one with the codebook missing
     too when no codebook applies, so that no unit is dropped.
     """
-    plans: dict[str, list[tuple[Codebook, tuple[Code, ...]]]] = {}
+    plans: dict[str, list[tuple[Codebook, tuple[Code, ...], _KeywordIndex]]] = {}
     records: list[_Record] = []
     for pos, (field, text) in enumerate(units[["field", "text"]].itertuples(index=False)):
         plan = plans.get(field)
         if plan is None:
-            plan = [(b, codes) for b in books if (codes := b.applies_to(field))]
+            plan = [(b, codes, _KeywordIndex(codes)) for b in books
+                    if (codes := b.applies_to(field))]
             plans[field] = plan
         if not plan:
             records.append((pos, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA))
             continue
         key = match_key(text)
-        for book, codes in plan:
-            found = _match(key, codes, longest_match, book.compounds, book.enumerations)
+        for book, codes, index in plan:
+            found = _match(key, codes, longest_match, book.compounds, book.enumerations,
+                           index=index)
             if not found:
                 records.append((pos, book.name, pd.NA, pd.NA, pd.NA, pd.NA))
             for code, evidence in found:
@@ -254,9 +256,14 @@ def _match(
     longest_match: bool,
     compounds: CompoundRule | None = None,
     enumerations: EnumerationRule | None = None,
+    *,
+    index: _KeywordIndex | None = None,
 ) -> list[tuple[Code, str]]:
     """Codes whose keywords or patterns hit ``key``, in codebook order, with their evidence."""
-    hits = [h for n, code in enumerate(codes) for h in _code_hits(key, n, code)]
+    index = index or _KeywordIndex(codes)
+    present = index.present(key)
+    hits = [h for n, code in enumerate(codes) if n in present or code.patterns
+            for h in _code_hits(key, n, code, present.get(n, ()))]
     if len(hits) > 1:
         # A hit inside a longer hit of the same code is redundant evidence (跨区 in 跨区域).
         # A keyword inside a longer keyword of another code yields to it (longest match); a
@@ -274,12 +281,14 @@ def _match(
             )
         ]
     if compounds is not None and compounds.modifiers and hits:
-        weak = [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
+        weak = [h for n, code in enumerate(codes) if code.fallback
+                for h in _fallback_hits(key, n, code)]
         hits = _compound_heads(key, hits, compounds, weak)
     if enumerations is not None and len(hits) > 1:
         hits = _outside_enumerations(key, hits, enumerations)
     if not any(h[4] is not None for h in hits):
-        hits += [h for n, code in enumerate(codes) for h in _fallback_hits(key, n, code)]
+        hits += [h for n, code in enumerate(codes) if code.fallback
+                for h in _fallback_hits(key, n, code)]
     by_code: dict[int, dict[str, int]] = {}
     for start, _end, n, matched, _plain in sorted(hits, key=lambda h: h[:4]):
         by_code.setdefault(n, {}).setdefault(matched, start)
@@ -334,11 +343,36 @@ def _outside_enumerations(key: str, hits: list[_Hit], rule: EnumerationRule) -> 
     return outside or hits
 
 
-def _code_hits(key: str, n: int, code: Code) -> list[_Hit]:
+class _KeywordIndex:
+    """The keywords of a codebook's codes by their first two characters (one, for a keyword of
+    one), so that a unit tests only the keywords whose start occurs in it, not all of them."""
+
+    def __init__(self, codes: Sequence[Code]) -> None:
+        self.by_start: dict[str, list[tuple[int, int, str]]] = {}
+        for n, code in enumerate(codes):
+            for k, kw in enumerate(code.keywords):
+                self.by_start.setdefault(kw[:2], []).append((n, k, kw))
+        self.single = any(len(start) == 1 for start in self.by_start)
+
+    def present(self, key: str) -> dict[int, tuple[str, ...]]:
+        """Code index → the keywords that may occur in ``key``, in the code's own order."""
+        starts = {key[i:i + 2] for i in range(len(key) - 1)}
+        if self.single:
+            starts.update(key)
+        found: dict[int, list[tuple[int, str]]] = {}
+        for start in starts:
+            for n, k, kw in self.by_start.get(start, ()):
+                found.setdefault(n, []).append((k, kw))
+        return {n: tuple(kw for _, kw in sorted(kws)) for n, kws in found.items()}
+
+
+def _code_hits(key: str, n: int, code: Code, keywords: Sequence[str]) -> list[_Hit]:
+    """The hits of ``code`` in ``key``: its ``keywords`` (the candidates of
+    :class:`_KeywordIndex`) and its patterns, less those inside its exclusions."""
     found: list[_Hit] = []
     rules = code.rules
-    for kw in code.keywords:
-        if kw not in key:  # most keywords miss: one C-level test before any Python work
+    for kw in keywords:
+        if kw not in key:
             continue
         governed = rules.get(kw, ())
         found.extend(
@@ -365,7 +399,7 @@ def _fallback_hits(key: str, n: int, code: Code) -> list[_Hit]:
 
 def _unexcluded(key: str, code: Code, found: list[_Hit]) -> list[_Hit]:
     if found and code.exclude:
-        spans = [(s, s + len(ex)) for ex in code.exclude for s in _find_all(key, ex)]
+        spans = [(s, s + len(ex)) for ex in code.exclude if ex in key for s in _find_all(key, ex)]
         found = [h for h in found if not any(a <= h[0] and h[1] <= b for a, b in spans)]
     return found
 
@@ -458,7 +492,9 @@ def rollup(
     mapping = {
         (name, c.id): book[book.at_depth(c.id, depth)] for name, book in books.items() for c in book
     }
-    pairs = list(zip(out.loc[coded_mask, "codebook"], out.loc[coded_mask, "code"], strict=True))
+    # .tolist() first: iterating an Arrow-backed column value by value is ~1 µs a value
+    pairs = list(zip(out.loc[coded_mask, "codebook"].tolist(),
+                     out.loc[coded_mask, "code"].tolist(), strict=True))
     stale = sorted({f"{b}:{c}" for b, c in pairs if (b, c) not in mapping})
     if stale:
         raise ValueError(f"rollup: code(s) not in their codebook: {', '.join(stale)}")
@@ -478,7 +514,7 @@ def rollup(
     evidence = (
         out[merging]
         .groupby(keys, sort=False)["evidence"]
-        .agg(lambda s: "；".join(dict.fromkeys(e for v in s for e in str(v).split("；"))))
+        .agg(lambda s: "；".join(dict.fromkeys(e for v in s.tolist() for e in str(v).split("；"))))
     )
     keep_merged = merging[first]
     out = out[first].reset_index(drop=True)

@@ -392,7 +392,7 @@ def _keyed(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
 def _order(
     spec: object, source: pd.DataFrame, column: str, documents: pd.DataFrame | None = None
 ) -> list[object]:
-    present = source[column].dropna()
+    present = source[column].dropna().tolist()  # a list: Arrow columns iterate slowly
     if column == "doc_id":  # documents in corpus (manifest) order, not alphabetically
         listed = list(documents["doc_id"]) if documents is not None else []
         seen = set(present)

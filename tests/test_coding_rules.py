@@ -56,6 +56,20 @@ def _toy(context: list[dict], fallback: list[str] | None = None) -> Codebook:
     )
 
 
+def test_keywords_of_one_character_and_at_the_end_of_a_unit_are_found():
+    # the keyword index looks keywords up by their first two characters; a one-character
+    # keyword, a keyword ending the unit and one repeated in it must still be found
+    book = Codebook.from_dict({
+        "name": "short", "zh": "短", "en": "Short", "fields": ["measure"],
+        "codes": [
+            {"id": "water", "zh": "水", "en": "Water", "keywords": ["水"]},
+            {"id": "roads", "zh": "路", "en": "Roads", "keywords": ["公路", "路网"]},
+        ],
+    })
+    assert _codes(["治水", "修公路", "完善路网和公路", "建设桥梁"], book) == [
+        {"water"}, {"roads"}, {"roads"}, set()]
+
+
 def test_near_admits_a_keyword_only_with_a_near_word_in_the_window():
     book = _toy([{"keywords": ["人才"], "near": ["引进"], "window": 3}])
     got = _codes(["引进人才", "建设人才公寓", "引进一批急需紧缺人才"], book)
