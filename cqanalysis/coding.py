@@ -511,14 +511,15 @@ def rollup(
     # only units whose codes merged need their evidence joined (a Python-level groupby over
     # every unit dominated the analysis of large corpora)
     merging = coded_mask & out.duplicated(keys, keep=False)
-    evidence = (
-        out[merging]
-        .groupby(keys, sort=False)["evidence"]
-        .agg(lambda s: "；".join(dict.fromkeys(e for v in s.tolist() for e in str(v).split("；"))))
-    )
+    evidence: dict[tuple[object, ...], dict[str, None]] = {}
+    for *key, text in zip(*(out.loc[merging, c].tolist() for c in [*keys, "evidence"]),
+                          strict=True):
+        evidence.setdefault(tuple(key), {}).update(dict.fromkeys(str(text).split("；")))
     keep_merged = merging[first]
     out = out[first].reset_index(drop=True)
     rows = keep_merged.to_numpy()
-    merged = evidence.reindex(pd.MultiIndex.from_frame(out.loc[rows, keys]))
-    out.loc[rows, "evidence"] = merged.to_numpy()
+    out.loc[rows, "evidence"] = [
+        "；".join(evidence[key])
+        for key in zip(*(out.loc[rows, c].tolist() for c in keys), strict=True)
+    ]
     return out
