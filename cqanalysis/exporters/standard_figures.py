@@ -18,6 +18,8 @@ from .figures import FigureSpec, register_figure
 
 __all__ = [
     "codebook_heatmaps",
+    "document_comparison",
+    "documents_per_page",
     "draw_code_network",
     "draw_crosstab_heatmap",
     "draw_document_comparison",
@@ -68,9 +70,19 @@ def has_network(analysis: Any) -> bool | str:
     return "no table row is coded with a policy instrument or an expected outcome"
 
 
+def _document_count(analysis: Any) -> int:
+    return int(analysis.corpus.documents["doc_id"].nunique())
+
+
 def several_documents(analysis: Any) -> bool | str:
-    if analysis.corpus.documents["doc_id"].nunique() < 2:
+    """Two documents or more, as many as :func:`documents_per_page`, coded with instruments."""
+    count = _document_count(analysis)
+    if count < 2:
         return False  # a comparison needs two documents: not a figure of this build
+    limit = documents_per_page()
+    if count > limit:
+        return (f"{count} documents are too many to label on one page (at most {limit}); "
+                "compare them in crosstabs/document_x_instrument.csv or the appendix")
     return has_measures(analysis)
 
 
@@ -123,13 +135,64 @@ def draw_code_network(analysis: Any, ax: Any, lang: str, labels: dict[str, str])
                                 labels=labels)
 
 
-def draw_document_comparison(analysis: Any, ax: Any, lang: str,
-                             labels: dict[str, str]) -> Any:
-    """Instrument types by document."""
+def draw_document_comparison(analysis: Any, ax: Any, lang: str, labels: dict[str, str], *,
+                             kind: str = "dot") -> Any:
+    """Instrument types by document: a dot plot, or a heatmap with a row per document."""
     from ..figures import compare_documents
 
     return compare_documents(measure_instruments(analysis), doc="doc_id", category="label_zh",
-                             ax=ax, lang=lang, labels=labels)
+                             kind=kind, ax=ax, lang=lang, labels=labels)
+
+
+# --- the size of the document comparison --------------------------------------------------------
+
+#: Up to this many documents the comparison is a dot plot in which every document has a colour
+#: (Paul Tol's muted scheme has nine) and a marker of its own; more would repeat colours and
+#: crowd each row with markers, so the heatmap with a row per document is drawn instead.
+DOT_PLOT_DOCUMENTS = 9
+
+#: Height of a heatmap row in lines of tick-label text: one line (at matplotlib's 1.2 line
+#: spacing) and a quarter line between rows, so a row's label and cell values stay apart.
+ROW_LINES = 1.25
+
+#: Text lines around the heatmap's rows, at the base font size: its column labels (up to three
+#: lines a language, two languages with ``lang="both"``), the column title and the margins.
+FRAME_LINES = 8
+
+
+def _row_pt() -> float:
+    from ..figures._common import LINE_SPACING
+    from ..figures.style import PaperStyle
+
+    return ROW_LINES * LINE_SPACING * PaperStyle().small
+
+
+def _frame_pt() -> float:
+    from ..figures._common import LINE_SPACING
+    from ..figures.style import PaperStyle
+
+    return FRAME_LINES * LINE_SPACING * PaperStyle().fontsize
+
+
+def documents_per_page() -> int:
+    """How many documents' rows fit a page at the build's paper style (54 at 8 pt).
+
+    A row is :data:`ROW_LINES` lines of tick labels; the rows share
+    :data:`~cqanalysis.figures.style.PAGE_HEIGHT_CM` with :data:`FRAME_LINES` lines of text.
+    """
+    from ..figures.style import CM, PAGE_HEIGHT_CM
+
+    return int((PAGE_HEIGHT_CM * CM * 72 - _frame_pt()) // _row_pt())
+
+
+def _comparison_aspect(count: int, width_cm: float, aspect: float) -> float:
+    """``aspect``, or the taller one a heatmap of ``count`` rows needs (a page at most)."""
+    from ..figures.style import CM, PAGE_HEIGHT_CM
+
+    needed_cm = (_frame_pt() + count * _row_pt()) / 72 / CM
+    if count <= DOT_PLOT_DOCUMENTS or needed_cm <= width_cm * aspect:
+        return aspect
+    return min(PAGE_HEIGHT_CM, needed_cm) / width_cm
 
 
 # --- the plan -----------------------------------------------------------------------------------
@@ -170,7 +233,19 @@ register_figure(FigureSpec(
     "图4_编码共现网络", "Fig4_code_network",
     "政策工具与预期成效共现网络", "Co-occurrence of codes",
     draw=draw_code_network, needs=("instruments", "outcomes"), aspect=0.8, when=has_network))
-register_figure(FigureSpec(
-    "图5_文档比较", "Fig5_documents",
-    "文档间政策工具构成比较", "Instrument types by document",
-    draw=draw_document_comparison, needs=("instruments",), aspect=0.6, when=several_documents))
+
+
+@register_figure
+def document_comparison(analysis: Any) -> Iterator[FigureSpec]:
+    """Instrument types by document: its kind and height follow the number of documents."""
+    from ..figures.style import WIDTHS_CM
+
+    count = _document_count(analysis)
+    yield FigureSpec(
+        "图5_文档比较", "Fig5_documents",
+        "文档间政策工具构成比较", "Instrument types by document",
+        draw=partial(draw_document_comparison,
+                     kind="dot" if count <= DOT_PLOT_DOCUMENTS else "heatmap"),
+        needs=("instruments",), width="double",
+        aspect=_comparison_aspect(count, WIDTHS_CM["double"], 0.6),
+        when=several_documents)

@@ -17,6 +17,7 @@ __all__ = [
     "CM",
     "GRAY_HATCHES",
     "OKABE_ITO",
+    "PAGE_HEIGHT_CM",
     "TOL_MUTED",
     "WIDTHS_CM",
     "PaperStyle",
@@ -33,6 +34,11 @@ CM = 1 / 2.54
 
 #: Journal column widths in cm: single column and double column (full page width).
 WIDTHS_CM: dict[str, float] = {"single": 8.5, "onehalf": 12.5, "double": 17.5}
+
+#: Tallest figure a page holds, in cm: an A4 page (29.7 cm) less 2.5 cm margins top and
+#: bottom leaves a 24.7 cm text block, of which a two- or three-line caption takes about
+#: 1.7 cm (journals' full-page figures are 23-24 cm tall at the 17.5 cm double width).
+PAGE_HEIGHT_CM = 23.0
 
 #: Okabe & Ito (2008) colour-blind-safe qualitative palette, black left out (it hides text).
 OKABE_ITO: tuple[str, ...] = (
