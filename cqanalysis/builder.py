@@ -275,7 +275,8 @@ def _write_readme(path: Path, analysis: Analysis, files: list[str],
         lines += ["", "## Notes on the tests", ""]
         lines += [f"- {r['crosstab']}: {r['note']}" for _, r in notes.iterrows()]
     if skipped:
-        lines += ["", "## Skipped (no data, or too much to draw)", ""] + [f"- {message}" for message in skipped]
+        lines += ["", "## Skipped (no data, or too much to draw)", ""]
+        lines += [f"- {message}" for message in skipped]
     lines += ["", "## Files", ""] + [f"- `{f}`" for f in files] + [""]
     with atomic_write(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("\n".join(lines))
