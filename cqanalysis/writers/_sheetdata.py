@@ -42,6 +42,7 @@ from openpyxl.utils.datetime import to_excel
 from ._xlsx import (
     _ERROR_CODES,
     _NEEDS_ESCAPE,
+    EXCEL_MAX_CHARS,
     column_values,
     is_nullable_numeric,
     nullable_values,
@@ -51,8 +52,6 @@ __all__ = ["Unsupported", "append_rows", "close_with_rows", "splice_rows", "writ
 
 #: Rows generated per block: bounds the memory of the strings of one block.
 BLOCK_ROWS = 20_000
-# openpyxl truncates a plain string to Excel's cell limit (Cell.check_string).
-_MAX_CHARS = 32_767
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _EMPTY_TEXT = ' t="inlineStr"></c>'
 _TEXT = ' t="inlineStr"><is><t>'
@@ -172,7 +171,7 @@ class _Column:
         values = self.values
         kinds = self.kinds
         if kinds <= {str}:  # the common columns first, in one comprehension each
-            present = [v[:_MAX_CHARS] for v in values if v is not None]
+            present = [v[:EXCEL_MAX_CHARS] for v in values if v is not None]
             payloads = iter(_text_payloads(present))
             return [None if v is None else next(payloads) for v in values]
         if kinds <= {int}:
@@ -187,7 +186,7 @@ class _Column:
         out: list[str | None] = [None] * len(values)
         texts = [(i, v) for i, v in enumerate(values) if isinstance(v, str)
                  and not isinstance(v, _Number)]  # fmt: skip
-        plain = [v if isinstance(v, _Inert) else v[:_MAX_CHARS] for _, v in texts]
+        plain = [v if isinstance(v, _Inert) else v[:EXCEL_MAX_CHARS] for _, v in texts]
         for (i, _), payload in zip(texts, _text_payloads(plain), strict=True):
             out[i] = payload
         number = f'{style} t="n"><v>' if self.is_float else ' t="n"><v>'

@@ -28,6 +28,8 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NEEDS_ESCAPE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _ERROR_CODES = frozenset(ERROR_CODES)
+#: Excel's limit on the characters of one cell.
+EXCEL_MAX_CHARS = 32_767
 # Integers beyond 2**53 lose digits in openpyxl's "%.16g" number formatting.
 _EXACT_INT = 2**53
 
@@ -57,7 +59,9 @@ def text_cell(ws: Any, value: str, **style: Any) -> WriteOnlyCell:
     """
     cell = WriteOnlyCell(ws)
     # Bypass openpyxl's type guessing: data_type "s" is always written as an inline string.
-    cell._value = _escape_illegal(value)
+    # Cut at Excel's cell limit as openpyxl cuts a plain string (a longer cell makes Excel
+    # call the workbook damaged); the CSV keeps the whole text.
+    cell._value = _escape_illegal(value[:EXCEL_MAX_CHARS])
     cell.data_type = "s"
     for key, val in style.items():
         setattr(cell, key, val)

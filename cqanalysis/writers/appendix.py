@@ -56,7 +56,14 @@ from ._content import (
 )
 from ._sheetdata import append_rows, close_with_rows
 from ._text import display_width, sheet_title, table_name
-from ._xlsx import column_values, normalize_ooxml, number_cell, text_cell, unescape_text
+from ._xlsx import (
+    EXCEL_MAX_CHARS,
+    column_values,
+    normalize_ooxml,
+    number_cell,
+    text_cell,
+    unescape_text,
+)
 
 __all__ = ["read_appendix", "write_appendix"]
 
@@ -67,7 +74,7 @@ _MAX_COLS = 16_384
 #: The hidden sheet that records each frame's sheets, columns and dtypes.
 LAYOUT_SHEET = "_frames"
 _LAYOUT_COLUMNS = ("frame", "sheet", "column", "dtype")
-_MAX_CELL_CHARS = 32_767
+_MAX_CELL_CHARS = EXCEL_MAX_CHARS
 _WIDTH_SAMPLE = 200
 # Width in Excel's character units that fits A4 portrait at 100% with default margins.
 _A4_PORTRAIT_WIDTH = 95
@@ -92,7 +99,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "stats": "检验统计量", "crosstab": "交叉表 {}",
         "too_many": "共{}张原表，超过 max_table_sheets={}，未逐表成页；其内容见 rows 工作表。",
         "long_cells": "工作表 {} 有{}个单元格超过 Excel 单元格上限32,767字符；"
-                      "此处可能不完整（Excel 截断），完整文本见 CSV。",
+                      "此处只保留前32,767字符，完整文本见 CSV。",
         "split": "{}共{:,}行，超过 Excel 单个工作表的行数上限，分{}个工作表续排（未截断）；"
                  "分析请用 CSV 或 Parquet（cqanalysis parse --parquet）。",
     },
@@ -109,7 +116,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "too_many": "{} source tables exceed max_table_sheets={}; they are not given one sheet "
                     "each; their cells are in the rows sheet.",
         "long_cells": "Sheet {} has {} cells longer than Excel's 32,767-character cell limit; "
-                      "they may be cut here (Excel cuts them); the CSV has the full text.",
+                      "they hold their first 32,767 characters here; the CSV has the full text.",
         "split": "{} has {:,} rows, more than one Excel sheet holds: it continues on {} sheets "
                  "(nothing is cut); for analysis use the CSV or Parquet "
                  "(cqanalysis parse --parquet).",
