@@ -257,10 +257,10 @@ def _match(
     compounds: CompoundRule | None = None,
     enumerations: EnumerationRule | None = None,
     *,
-    index: _KeywordIndex | None = None,
+    index: _KeywordIndex,
 ) -> list[tuple[Code, str]]:
-    """Codes whose keywords or patterns hit ``key``, in codebook order, with their evidence."""
-    index = index or _KeywordIndex(codes)
+    """Codes whose keywords or patterns hit ``key``, in codebook order, with their evidence
+    (``index``: the :class:`_KeywordIndex` of ``codes``, built once per codebook)."""
     present = index.present(key)
     hits = [h for n, code in enumerate(codes) if n in present or code.patterns
             for h in _code_hits(key, n, code, present.get(n, ()))]
