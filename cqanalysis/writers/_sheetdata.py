@@ -39,6 +39,7 @@ from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from ._text import escape_cdata
 from ._xlsx import (
     _ERROR_CODES,
     _NEEDS_ESCAPE,
@@ -80,9 +81,7 @@ def _escape(texts: list[str]) -> list[str]:
     joined = "\x00".join(texts)
     if _SURROGATE.search(joined):
         raise Unsupported("lone surrogate")
-    if "&" in joined or "<" in joined or ">" in joined or "\r" in joined:
-        joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        joined = joined.replace("\r", "&#13;")
+    joined = escape_cdata(joined)
     parts = joined.split("\x00")
     if len(parts) != len(texts):
         raise Unsupported("NUL in text")

@@ -10,6 +10,7 @@ __all__ = [
     "REPLACEMENT",
     "clip_utf16",
     "display_width",
+    "escape_cdata",
     "safe_filename",
     "sheet_title",
     "table_name",
@@ -35,6 +36,13 @@ REPLACEMENT = "\ufffd"
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # Word's manual line break (vertical tab) and a form feed are breaks, not garbage.
 _BREAKS = {"\x0b", "\x0c"}
+
+
+def escape_cdata(text: str) -> str:
+    """Character data as lxml serialises it: ``& < >`` escaped and a carriage return as
+    ``&#13;``, so that it parses back to ``text`` exactly (Word XML, sheet rows)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
 
 
 def xml_safe(text: str, *, line_break: str = "\n") -> tuple[str, int]:

@@ -28,7 +28,7 @@ from ..core.io import atomic_path, build_timestamp, normalize_ooxml
 from . import _text
 from ._content import PaperTable, paper_tables
 from ._render_cache import rendered, rendered_bytes
-from ._text import display_width, safe_filename, xml_safe
+from ._text import display_width, escape_cdata, safe_filename, xml_safe
 
 __all__ = ["write_word_document", "write_word_tables"]
 
@@ -170,16 +170,10 @@ _HEAD_BORDER = f"<w:tcBorders>{_rule('bottom', _THIN)}</w:tcBorders>"
 _TWIPS_3PT = str(Pt(3).twips)
 
 
-def _esc(text: str) -> str:
-    """Character data that parses back to ``text`` exactly (a carriage return included)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\r", "&#13;"))
-
-
 def _t(text: str) -> str:
     """``<w:t>`` as python-docx writes it: spaces kept when the text has any at either end."""
     space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
-    return f"<w:t{space}>{_esc(text)}</w:t>"
+    return f"<w:t{space}>{escape_cdata(text)}</w:t>"
 
 
 @functools.cache
@@ -406,7 +400,7 @@ def _numbered_caption(number: _CaptionNumber, title: str, *, keep_with_next: boo
     pstyle = f'<w:pStyle w:val="{style}"/>' if style else ""
     field = "".join(f"<w:r>{rpr}{part}</w:r>" for part in (
         '<w:fldChar w:fldCharType="begin"/>',
-        f'<w:instrText xml:space="preserve">{_esc(instruction)}</w:instrText>',
+        f'<w:instrText xml:space="preserve">{escape_cdata(instruction)}</w:instrText>',
         '<w:fldChar w:fldCharType="separate"/>', _t(str(shown)),
         '<w:fldChar w:fldCharType="end"/>'))
     return (f"<w:p><w:pPr>{pstyle}{keep}</w:pPr><w:r>{rpr}{_run_text(prefix)}</w:r>{field}"
