@@ -34,7 +34,19 @@ _ID_ALIASES = ("doc_id", "文档编号", "编号")
 
 
 class CacheWarning(UserWarning):
-    """A parse cache entry was corrupt, foreign or unwritable; the document was parsed anew."""
+    """A cache entry (parse or render cache) was corrupt, foreign or unwritable; what it held
+    was made anew."""
+
+
+def warn_cache_notes(notes: list[str], done: str, *, stacklevel: int) -> None:
+    """One :class:`CacheWarning` for a run's cache problems: the first, and how many more.
+
+    ``done`` says what happened instead (``"parsed again"``); ``stacklevel`` counts from the
+    caller of this function, as for :func:`warnings.warn`.
+    """
+    if notes:
+        more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+        warnings.warn(f"{notes[0]}{more}; {done}", CacheWarning, stacklevel=stacklevel + 1)
 
 
 @dataclass
@@ -160,9 +172,7 @@ def _results_by_chunk(
     finally:
         if bar is not None:
             bar.close()
-    if notes:
-        more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
-        warnings.warn(f"{notes[0]}{more}; parsed again", CacheWarning, stacklevel=3)
+    warn_cache_notes(notes, "parsed again", stacklevel=3)
 
 
 def _check_jobs(jobs: int | None) -> None:

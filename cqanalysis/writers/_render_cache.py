@@ -27,14 +27,13 @@ import hashlib
 import json
 import os
 import re
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 
 from ..core.io import atomic_write, build_timestamp
 from ..core.version import __version__
-from ..corpus import CacheWarning
+from ..corpus import warn_cache_notes
 
 __all__ = ["RenderCache", "render_cache", "rendered", "rendered_bytes"]
 
@@ -138,10 +137,7 @@ def render_cache(folder: str | os.PathLike[str] | None) -> Iterator[RenderCache 
         cache.prune()
     finally:
         _ACTIVE.reset(token)
-        if cache.notes:
-            more = f" (and {len(cache.notes) - 1} more)" if len(cache.notes) > 1 else ""
-            warnings.warn(f"{cache.notes[0]}{more}; rendered again", CacheWarning,
-                          stacklevel=3)
+        warn_cache_notes(cache.notes, "rendered again", stacklevel=3)
 
 
 @functools.cache
