@@ -271,13 +271,19 @@ def test_not_a_zip_is_an_input_error(tmp_path):
         read_qdpx(path)
 
 
-def test_selection_without_positions_is_an_input_error(tmp_path):
+def _foreign_edited(tmp_path, old: str, new: str):
+    """Another tool's project with ``old`` replaced by ``new`` in its project.qde."""
     path = _foreign(tmp_path, "bbbbbbbb-0000-0000-0000-000000000002")
     with zipfile.ZipFile(path) as zf:
-        qde = zf.read("project.qde").decode().replace('startPosition="4" ', "")
-    broken = tmp_path / "broken.qdpx"
-    with zipfile.ZipFile(broken, "w") as zf:
+        qde = zf.read("project.qde").decode().replace(old, new)
+    edited = tmp_path / "edited.qdpx"
+    with zipfile.ZipFile(edited, "w") as zf:
         zf.writestr("project.qde", qde)
+    return edited
+
+
+def test_selection_without_positions_is_an_input_error(tmp_path):
+    broken = _foreign_edited(tmp_path, 'startPosition="4" ', "")
     with pytest.raises(cq.InputError, match=r"required .*startPosition"):
         read_qdpx(broken)
 
@@ -312,12 +318,7 @@ def test_qdpx_validates_against_project_xsd(seed, tmp_path):
 
 @needs_xsd
 def test_a_project_failing_the_xsd_is_an_input_error(tmp_path):
-    path = _foreign(tmp_path, "bbbbbbbb-0000-0000-0000-000000000002")
-    with zipfile.ZipFile(path) as zf:
-        qde = zf.read("project.qde").decode().replace('isCodable="true"/>', "/>")
-    broken = tmp_path / "noattr.qdpx"
-    with zipfile.ZipFile(broken, "w") as zf:
-        zf.writestr("project.qde", qde)
+    broken = _foreign_edited(tmp_path, 'isCodable="true"/>', "/>")
     with pytest.raises(cq.InputError, match=r"fails Project\.xsd.*isCodable"):
         read_qdpx(broken)
 
