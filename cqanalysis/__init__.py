@@ -64,6 +64,7 @@ _LAZY: dict[str, str] = {
     "code_groups": "cqanalysis.analysis",
     "flows": "cqanalysis.analysis",
     "measure_instruments": "cqanalysis.analysis",
+    "rolled_codings": "cqanalysis.analysis",
     "instrument_types": "cqanalysis.analysis",
     "CROSSTABS": "cqanalysis.analysis",
     "CrosstabSpec": "cqanalysis.analysis",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .core.constants import MARGIN_NAMES
 from .core.document import Corpus, Document
+from .core.memo import object_memo
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -31,6 +32,7 @@ __all__ = [
     "flows",
     "instrument_types",
     "measure_instruments",
+    "rolled_codings",
 ]
 
 @dataclass(frozen=True)
@@ -208,7 +210,7 @@ def analyse(
     Analysis
     """
     from .clauses import explode_clauses
-    from .coding import code_units, coding_units, resolve_codebooks
+    from .coding import code_units, coding_units, resolve_codebooks, rollup
     from .crosstabs import crosstab
     from .links import link_items
 
@@ -221,11 +223,19 @@ def analyse(
     tables: dict[str, pd.DataFrame] = {}
     tests: list[dict[str, object]] = []
     plan = crosstabs or corpus_crosstabs(corpus, books)
+    # Every code of ``coded`` is in ``books``, so rolling it up once per depth is what
+    # crosstab(depth=…) would do for each crosstab; the figures reuse it (rolled_codings).
+    rolled: dict[int, pd.DataFrame] = {}
     for name, spec in plan.items():
-        table = crosstab(coded, codebooks=books, documents=documents, **spec.options)
+        options = dict(spec.options)
+        depth = options.pop("depth", None)
+        if depth is not None and depth not in rolled:
+            rolled[depth] = rollup(coded, depth=depth, codebooks=books)
+        data = coded if depth is None else rolled[depth]
+        table = crosstab(data, codebooks=books, documents=documents, **options)
         tables[name] = table
         tests += _test_records(name, table)
-    return Analysis(
+    analysis = Analysis(
         corpus=corpus,
         clauses=clauses,
         coded=coded,
@@ -235,6 +245,23 @@ def analyse(
         codebooks=books,
         titles={name: (spec.zh, spec.en) for name, spec in plan.items()},
     )
+    object_memo(analysis).update({("rollup", depth): frame for depth, frame in rolled.items()})
+    return analysis
+
+
+def rolled_codings(analysis: Analysis, *, depth: int) -> pd.DataFrame:
+    """``analysis.coded`` with each code replaced by its ancestor at ``depth`` (:func:`rollup`).
+
+    Computed once per analysis (the crosstabs, figures, appendix and thesis document all
+    need the instrument types); a new frame is returned each time.
+    """
+    from .coding import rollup
+
+    memo = object_memo(analysis)
+    key = ("rollup", depth)
+    if key not in memo:
+        memo[key] = rollup(analysis.coded, depth=depth, codebooks=analysis.codebooks)
+    return memo[key].copy(deep=False)
 
 
 def _typed_tests(tests: pd.DataFrame) -> pd.DataFrame:
@@ -278,11 +305,7 @@ def measure_instruments(analysis: Analysis, *, depth: int | None = 1) -> pd.Data
     ``None`` keeps the leaf codes.  Clauses with no instrument code are left out.  The frame
     a figure of instrument mixes draws (``cqf.stacked_bars(..., hue="label_zh")``).
     """
-    from .coding import rollup
-
-    coded = analysis.coded
-    if depth is not None:
-        coded = rollup(coded, depth=depth, codebooks=analysis.codebooks)
+    coded = analysis.coded if depth is None else rolled_codings(analysis, depth=depth)
     measures = coded[(coded["codebook"] == "instruments") & (coded["field"] == "measure")]
     return measures.dropna(subset=["code"]).reset_index(drop=True)
 
@@ -301,9 +324,7 @@ def flows(analysis: Analysis, *, depth: int = 1, lang: str = "zh") -> pd.DataFra
     alluvial diagram however many codes it has.  Columns: doc_id, table_id, row_no, domain,
     instrument, outcome, weight.
     """
-    from .coding import rollup
-
-    coded = rollup(analysis.coded, depth=depth, codebooks=analysis.codebooks)
+    coded = rolled_codings(analysis, depth=depth)
     label = "label_zh" if lang != "en" else "label_en"
     measure = coded[(coded["codebook"] == "instruments") & (coded["field"] == "measure")]
     outcome = coded[(coded["codebook"] == "outcomes") & (coded["field"] == "outcome")]
@@ -337,11 +358,7 @@ def code_network(analysis: Analysis, *, depth: int | None = None) -> pd.DataFram
     diagonal counts the recommendations coded with each.  Index and columns are the codes'
     Chinese labels, instruments first.
     """
-    from .coding import rollup
-
-    coded = analysis.coded
-    if depth is not None:
-        coded = rollup(coded, depth=depth, codebooks=analysis.codebooks)
+    coded = analysis.coded if depth is None else rolled_codings(analysis, depth=depth)
     rows = coded[
         ((coded["codebook"] == "instruments") & (coded["field"] == "measure"))
         | ((coded["codebook"] == "outcomes") & (coded["field"] == "outcome"))

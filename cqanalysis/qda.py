@@ -7,7 +7,6 @@ writers (appendix sheets, CSV/xlsx under ``reports/tables/``) only lay them out.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
+from .core.memo import object_memo
 
 __all__ = [
     "analysis_blocks",
@@ -62,11 +62,9 @@ def code_presence(analysis: Any, *, depth: int | None = None) -> pd.DataFrame:
         leaves), 1 where the unit has the code, else 0.  Units are in ``coded`` order; a
         unit no code matched is a row of zeros, so the row count is the number of units.
     """
-    from .coding import rollup
+    from .analysis import rolled_codings
 
-    coded = analysis.coded
-    if depth is not None:
-        coded = rollup(coded, depth=depth, codebooks=analysis.codebooks)
+    coded = analysis.coded if depth is None else rolled_codings(analysis, depth=depth)
     units = coded[_UNIT_KEY].drop_duplicates("unit_id").reset_index(drop=True)
     columns = []
     for book in _books(analysis.codebooks):
@@ -169,7 +167,7 @@ def qda_frames(analysis: Any, *, blocks: Mapping[str, Sequence[Any]] | None = No
     """
     if blocks is not None:
         return _qda_frames(analysis, blocks, lang)
-    memo = _memo(analysis)
+    memo = object_memo(analysis)
     key = ("qda_frames", lang)
     if key not in memo:
         memo[key] = _qda_frames(analysis, analysis_blocks(analysis), lang)
@@ -193,27 +191,7 @@ def analysis_blocks(analysis: Any) -> dict[str, list[Any]]:
     """
     from .offsets import source_blocks
 
-    memo = _memo(analysis)
+    memo = object_memo(analysis)
     if "blocks" not in memo:
         memo["blocks"] = source_blocks(analysis.corpus, getattr(analysis, "sources", None))
     return dict(memo["blocks"])
-
-
-# id(analysis) → (weak reference to it, its computed results).  An Analysis is a frozen
-# dataclass holding DataFrames, so it is not hashable (no WeakKeyDictionary); the entry goes
-# when the analysis is collected, and the reference guards against a reused id.
-_MEMOS: dict[int, tuple[weakref.ref[Any], dict[Any, Any]]] = {}
-
-
-def _memo(analysis: Any) -> dict[Any, Any]:
-    """The results computed so far for ``analysis`` (a fresh dict for an object not seen)."""
-    key = id(analysis)
-    entry = _MEMOS.get(key)
-    if entry is not None and entry[0]() is analysis:
-        return entry[1]
-    try:
-        ref = weakref.ref(analysis, lambda _gone, key=key: _MEMOS.pop(key, None))
-    except TypeError:  # not weakly referable: compute every time
-        return {}
-    _MEMOS[key] = (ref, {})
-    return _MEMOS[key][1]

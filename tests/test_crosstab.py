@@ -447,3 +447,27 @@ def test_every_test_row_and_localised_notes_reach_the_analysis(seed):
     assert "蒙特卡洛" in note_zh
     assert re.search(r"[A-Za-z]", re.sub(r"p值", "", note_zh)) is None
     assert rows["note"].iloc[0].startswith("18 of 18 expected counts are below 5")
+
+
+def test_analysis_rolls_codes_up_once_for_every_crosstab_and_figure(seed, monkeypatch):
+    import cqanalysis as cq
+    import cqanalysis.coding as coding
+    from cqanalysis.analysis import CROSSTABS, code_network, flows, measure_instruments
+
+    calls = []
+    real = coding.rollup
+    monkeypatch.setattr(coding, "rollup", lambda coded, **kw: calls.append(kw["depth"])
+                        or real(coded, **kw))
+    analysis = cq.analyse(seed)
+    assert calls == [1]  # domain × instrument type and instrument × outcome share it
+    measure_instruments(analysis), flows(analysis), code_network(analysis, depth=1)
+    assert calls == [1]
+    monkeypatch.setattr(coding, "rollup", real)
+    # the same tables crosstab(depth=1) gives on the leaf codes
+    for name, spec in CROSSTABS.items():
+        expected = crosstab(analysis.coded, codebooks=analysis.codebooks, **spec.options)
+        pd.testing.assert_frame_equal(analysis.crosstabs[name], expected)
+    # a caller's changes to its copy reach no other caller
+    first = cq.rolled_codings(analysis, depth=1)
+    first.loc[0, "code"] = "changed"
+    assert cq.rolled_codings(analysis, depth=1).loc[0, "code"] != "changed"
