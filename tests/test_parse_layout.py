@@ -77,3 +77,30 @@ def test_a_run_crossing_a_column_is_cut_at_its_nearest_single_space():
     layout = Layout("chars", (0, 6, 14), (2, 8, 16))
     assert layout.columns("甲     一二三四五六七 八九") == {0: "甲", 1: "一二三四五六七", 2: "八九"}
     assert layout.columns("一段很长的正文一直写到第三栏也没有空格") is None
+
+
+def test_a_row_split_by_a_page_break_owns_its_lines_but_not_the_blank_ones_between():
+    # pdftotext -layout: row 甲 wraps, the page ends (a blank line, the page number) and its
+    # measure goes on after the form feed; row 乙's outcome goes on after a line holding
+    # only a form feed.  Lines 5, 9 and 11 are blank.
+    text = ("表1 分页测试\n"
+            "方向      措施          成效\n"
+            "甲方向    第一条措施    第一项成效\n"
+            "          的后半段\n"
+            "\n"
+            "               - 1 -\n"
+            "\f          续写到下一页\n"
+            "乙方向    第二条措施    第二项成效\n"
+            "\f\n"
+            "                        在第三页续完\n"
+            "\n"
+            "表后正文。\n")
+    doc = cq.parse_text(text, doc_id="pb")
+    rows = doc.rows[["direction", "measure", "outcome", "line", "line_end", "page"]]
+    assert rows.values.tolist() == [
+        ["甲方向", "第一条措施的后半段续写到下一页", "第一项成效", 3, 7, 1],
+        ["乙方向", "第二条措施", "第二项成效在第三页续完", 8, 10, 2]]
+    assert doc.block_lines == (1, 2, 3, 4, 6, 7, 8, 10, 12)
+    owners = line_owners(doc)[["line", "frame"]].values.tolist()
+    assert owners == [[1, "tables"], [2, "tables"], [3, "rows"], [4, "rows"], [6, "residue"],
+                      [7, "rows"], [8, "rows"], [10, "rows"], [12, "paragraphs"]]

@@ -51,11 +51,17 @@ class Document(_Frames):
         The document's plain text: its source blocks' texts joined by newlines, the same for
         every source kind.  ``start``/``end`` of rows, cells, items and paragraphs are
         character offsets into it (``doc.text[start:end]`` is the record's source lines).
+    block_lines
+        The provenance line of each source block, in order: for a text file, the lines that
+        hold text.  A record's span ``line..line_end`` may run over blank lines (a
+        fixed-width table row split by a page break), which no frame owns
+        (:func:`cqanalysis.parse.accounting.line_owners`).
     """
 
     doc_id: str = ""
     path: str | None = None
     text: str = field(default="", compare=False)
+    block_lines: tuple[int, ...] = field(default=(), compare=False)
 
     def __repr__(self) -> str:
         return f"<Document {self.doc_id!r}: {self._summary()}>"

@@ -75,7 +75,8 @@ def parse(
     records = parse_source(source, doc_id=doc_id, strict=strict, options=options)
     frames = frames_from_records([records])
     return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=source.path,
-                    text=document_text(source.blocks))
+                    text=document_text(source.blocks),
+                    block_lines=tuple(b.line for b in source.blocks))
 
 
 def parse_source(
@@ -166,7 +167,7 @@ def parse_blocks(
                             markdown=markdown)
     frames = frames_from_records([records])
     return Document(**frames, warnings=tuple(records.warnings), doc_id=doc_id, path=path,
-                    text=document_text(blocks))
+                    text=document_text(blocks), block_lines=tuple(b.line for b in blocks))
 
 
 def frames_from_records(parts: Sequence[Assembled]) -> dict[str, pd.DataFrame]:
