@@ -140,3 +140,39 @@ def test_qda_frames_are_computed_once_per_analysis(small_analysis, monkeypatch):
     qda_frames(analysis, lang="en")
     qda_frames(replace(analysis))  # a new analysis: computed again
     assert calls == ["zh", "en", "zh"]
+
+
+def test_a_large_frame_written_into_two_workbooks_has_its_rows_generated_once(tmp_path,
+                                                                             monkeypatch):
+    from cqanalysis.writers import write_appendix
+
+    n = sheetdata.BLOCK_ROWS + 5  # smaller frames are written again, not kept
+    segments = pd.DataFrame({"unit_id": [f"u{i}" for i in range(n)], "start": range(n),
+                             "code": pd.array(["law", None] * (n // 2) + ["law"], "string")})
+    # pandas hashes the object values 7 and "7" alike; Excel cells differ (number, text)
+    numbers = pd.DataFrame({"value": pd.Series([7] * n, dtype=object)})
+    texts = pd.DataFrame({"value": pd.Series(["7"] * n, dtype=object)})
+    blocks = []
+    real = sheetdata._block_xml
+    monkeypatch.setattr(sheetdata, "_block_xml",
+                        lambda df, start, *a: blocks.append(start) or real(df, start, *a))
+    monkeypatch.setattr(sheetdata, "_WRITTEN", type(sheetdata._WRITTEN)())
+    appendix = write_appendix(tmp_path / "appendix.xlsx", frames={"coded_segments": segments})
+    assert blocks == [0, sheetdata.BLOCK_ROWS]
+    qda_tables.write_frame_xlsx({"coded_segments": segments, "numbers": numbers,
+                                 "texts": texts}, tmp_path / "qda.xlsx")
+    assert blocks == [0, sheetdata.BLOCK_ROWS] * 3  # segments reused; numbers, texts written
+    kept = tmp_path / "kept.xlsx"
+    kept.write_bytes((tmp_path / "qda.xlsx").read_bytes())
+    monkeypatch.setattr(sheetdata, "_WRITTEN", type(sheetdata._WRITTEN)())  # nothing kept
+    qda_tables.write_frame_xlsx({"coded_segments": segments, "numbers": numbers,
+                                 "texts": texts}, tmp_path / "qda.xlsx")
+    assert kept.read_bytes() == (tmp_path / "qda.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "qda.xlsx") as zf:
+        numbers_xml, texts_xml = (zf.read(f"xl/worksheets/sheet{k}.xml") for k in (2, 3))
+    assert f'<c r="A{n + 1}" t="n"><v>7</v></c>'.encode() in numbers_xml
+    assert f'<c r="A{n + 1}" t="inlineStr"><is><t>7</t></is></c>'.encode() in texts_xml
+    back = pd.read_excel(tmp_path / "qda.xlsx", sheet_name="coded_segments")
+    assert back["start"].iloc[-1] == n - 1 and back["code"].iloc[-1] == "law"
+    assert pd.isna(back["code"].iloc[-2])
+    assert pd.read_excel(appendix, sheet_name=None)  # the appendix reads back too

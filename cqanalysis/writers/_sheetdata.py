@@ -21,11 +21,14 @@ openpyxl instead. ``tests/test_appendix.py`` compares both paths byte for byte.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import math
 import os
 import re
 import shutil
 import tempfile
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -277,15 +280,22 @@ def write_rows_xml(df: pd.DataFrame, ws: Any, float_format: str | None) -> Path:
     if ws.parent.iso_dates:
         raise Unsupported("iso_dates")
     styles: dict[int, str] = {}
-    if float_format and any(
+    formatted = bool(float_format) and any(
         df.iloc[:, j].dtype.kind == "f"
         and np.isfinite(df.iloc[:, j].to_numpy(dtype=float, na_value=np.nan)).any()
         for j in range(df.shape[1])
-    ):
+    )
+    if formatted:
         # openpyxl's path sets the float format on every float cell before writing any row.
         WriteOnlyCell(ws).number_format = float_format
+    key = None if formatted else _content_key(df)
+    kept = _WRITTEN.get(key) if key else None
     fd, name = tempfile.mkstemp(suffix=".xml", prefix="cqanalysis-rows.")
     try:
+        if kept is not None:
+            os.close(fd)
+            _link_or_copy(kept, Path(name))
+            return Path(name)
         with os.fdopen(fd, "wb") as out:
             for start in range(0, len(df), BLOCK_ROWS):
                 xml = _block_xml(df, start, ws, float_format, styles)
@@ -293,7 +303,56 @@ def write_rows_xml(df: pd.DataFrame, ws: Any, float_format: str | None) -> Path:
     except BaseException:
         os.remove(name)
         raise
+    if key and not styles:  # no cell styled: the text is the same in every workbook
+        _keep(key, Path(name))
     return Path(name)
+
+
+# A frame written into two workbooks of one build (the QDA tables go into the appendix and
+# into qda_tables.xlsx) has its rows generated once: rows whose cells carry no style are the
+# same text in every workbook.  The last few are kept, by a digest of their content.
+_KEEP = 4
+_WRITTEN: OrderedDict[str, Path] = OrderedDict()
+_KEEP_DIR: list[Path] = []
+
+
+def _content_key(df: pd.DataFrame) -> str | None:
+    """A digest of the frame's columns, dtypes and values (``None``: values not hashable)."""
+    if len(df) < BLOCK_ROWS:  # small frames are cheaper to write again than to keep
+        return None
+    try:
+        values = pd.util.hash_pandas_object(df, index=False).to_numpy()
+    except TypeError:
+        return None
+    digest = hashlib.sha256(repr([str(t) for t in df.dtypes]).encode())
+    digest.update(values.tobytes())
+    digest.update(np.packbits(df.isna().to_numpy()).tobytes())
+    for j, dtype in enumerate(df.dtypes):
+        if isinstance(dtype, np.dtype) and dtype.kind == "O":  # pandas hashes 1 and "1" alike
+            kinds = map(type, df.iloc[:, j].tolist())
+            digest.update("\x00".join(k.__qualname__ for k in kinds).encode())
+    return digest.hexdigest()
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """``target`` as a second name of ``source`` (rows files are never changed in place)."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _keep(key: str, rows_file: Path) -> None:
+    """Keep a copy of ``rows_file`` under ``key``, dropping the oldest beyond :data:`_KEEP`."""
+    if not _KEEP_DIR:
+        _KEEP_DIR.append(Path(tempfile.mkdtemp(prefix="cqanalysis-rows-kept.")))
+        atexit.register(shutil.rmtree, _KEEP_DIR[0], True)
+    kept = _KEEP_DIR[0] / key
+    _link_or_copy(rows_file, kept)
+    _WRITTEN[key] = kept
+    while len(_WRITTEN) > _KEEP:
+        _WRITTEN.popitem(last=False)[1].unlink(missing_ok=True)
 
 
 def splice_rows(sheet_file: str | os.PathLike[str], rows_file: Path) -> None:
