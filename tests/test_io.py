@@ -32,3 +32,29 @@ def test_build_timestamp_honours_source_date_epoch(monkeypatch):
     assert build_timestamp().isoformat() == "2023-11-14T22:13:20+00:00"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert build_timestamp().isoformat() == "1980-01-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize("epoch", [None, "1700000000"])
+def test_write_package_gives_the_bytes_normalize_ooxml_gives(tmp_path, monkeypatch, epoch):
+    import zipfile
+
+    from cqanalysis.core.io import deflate_part, normalize_ooxml, write_package
+
+    if epoch:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    parts = {"word/document.xml": "<w:document>政策</w:document>".encode() * 500,
+             "[Content_Types].xml": b"<Types/>", "docProps/core.xml": b"<core/>",
+             "media/图1.png": bytes(range(256)) * 40, "empty.xml": b""}
+    zipped = tmp_path / "zipfile.docx"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    normalize_ooxml(zipped)
+    ours = write_package(tmp_path / "ours.docx",
+                         [deflate_part(name, data) for name, data in parts.items()])
+    assert ours.read_bytes() == zipped.read_bytes()
+    with zipfile.ZipFile(ours) as zf:
+        assert zf.testzip() is None
+        assert zf.namelist()[0] == "[Content_Types].xml"
+        assert zf.read("media/图1.png") == parts["media/图1.png"]
+        assert zf.getinfo("empty.xml").date_time[0] == (2023 if epoch else 1980)

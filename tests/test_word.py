@@ -323,3 +323,38 @@ def test_libreoffice_shows_numbered_captions(tmp_path, seed, figure_png):
     numbers = re.findall(r"^表\s*(\d+)\s", text, flags=re.M)
     assert numbers == ["1", "2", "3", "4", "5", "6", "7"]
     assert re.search(r"^图\s*1\s+各领域建议数", text, flags=re.M)
+
+
+def test_one_table_files_are_what_python_docx_writes(tmp_path, seed, monkeypatch):
+    """The per-table files are assembled from a saved empty document; python-docx itself,
+    building and saving each document, gives the same bytes (portrait and landscape, text
+    with markup characters, spaces at the ends, tabs, line breaks, empty cells)."""
+    from cqanalysis.writers import word
+
+    tables = pd.DataFrame(
+        {"doc_id": ["d"], "table_id": ["1"], "title": ["a & b <c> 表"], "header": ["方向 | 措施"],
+         "roles": ["direction | measure"], "line": [1], "page": [None]}
+    )  # fmt: skip
+    rows = pd.DataFrame(
+        {"doc_id": ["d"] * 4, "table_id": ["1"] * 4, "row_no": [1, 2, 3, 4],
+         "direction": ["a & b <c> \"d\" 'e'", " 前后空格 ", "制表\t符", ""],
+         "measure": ["第一行\n第二行", "]]>", "x" * 300, "="]}
+    )  # fmt: skip
+    wide = pd.DataFrame([[1] * 9, [2] * 9], index=["甲", "乙"],
+                        columns=[f"预期成效维度{k}" for k in range(9)])
+    inputs = [{"frames": seed.frames(), "crosstabs": {"宽 & <表>": wide, "计数": COUNTS}},
+              {"tables": tables, "rows": rows}]
+    fast = [p for k, kw in enumerate(inputs) for p in write_word_tables(tmp_path / f"f{k}", **kw)]
+    monkeypatch.setattr(word, "_render_table", lambda t, path: word._save(_built(word, t), path))
+    slow = [p for k, kw in enumerate(inputs) for p in write_word_tables(tmp_path / f"s{k}", **kw)]
+    assert len(fast) == 6 + 2 + 1
+    assert [p.read_bytes() for p in fast] == [p.read_bytes() for p in slow]
+    assert docx.Document(fast[6]).sections[0].orientation == 1  # the wide one: landscape
+    assert docx.Document(fast[-1]).core_properties.title == "表1 a & b <c> 表"
+
+
+def _built(word, t):
+    doc = word._new_document(t.caption, word._landscape(t.header, t.body, t.numeric_from))
+    word._append(doc, word._fragment(word._plain_caption(t.caption),
+                                     word._table_blocks(t, word._text_width(doc))))
+    return doc

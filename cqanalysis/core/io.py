@@ -7,20 +7,26 @@ import hashlib
 import os
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
+    "DeflatedPart",
     "atomic_path",
     "atomic_write",
     "build_timestamp",
+    "deflate_part",
     "file_sha256",
     "normalize_ooxml",
     "write_csv",
+    "write_package",
 ]
 
 # 1980-01-01 is the earliest time a zip entry can hold; used when SOURCE_DATE_EPOCH is unset so
@@ -79,6 +85,67 @@ def write_csv(df: Any, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+def _zip_time(when: datetime) -> tuple[int, int, int, int, int, int]:
+    # Zip entry times cannot precede 1980 and carry no time zone.
+    return max((when.year, when.month, when.day, when.hour, when.minute, when.second),
+               (1980, 1, 1, 0, 0, 0))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DeflatedPart:
+    """One part of a package, deflated once (:func:`deflate_part`) to go into many packages."""
+
+    name: str
+    crc: int
+    size: int
+    deflated: bytes
+
+
+def deflate_part(name: str, data: bytes) -> DeflatedPart:
+    """``data`` deflated as :func:`normalize_ooxml` deflates a part (zlib level 6, raw)."""
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return DeflatedPart(name, zlib.crc32(data), len(data),
+                        compressor.compress(data) + compressor.flush())
+
+
+def write_package(path: str | os.PathLike[str], parts: Iterable[DeflatedPart], *,
+                  timestamp: datetime | None = None) -> Path:
+    """Write a small package from deflated parts, atomically: the bytes :func:`normalize_ooxml`
+    gives for a package of these parts (same order, dates, attributes and deflate stream).
+
+    Parts shared by many small files (a .docx's styles) are deflated once for all of them;
+    ``zipfile`` would deflate them again for each.  Without ZIP64: each part and the whole
+    stay under 4 GiB (``ValueError`` otherwise).
+    """
+    dos_time, dos_date = _dos_stamp(_zip_time(timestamp or build_timestamp()))
+    entries = sorted(parts, key=lambda p: _zip_order(p.name))
+    local, central, offset = [], [], 0
+    for part in entries:
+        name = part.name.encode("utf-8")
+        flags = 0 if part.name.isascii() else 0x800
+        fixed = struct.pack("<HHHHHIII", 20, flags, 8, dos_time, dos_date, part.crc,
+                            len(part.deflated), part.size)
+        local += [b"PK\x03\x04", fixed, struct.pack("<HH", len(name), 0), name, part.deflated]
+        central.append(b"PK\x01\x02" + struct.pack("<H", 3 << 8 | 20) + fixed
+                       + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0o644 << 16, offset)
+                       + name)
+        offset += 30 + len(name) + len(part.deflated)
+    directory = b"".join(central)
+    if offset + len(directory) >= 1 << 32 or len(entries) >= 1 << 16:
+        raise ValueError(f"{path}: too large for a package without ZIP64")
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
+                      len(directory), offset, 0)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(b"".join(local) + directory + end)
+    return Path(path)
+
+
+def _dos_stamp(date_time: tuple[int, ...]) -> tuple[int, int]:
+    """A zip entry's (time, date) fields, as ``zipfile`` packs them."""
+    year, month, day, hour, minute, second = date_time
+    return hour << 11 | minute << 5 | second // 2, (year - 1980) << 9 | month << 5 | day
+
+
 def _zip_order(name: str) -> tuple[int, str]:
     # [Content_Types].xml first, as Office itself writes it; then a fixed, sorted order.
     return (0 if name == "[Content_Types].xml" else 1, name)
@@ -108,9 +175,7 @@ def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None 
     target = Path(path)
     when = timestamp or build_timestamp()
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    # Zip entry times cannot precede 1980 and carry no time zone.
-    date_time = max((when.year, when.month, when.day, when.hour, when.minute, when.second),
-                    (1980, 1, 1, 0, 0, 0))  # fmt: skip
+    date_time = _zip_time(when)
     # Entries are copied one at a time (memory stays at one block, not the whole package) and
     # deflated here once, at zlib's default level 6; streaming gives the same bytes as deflating
     # each entry in one piece (zlib's output does not depend on how its input is split).

@@ -5,8 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import re
+import tempfile
+import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,14 @@ from lxml import etree
 
 from ..core import io as _io
 from ..core import text as _core_text
-from ..core.io import atomic_path, build_timestamp, normalize_ooxml
+from ..core.io import (
+    DeflatedPart,
+    atomic_path,
+    build_timestamp,
+    deflate_part,
+    normalize_ooxml,
+    write_package,
+)
 from . import _text
 from ._content import PaperTable, paper_tables
 from ._render_cache import rendered, rendered_bytes
@@ -356,10 +367,53 @@ def write_word_tables(
 
 
 def _render_table(t: PaperTable, path: Path) -> None:
-    """One table's .docx: caption, three-line table, note."""
-    doc = _new_document(t.caption, _landscape(t.header, t.body, t.numeric_from))
-    _append(doc, _fragment(_plain_caption(t.caption), _table_blocks(t, _text_width(doc))))
-    _save(doc, path)
+    """One table's .docx: caption, three-line table, note.
+
+    The bytes python-docx gives for ``_new_document`` + ``_append`` + ``_save`` (tested),
+    without building each document: only the body and the title differ between tables,
+    so the other parts come from :func:`_one_table_package`, deflated once per build.
+    """
+    package = _one_table_package(_landscape(t.header, t.body, t.numeric_from),
+                                 build_timestamp())
+    body = _plain_caption(t.caption) + _table_blocks(t, package.text_width)
+    write_package(path, [
+        *package.parts,
+        deflate_part("word/document.xml", package.body_head + body.encode() + package.body_tail),
+        deflate_part("docProps/core.xml", package.core.replace(
+            _TITLE_MARK, escape_cdata(t.caption).encode())),
+    ])
+
+
+# A title no caption holds, replaced by the caption's text in the document properties.
+_TITLE_MARK = b"cqanalysis-title-7f3e9b"
+
+
+@dataclass(frozen=True)
+class _OneTablePackage:
+    parts: tuple[DeflatedPart, ...]  # every part but the two below, deflated
+    body_head: bytes  # word/document.xml up to the body's content …
+    body_tail: bytes  # … and from its section properties on
+    core: bytes  # docProps/core.xml, the title being _TITLE_MARK
+    text_width: int
+
+
+@functools.cache
+def _one_table_package(landscape: bool, when: datetime) -> _OneTablePackage:
+    """A one-table document with an empty body, saved once, cut into its reusable parts."""
+    with tempfile.TemporaryDirectory(prefix="cqanalysis-docx.") as folder:
+        doc = _new_document(_TITLE_MARK.decode(), landscape)
+        path = _save(doc, Path(folder) / "empty.docx")
+        with zipfile.ZipFile(path) as package:
+            parts = {name: package.read(name) for name in package.namelist()}
+    document = parts.pop("word/document.xml")
+    cut = document.rindex(b"<w:sectPr")
+    if not document[:cut].endswith(b"<w:body>"):
+        raise RuntimeError("python-docx's template has a body of its own")
+    return _OneTablePackage(
+        parts=tuple(deflate_part(name, data) for name, data in parts.items()
+                    if name != "docProps/core.xml"),
+        body_head=document[:cut], body_tail=document[cut:],
+        core=parts["docProps/core.xml"], text_width=_text_width(doc))
 
 
 # ---------------------------------------------------------------- the thesis document
