@@ -28,8 +28,11 @@ def object_memo(obj: Any) -> dict[Any, Any]:
     entry = _MEMOS.get(key)
     if entry is not None and entry[0]() is obj:
         return entry[1]
+    def forget(_gone: weakref.ref[Any]) -> None:
+        _MEMOS.pop(key, None)
+
     try:
-        ref = weakref.ref(obj, lambda _gone, key=key: _MEMOS.pop(key, None))
+        ref = weakref.ref(obj, forget)
     except TypeError:  # not weakly referable: compute every time
         return {}
     _MEMOS[key] = (ref, {})
