@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from ..core.errors import ParseError
 from ..core.schema import FRAME_COLUMNS
-from ..core.text import TERMINAL_PUNCT, join_wrapped, norm_key, split_cells
-from .layout import Layout, group_rows, layout_from_header
+from ..core.text import TERMINAL_PUNCT, display_width, join_wrapped, norm_key, split_cells
+from .layout import Layout, group_rows, layout_from_header, near_start, segments, wrap_fits
 from .lexer import (
     CAPTION,
     FURNITURE,
@@ -43,6 +43,8 @@ __all__ = ["ParseWarning", "assemble"]
 _INTRINSIC = frozenset({"chapter", "section", "decimal", "markdown", "bare"})
 _CONTENT_ROLES = frozenset({"direction", "measure", "outcome", "problem"})
 _PAGE_FURNITURE = frozenset({PAGE_NUMBER, RUNNING_HEADER, VIEWER})
+# furniture that marks a page break where the text has no form feeds (a viewer's copy)
+_PAGE_BREAK = frozenset({PAGE_NUMBER, RUNNING_HEADER})
 # A paragraph ending in one of these stops mid-sentence: the next line continues it.
 _MID_SENTENCE = frozenset("，,、")
 
@@ -114,6 +116,7 @@ class _Assembler:
                  options: ParseOptions, markdown: bool) -> None:
         self.tokens = tokens
         self.block_lines = {t.block.line for t in tokens}
+        self.blocks = {t.block.line: t.block for t in tokens}
         self.doc_id = doc_id
         self.where = path or doc_id
         self.strict = strict
@@ -625,53 +628,140 @@ class _Assembler:
         table.pipe = token.pipe
         table.source_table = token.block.table
         if token.block.cells is None and not token.pipe and "\t" not in token.block.text:
-            table.layout = layout_from_header(token.block.text, self.body_after_header())
+            body, page_tops = self.body_after_header()
+            table.layout = layout_from_header(token.block.text, body, page_tops=page_tops)
         self.table = table
         return True
 
-    def body_after_header(self) -> list[str]:
+    def body_after_header(self) -> tuple[list[str], frozenset[int]]:
         """The raw lines after a table's header up to a blank line (a page break aside), a
-        caption or a heading: the lines a fixed-width table may span."""
+        caption or a heading: the lines a fixed-width table may span; and the indices of
+        the lines of one text run that open a page, which may be running titles."""
         raws: list[str] = []
+        page_tops: set[int] = set()
         last = self.tokens[self.index].block
+        broken = False  # a page number or running header since the last line
         for token in self.tokens[self.index + 1:self.index + 400]:
             block = token.block
             if token.kind in FURNITURE:
+                broken = broken or token.kind in _PAGE_BREAK
                 continue
             if token.kind == CAPTION or (token.kind == HEADING and token.style in _INTRINSIC):
                 break
             if block.line > last.line + 1 and block.page == last.page and \
                     not self.adjacent(last.line, block.line):
                 break
+            if (broken or block.page != last.page) and len(segments(block.text, "chars")) == 1:
+                # the blank lines under a running title do not end the table either
+                page_tops.add(len(raws))
+                raws.append(block.text)
+                continue
             raws.append(block.text)
-            last = block
-        return raws
+            last, broken = block, False
+        return raws, frozenset(page_tops)
 
     def layout_line(self, token: Token) -> bool:
         """A line of an open fixed-width table; ``False`` ends the table.
 
         The line must follow the table's last line with no blank line between (blank lines
-        around a page break aside), and every text run on it must fit a column.
+        around a page break aside), and every text run on it must fit a column.  The first
+        line after a page break must also sit under a column (:meth:`Layout.under_column`);
+        one that does not is a running title kept out of the rows (:meth:`page_top_title`)
+        or ends the table.
         """
         table = self.table
         assert table is not None and table.layout is not None
         layout, block = table.layout, token.block
+        last_line, last_page = (layout.lines[-1][:2] if layout.lines
+                                else (table.header_line or 0, block.page))
+        if not self.placeable(token, last_line, last_page):
+            return False
+        cols = self.layout_columns(token)
+        n = len(table.header)
+        if cols is not None and len(cols) == n and \
+                tuple(norm_key(cols[j]) for j in range(n)) == table.header_key:
+            self.add_residue(block.line, block.text.strip(), "repeated_header", block.page)
+            return True
+        # after a page break only a line under the table's columns goes on with a row
+        broken = self.after_page_break(last_line, token)
+        if cols is None or (broken and not layout.under_column(block.text)):
+            return broken and self.page_top_title(
+                token, last_line, lambda nxt: self.goes_on_by_place(nxt, last_line, last_page))
+        layout.lines.append((block.line, block.page, cols))
+        return True
+
+    def layout_columns(self, token: Token) -> dict[int, str] | None:
+        """The columns of a line that fits the open fixed-width table, else ``None``."""
+        layout = self.table.layout if self.table is not None else None
+        assert layout is not None
+        cols = layout.columns(token.block.text)
+        if cols is None or (set(cols) == {0} and token.text[-1] in TERMINAL_PUNCT):
+            return None  # a sentence below the table is no wrapped first cell
+        return cols
+
+    def after_page_break(self, last_line: int, token: Token) -> bool:
+        """Whether a page ends between the table's line ``last_line`` and ``token``: a form
+        feed, or a page number or running header between them (a viewer's copy has no form
+        feeds)."""
+        last = self.blocks.get(last_line)
+        if last is not None and last.page != token.block.page:
+            return True
+        k = self.index - 1
+        while k >= 0 and self.tokens[k].block.line > last_line:
+            if self.tokens[k].kind in _PAGE_BREAK:
+                return True
+            k -= 1
+        return False
+
+    def page_top_title(self, token: Token, last_line: int,
+                       goes_on: Callable[[Token], bool]) -> bool:
+        """A line opening a page that cannot go on with the open table's last row: ``True``
+        when it is page furniture inside the table (then residue), ``False`` when it ends
+        the table.
+
+        It is furniture, a running title the lexer could not see repeated, when it comes
+        first on its page, is one short run with no closing punctuation, and the next line on
+        its page goes on with the table (``goes_on``); otherwise the table ended at the foot
+        of the page and the line is read as ordinary text.
+        """
+        block, text = token.block, token.text
+        if token.kind not in (PARAGRAPH, UNRECOGNISED) or \
+                len(segments(block.text, "chars")) != 1 or text[-1] in TERMINAL_PUNCT or \
+                len(text) > self.options.running_header_max_chars:
+            return False
+        k = self.index - 1  # only page furniture since the table's last line
+        while k >= 0 and self.tokens[k].block.line > last_line:
+            if self.tokens[k].kind not in FURNITURE:
+                return False
+            k -= 1
+        nxt = next((t for t in self.tokens[self.index + 1:] if t.kind not in FURNITURE), None)
+        if nxt is None or nxt.block.page != block.page or not goes_on(nxt):
+            return False
+        self.add_residue(block.line, block.text.strip(), RUNNING_HEADER.value, block.page)
+        return True
+
+    def goes_on_by_place(self, token: Token, last_line: int, last_page: int | None) -> bool:
+        """Whether a line after a page break goes on with the open fixed-width table."""
+        layout = self.table.layout if self.table is not None else None
+        return layout is not None and self.placeable(token, last_line, last_page) and \
+            self.layout_columns(token) is not None and layout.under_column(token.block.text)
+
+    def goes_on_by_cells(self, token: Token) -> bool:
+        """Whether a line after a page break is a whole row of the open table read by cells."""
+        table = self.table
+        return table is not None and token.block.cells is None and not token.pipe and \
+            token.kind not in (ITEM, NOTE, HEADING) and \
+            len(self.cells_of(token)) == len(table.header)
+
+    def placeable(self, token: Token, last_line: int, last_page: int | None) -> bool:
+        """Whether a line may go on with a fixed-width table whose last line is ``last_line``:
+        plain text, not a list item, a note or a numbered heading, and no blank line between
+        unless a page break lies there."""
+        block = token.block
         if block.cells is not None or token.pipe or "\t" in block.text or \
                 token.kind in (ITEM, NOTE) or (token.kind == HEADING and token.style in _INTRINSIC):
             return False
-        last_line, last_page = (layout.lines[-1][:2] if layout.lines
-                                else (table.header_line or 0, block.page))
-        if not self.adjacent(last_line, block.line) and block.page == last_page:
-            return False
-        cols = layout.columns(block.text)
-        if cols is None or (set(cols) == {0} and token.text[-1] in TERMINAL_PUNCT):
-            return False  # a sentence below the table is no wrapped first cell
-        n = len(table.header)
-        if len(cols) == n and tuple(norm_key(cols[j]) for j in range(n)) == table.header_key:
-            self.add_residue(block.line, block.text.strip(), "repeated_header", block.page)
-            return True
-        layout.lines.append((block.line, block.page, cols))
-        return True
+        return self.adjacent(last_line, block.line) or block.page != last_page
 
     def close_layout(self, table: _Table) -> None:
         """Turn a fixed-width table's lines into rows (see :func:`group_rows`)."""
@@ -743,7 +833,8 @@ class _Assembler:
             merged[-1] = join_wrapped((merged[-1], cells[0]))
             merged.extend(cells[1:])
             if (len(merged) <= n and self.may_continue(token, cells, text)
-                    and self.adjacent(self.partial.line_end, block.line)):
+                    and self.adjacent(self.partial.line_end, block.line)
+                    and self.continues_across_break(table, token, self.partial)):
                 self.partial.cells, self.partial.line_end = merged, block.line
                 self.partial_tokens.append(token)
                 if len(merged) == n:
@@ -768,13 +859,15 @@ class _Assembler:
             return True
         if len(cells) == 1:
             rows = table.rows
-            if (rows and self.may_continue(token, cells, text)
+            if not (rows and self.may_continue(token, cells, text)
                     and self.adjacent(rows[-1].line_end, block.line)):
-                last = rows[-1]
-                last.cells[-1] = join_wrapped((last.cells[-1], text))
-                last.line_end = block.line
-                return True
-            return False
+                return False
+            last = rows[-1]
+            if not self.continues_across_break(table, token, last):
+                return self.page_top_title(token, last.line_end, self.goes_on_by_cells)
+            last.cells[-1] = join_wrapped((last.cells[-1], text))
+            last.line_end = block.line
+            return True
         if len(cells) < n:
             self.partial = _Row(list(cells), block.line, block.line, block.page)
             self.partial_tokens = [token]
@@ -810,6 +903,34 @@ class _Assembler:
         only its own lines and residue.
         """
         return all(n in self.block_lines for n in range(last_line + 1, line))
+
+    def continues_across_break(self, table: _Table, token: Token, row: _Row) -> bool:
+        """Whether a line may continue ``row`` of a table read by cells, not by position.
+
+        After a page break a line indented by spaces must start under one of the header's
+        words (counted in characters or display columns) and be no wider than the cell it
+        continues can wrap (:func:`~cqanalysis.parse.layout.wrap_fits`): a continuation set
+        by spaces starts where its column does, while a running title centred on the page
+        starts wherever its length puts it.  Lines on the same page are not judged here.
+        """
+        if not self.after_page_break(row.line_end, token):
+            return True
+        raw = token.block.text
+        indent = len(raw) - len(raw.lstrip(" "))
+        if indent < 2:
+            return True  # text not set by spaces: its position tells nothing
+        header = self.blocks.get(table.header_line) if table.header_line is not None else None
+        if header is None:
+            return False
+        column = min(len(row.cells), len(table.header)) - 1  # the cell the line joins
+        for metric in ("chars", "display"):
+            heads = [run.start for run in segments(header.text, metric)]
+            # under the header word of the column it joins, when the words are the columns
+            if near_start(indent, heads[column:column + 1] if len(heads) == len(table.header)
+                          else heads):
+                return wrap_fits([row.cells[-1]], raw.strip(), "display",
+                                 floor=display_width(table.header[column]))
+        return False
 
     def may_continue(self, token: Token, cells: tuple[str, ...], text: str) -> bool:
         """Whether a line can be the wrapped rest of a table row rather than new content."""

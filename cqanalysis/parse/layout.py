@@ -12,18 +12,21 @@ display columns (a CJK character is two wide, as in an editor with a fixed-width
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ..core.text import TERMINAL_PUNCT, display_width, join_wrapped
 
-__all__ = ["Layout", "Segment", "group_rows", "layout_from_header", "segments"]
+__all__ = ["Layout", "Segment", "group_rows", "layout_from_header", "near_start", "segments",
+           "wrap_fits"]
 
 Metric = Literal["chars", "display"]
 
 # Text runs: words joined by single spaces; two or more spaces (or a tab) separate runs.
 _RUN = re.compile(r"[^\s]+(?: [^\s]+)*")
+# A Latin word wraps whole; CJK text wraps at any character.
+_LATIN_WORD = re.compile(r"[!-~]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,29 @@ class Layout:
     ends: tuple[int, ...]
     # (line, page, {column: text}) for every line of the table body, in order
     lines: list[tuple[int, int | None, dict[int, str]]] = field(default_factory=list)
+    header_starts: tuple[int, ...] = ()  # where the header words start (a column's cells
+    # start further left when its header is centred)
+
+    def under_column(self, raw: str) -> bool:
+        """Whether a line reads as table text by its place: cells side by side (several runs),
+        or one run starting within one place of a column's left edge or header and no
+        wider than that column can be (:func:`wrap_fits`, from its header and lines so far).
+
+        A wrapped cell starts where its column does and fills at most its width; a page's
+        running title, centred on the page, lands wherever its length puts it.
+        """
+        runs = segments(raw, self.metric)
+        if len(runs) != 1:
+            return bool(runs)
+        run = runs[0]
+        heads = self.header_starts or self.starts
+        near = [j for j in range(len(self.starts))
+                if near_start(run.start, (self.starts[j], heads[j]))]
+        if not near:
+            return False
+        j = near[0]
+        earlier = [cols[j] for _, _, cols in self.lines if j in cols]
+        return wrap_fits(earlier, run.text, self.metric, floor=self.ends[j] - heads[j])
 
     def columns(self, raw: str) -> dict[int, str] | None:
         """The text of each column on a line, or ``None`` when the line does not fit.
@@ -99,7 +125,31 @@ class Layout:
         return {j: " ".join(parts) for j, parts in cols.items()}
 
 
-def layout_from_header(header_raw: str, body_raws: Sequence[str]) -> Layout | None:
+def near_start(position: int, starts: Sequence[int]) -> bool:
+    """Whether ``position`` lies within one place of one of ``starts`` (pdftotext may set
+    a column's lines one character apart; typed text may be one space off)."""
+    return any(abs(position - s) <= 1 for s in starts)
+
+
+def wrap_fits(earlier: Iterable[str], text: str, metric: Metric, *, floor: int = 0) -> bool:
+    """Whether ``text`` can be the wrapped rest of a column whose earlier lines are ``earlier``.
+
+    A cell wraps when its next word does not fit, so its column is narrower than the line
+    before plus a space and that word (for CJK text, one character), and the rest is no
+    wider than the column; the widest earlier line (at least ``floor``, a header's width)
+    stands in for the line before.
+    """
+    def width(t: str) -> int:
+        return len(t) if metric == "chars" else display_width(t)
+
+    widest = max((width(t) for t in earlier), default=0)
+    latin = _LATIN_WORD.match(text)
+    word = latin.group() if latin else text[:1]
+    return width(text) <= max(widest, floor) + 1 + width(word)
+
+
+def layout_from_header(header_raw: str, body_raws: Sequence[str], *,
+                       page_tops: frozenset[int] = frozenset()) -> Layout | None:
     """The layout of a table whose header line is ``header_raw``, or ``None`` when the lines
     below (``body_raws``, up to the table's end) show no fixed-width wrapping.
 
@@ -109,26 +159,30 @@ def layout_from_header(header_raw: str, body_raws: Sequence[str]) -> Layout | No
     header).
     The metric is the one under which more body lines fit the columns, then more wrapped
     lines start exactly under a header word, then more are wrapped lines; on a tie, display
-    width.
+    width.  A line at ``page_tops`` (indices into ``body_raws``: one run opening a page) may
+    be a running title that the lexer did not recognise (it appears once): it neither moves
+    a column's edge nor counts as fitting, and it is a wrapped line only where the other
+    lines put the columns.
     """
     best: tuple[tuple[int, int, int], Layout] | None = None
     for metric in ("display", "chars"):
         head = segments(header_raw, metric)
         if len(head) < 2:
             return None
-        body = [(raw, segments(raw, metric)) for raw in body_raws]
+        body = [(raw, segments(raw, metric), k in page_tops) for k, raw in enumerate(body_raws)]
         ends, header_starts = tuple(s.end for s in head), tuple(s.start for s in head)
-        starts = _left_edges(header_starts, ends, {run.start for _, runs in body for run in runs})
+        starts = _left_edges(header_starts, ends,
+                             {run.start for _, runs, top in body if not top for run in runs})
         hits = exact = previous = 0
-        for raw, runs in body:
+        for raw, runs, top in body:
             if _wraps(runs, starts, previous, raw):
                 hits += 1
                 exact += _wraps(runs, header_starts, previous, raw)
-            previous = len(runs)
+            previous = previous if top else len(runs)
         if not hits:
             continue
-        layout = Layout(metric, starts, ends)
-        fits = sum(layout.columns(raw) is not None for raw, _ in body)
+        layout = Layout(metric, starts, ends, header_starts=header_starts)
+        fits = sum(layout.columns(raw) is not None for raw, _, top in body if not top)
         if best is None or (fits, exact, hits) > best[0]:
             best = (fits, exact, hits), layout
     return best[1] if best is not None else None
