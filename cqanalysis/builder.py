@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analysis import Analysis, analyse
+from .analysis_cache import cached_groundwork
 from .core.document import Corpus
 from .core.errors import InputError
 from .core.io import atomic_write, file_sha256
@@ -89,7 +90,8 @@ def build(
         ``executor``: any :class:`concurrent.futures.Executor`, e.g. a Dask cluster's).
     cache
         The cache folder; ``True`` (default): ``out/.cache``: a rebuild with other codebooks or
-        labels parses nothing and renders only changed Word/LaTeX tables; ``False``: none.
+        labels parses nothing, reads the clauses, links and offsets back (``analysis/``) and
+        renders only changed Word/LaTeX tables (``render/``); ``False``: none.
     progress
         Steps and a summary on stderr (a terminal: one updating line, else one line per
         step); ``False`` is silent.
@@ -125,8 +127,11 @@ def build(
                           cache=folder)
     corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
-    analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None),
-                       sources=sources)
+    # the codebook-independent part (clauses, links, offsets) is read back on a rebuild
+    work = (cached_groundwork(corpus, folder=folder / "analysis", sources=sources,
+                              options=options, strict=strict) if folder else None)
+    analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None,
+                               groundwork=work), sources=sources)
     files, skipped = _write_and_publish(analysis, target, lang=lang, steps=steps, cache=folder)
     for message in skipped:
         warnings.warn(message, SkippedOutput, stacklevel=2)
