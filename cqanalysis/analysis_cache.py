@@ -167,7 +167,7 @@ def cached_groundwork(corpus: Corpus, *, folder: str | os.PathLike[str],
             _write(store, key, work)
         store.prune()
     finally:
-        warn_cache_notes(store.notes, "computed again", stacklevel=3)
+        warn_cache_notes(store.notes, "computed again", stacklevel=2)
     return work
 
 

@@ -127,11 +127,8 @@ def build(
                           cache=folder)
     corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
-    # the codebook-independent part (clauses, links, offsets) is read back on a rebuild
-    work = (cached_groundwork(corpus, folder=folder / "analysis", sources=sources,
-                              options=options, strict=strict) if folder else None)
-    analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None,
-                               groundwork=work), sources=sources)
+    analysis = _analyse(corpus, sources, codebooks=codebooks, cache=folder, options=options,
+                        strict=strict)
     files, skipped = _write_and_publish(analysis, target, lang=lang, steps=steps, cache=folder)
     for message in skipped:
         warnings.warn(message, SkippedOutput, stacklevel=2)
@@ -139,6 +136,21 @@ def build(
     steps.done(summary + (f", skipped {len(skipped)} (see README.md)" if skipped else ""))
     return BuildResult(out=Path(out), analysis=analysis, files=tuple(files),
                        skipped=tuple(skipped))
+
+
+def _analyse(corpus: Corpus, sources: dict[str, str], *,
+             codebooks: Sequence[str | os.PathLike[str]] | None, cache: Path | None,
+             options: object | None, strict: bool) -> Analysis:
+    """The analysis of ``corpus``; with a cache, its codebook-independent part is read back.
+
+    Clauses, coding units, links and the offsets of units and rows in the sources do not
+    depend on the codebooks: a rebuild with other codebooks takes them from
+    ``cache/analysis`` (:func:`~cqanalysis.analysis_cache.cached_groundwork`).
+    """
+    work = (cached_groundwork(corpus, folder=cache / "analysis", sources=sources,
+                              options=options, strict=strict) if cache else None)
+    analysis = analyse(corpus, codebooks=list(codebooks) if codebooks else None, groundwork=work)
+    return replace(analysis, sources=sources)
 
 
 def _write_and_publish(analysis: Analysis, target: Path, *, lang: str, steps: _Steps,
