@@ -89,9 +89,8 @@ def build(
         As in :func:`cqanalysis.parse_corpus` (``options``: :class:`cqanalysis.ParseOptions`;
         ``executor``: any :class:`concurrent.futures.Executor`, e.g. a Dask cluster's).
     cache
-        The cache folder; ``True`` (default): ``out/.cache``: a rebuild with other codebooks or
-        labels parses nothing, reads the clauses, links and offsets back (``analysis/``) and
-        renders only changed Word/LaTeX tables (``render/``); ``False``: none.
+        The cache folder; ``True`` (default): ``out/.cache``: a rebuild with other codebooks
+        parses nothing, reuses clauses, links, offsets and unchanged tables; ``False``: none.
     progress
         Steps and a summary on stderr (a terminal: one updating line, else one line per
         step); ``False`` is silent.
