@@ -28,7 +28,9 @@ __all__ = [
     "document_texts",
     "locate",
     "locations",
+    "row_locations",
     "source_blocks",
+    "unit_locations",
     "unit_offsets",
 ]
 

@@ -118,21 +118,19 @@ def coded_segments(
     found = (analysis_locations(analysis) if blocks is None
              else locations(analysis.coded, analysis.corpus, blocks))
     at = unit_locations(coded, found)
-    located = coded
     paths = code_paths(analysis.codebooks, lang=lang)
-    out = pd.DataFrame({
-        "doc_id": located["doc_id"], "unit_id": located["unit_id"], "field": located["field"],
-        "section_no": located["section_no"], "table_id": located["table_id"],
-        "row_no": located["row_no"], "clause_no": located["clause_no"],
-        "item_no": located["item_no"], "line": located.get("line"),
+    return pd.DataFrame({
+        "doc_id": coded["doc_id"], "unit_id": coded["unit_id"], "field": coded["field"],
+        "section_no": coded["section_no"], "table_id": coded["table_id"],
+        "row_no": coded["row_no"], "clause_no": coded["clause_no"],
+        "item_no": coded["item_no"], "line": coded.get("line"),
         "start": at["start"], "end": at["end"], "offset_match": at["offset_match"].astype(object),
-        "codebook": located["codebook"], "code": located["code"],
-        "label": located["label_zh" if lang == "zh" else "label_en"],
+        "codebook": coded["codebook"], "code": coded["code"],
+        "label": coded["label_zh" if lang == "zh" else "label_en"],
         "code_path": [paths.get((b, c), "") for b, c in
-                      located[["codebook", "code"]].itertuples(index=False, name=None)],
-        "evidence": located["evidence"], "text": located["text"],
+                      coded[["codebook", "code"]].itertuples(index=False, name=None)],
+        "evidence": coded["evidence"], "text": coded["text"],
     })
-    return out
 
 
 def codebook_table(codebooks: Iterable[Any], *, lang: str = "zh") -> pd.DataFrame:
