@@ -18,8 +18,10 @@ from .core.document import Corpus, Document
 from .core.memo import object_memo
 
 if TYPE_CHECKING:
+    from .analysis_cache import Groundwork
     from .codebook import Codebook
     from .coding import CodebookLike
+    from .offsets import Locations
 
 __all__ = [
     "CROSSTABS",
@@ -150,6 +152,10 @@ class Analysis:
     sources
         doc_id → the source file to read again (for texts and offsets) where the corpus'
         ``documents.path`` shows another form of the path; empty: use ``documents.path``.
+    locations
+        Where the units and table rows are in the sources (:class:`~cqanalysis.offsets.Locations`),
+        when computed with the analysis (a build's analysis cache); ``None``: the QDA tables
+        and the REFI-QDA project read the sources when they need them.
     """
 
     corpus: Corpus
@@ -161,6 +167,7 @@ class Analysis:
     codebooks: tuple[Codebook, ...] = field(default=())
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    locations: Locations | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """All tidy frames by name: the parse frames, clauses, coded, links, errors."""
@@ -191,6 +198,7 @@ def analyse(
     *,
     codebooks: CodebookLike | Iterable[CodebookLike] | None = None,
     crosstabs: dict[str, CrosstabSpec] | None = None,
+    groundwork: Groundwork | None = None,
 ) -> Analysis:
     """Run the standard analysis on a parsed document or corpus.
 
@@ -204,6 +212,10 @@ def analyse(
     crosstabs
         Which crosstabs to compute; default :func:`corpus_crosstabs` (:data:`CROSSTABS`, and
         for a corpus the document and manifest-variable ones).
+    groundwork
+        The clauses, units, links and offsets of ``data`` computed before
+        (:func:`cqanalysis.analysis_cache.cached_groundwork`, as a build does); default
+        computed here, the offsets only when an output needs them.
 
     Returns
     -------
@@ -216,9 +228,13 @@ def analyse(
 
     corpus = _as_corpus(data)
     books = tuple(resolve_codebooks(codebooks))
-    clauses = explode_clauses(corpus.rows)
-    coded = code_units(coding_units(clauses, corpus.items), books)
-    links = link_items(corpus.rows, corpus.items)
+    if groundwork is None:
+        clauses = explode_clauses(corpus.rows)
+        units = coding_units(clauses, corpus.items)
+        links = link_items(corpus.rows, corpus.items)
+    else:
+        clauses, units, links = groundwork.clauses, groundwork.units, groundwork.links
+    coded = code_units(units, books)
     documents = corpus.documents if len(corpus.documents.columns) > 2 else None
     tables: dict[str, pd.DataFrame] = {}
     tests: list[dict[str, object]] = []
@@ -244,6 +260,7 @@ def analyse(
         tests=_typed_tests(pd.DataFrame(tests)),
         codebooks=books,
         titles={name: (spec.zh, spec.en) for name, spec in plan.items()},
+        locations=groundwork.locations if groundwork is not None else None,
     )
     object_memo(analysis).update({("rollup", depth): frame for depth, frame in rolled.items()})
     return analysis

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .analysis import Analysis, analyse
+from .analysis_cache import cached_groundwork
 from .core.document import Corpus
 from .core.errors import InputError
 from .core.io import atomic_write, file_sha256
@@ -88,8 +89,8 @@ def build(
         As in :func:`cqanalysis.parse_corpus` (``options``: :class:`cqanalysis.ParseOptions`;
         ``executor``: any :class:`concurrent.futures.Executor`, e.g. a Dask cluster's).
     cache
-        The cache folder; ``True`` (default): ``out/.cache``: a rebuild with other codebooks or
-        labels parses nothing and renders only changed Word/LaTeX tables; ``False``: none.
+        The cache folder; ``True`` (default): ``out/.cache``: a rebuild with other codebooks
+        parses nothing, reuses clauses, links, offsets and unchanged tables; ``False``: none.
     progress
         Steps and a summary on stderr (a terminal: one updating line, else one line per
         step); ``False`` is silent.
@@ -125,8 +126,8 @@ def build(
                           cache=folder)
     corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
-    analysis = replace(analyse(corpus, codebooks=list(codebooks) if codebooks else None),
-                       sources=sources)
+    analysis = _analyse(corpus, sources, codebooks=codebooks, cache=folder, options=options,
+                        strict=strict)
     files, skipped = _write_and_publish(analysis, target, lang=lang, steps=steps, cache=folder)
     for message in skipped:
         warnings.warn(message, SkippedOutput, stacklevel=2)
@@ -134,6 +135,21 @@ def build(
     steps.done(summary + (f", skipped {len(skipped)} (see README.md)" if skipped else ""))
     return BuildResult(out=Path(out), analysis=analysis, files=tuple(files),
                        skipped=tuple(skipped))
+
+
+def _analyse(corpus: Corpus, sources: dict[str, str], *,
+             codebooks: Sequence[str | os.PathLike[str]] | None, cache: Path | None,
+             options: object | None, strict: bool) -> Analysis:
+    """The analysis of ``corpus``; with a cache, its codebook-independent part is read back.
+
+    Clauses, coding units, links and the offsets of units and rows in the sources do not
+    depend on the codebooks: a rebuild with other codebooks takes them from
+    ``cache/analysis`` (:func:`~cqanalysis.analysis_cache.cached_groundwork`).
+    """
+    work = (cached_groundwork(corpus, folder=cache / "analysis", sources=sources,
+                              options=options, strict=strict) if cache else None)
+    analysis = analyse(corpus, codebooks=list(codebooks) if codebooks else None, groundwork=work)
+    return replace(analysis, sources=sources)
 
 
 def _write_and_publish(analysis: Analysis, target: Path, *, lang: str, steps: _Steps,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,17 @@ from .core.document import Corpus, Document
 from .core.errors import InputError
 from .core.text import document_text, record_spans
 
-__all__ = ["document_text", "document_texts", "locate", "source_blocks", "unit_offsets"]
+__all__ = [
+    "Locations",
+    "document_text",
+    "document_texts",
+    "locate",
+    "locations",
+    "row_locations",
+    "source_blocks",
+    "unit_locations",
+    "unit_offsets",
+]
 
 #: How a unit's offsets were found (column ``offset_match``).
 MATCHES = ("exact", "pieces", "span")
@@ -221,3 +232,96 @@ def _with_line_end(frame: pd.DataFrame, data: Document | Corpus) -> pd.DataFrame
         end = end.fillna(pd.Series(merged["line_end"].to_numpy(), index=out.index).astype("Int64"))
     out["line_end"] = end
     return out
+
+
+@dataclass(frozen=True)
+class Locations:
+    """Where a corpus' units and table rows lie in their documents' plain texts.
+
+    What the QDA tables and the REFI-QDA project need from the source files, computed once
+    (:func:`locations`); none of it depends on a codebook, so a build caches it.
+
+    Attributes
+    ----------
+    units
+        unit_id, start, end, offset_match: one row per distinct unit (clause or item) of a
+        document with blocks, in the order of the units it was computed from.
+    rows
+        doc_id, table_id, row_no, start, end, offset_match: one row per table row of a
+        document with blocks, spanning the row's whole lines (``offset_match`` ``"span"``).
+    texts
+        doc_id → :func:`document_text` of its blocks; the documents located.
+    """
+
+    units: pd.DataFrame
+    rows: pd.DataFrame
+    texts: dict[str, str]
+
+
+def locations(units: pd.DataFrame, data: Document | Corpus,
+              blocks: Mapping[str, Sequence[Block]]) -> Locations:
+    """Offsets of every distinct unit of ``units`` and every table row of ``data``.
+
+    Parameters
+    ----------
+    units
+        Units (:func:`cqanalysis.coding_units`) or a ``coded`` frame, several rows per unit
+        allowed: each unit is located once, in order of first appearance, so two units with
+        the same text in the same lines get different offsets whatever their codes.
+    data
+        The parse the units came from.
+    blocks
+        doc_id → blocks; units and rows of other documents are left out.
+
+    Returns
+    -------
+    Locations
+    """
+    distinct = units.drop_duplicates("unit_id")
+    distinct = distinct[distinct["doc_id"].astype(str).isin(list(blocks))]
+    found = unit_offsets(distinct, data, blocks=blocks)
+    located = pd.DataFrame({
+        "unit_id": found["unit_id"].astype("str"),
+        "start": found["start"].astype("Int64"), "end": found["end"].astype("Int64"),
+        "offset_match": found["offset_match"].astype("string"),
+    }).reset_index(drop=True)
+    rows = data.rows
+    rows = rows[rows["doc_id"].astype(str).isin(list(blocks))] if len(rows) else rows
+    # a row is its whole line span: its lines' offsets, not those of its joined cells
+    spans = unit_offsets(pd.DataFrame({
+        "doc_id": rows["doc_id"], "table_id": rows["table_id"], "row_no": rows["row_no"],
+        "line": rows["line"], "page": rows["page"], "text": "",
+    }), data, blocks=blocks)
+    row_spans = pd.DataFrame({
+        "doc_id": spans["doc_id"].astype("str"), "table_id": spans["table_id"].astype("str"),
+        "row_no": spans["row_no"].astype("Int64"),
+        "start": spans["start"].astype("Int64"), "end": spans["end"].astype("Int64"),
+        "offset_match": spans["offset_match"].astype("string"),
+    }).reset_index(drop=True)
+    return Locations(units=located, rows=row_spans, texts=document_texts(blocks))
+
+
+def unit_locations(frame: pd.DataFrame, found: Locations) -> pd.DataFrame:
+    """start, end, offset_match of each row of ``frame`` (by ``unit_id``; index kept).
+
+    Rows whose unit was not located (no blocks for its document) get missing values.
+    """
+    where = pd.Index(found.units["unit_id"]).get_indexer(frame["unit_id"])
+    return pd.DataFrame({
+        col: found.units[col].array.take(where, allow_fill=True)
+        for col in ("start", "end", "offset_match")
+    }, index=frame.index)
+
+
+def row_locations(frame: pd.DataFrame, found: Locations) -> pd.DataFrame:
+    """start, end, offset_match of each table row of ``frame`` (by doc_id, table_id, row_no).
+
+    Index kept; rows not located (no blocks for their document) get missing values.
+    """
+    key = ["doc_id", "table_id", "row_no"]
+    where = pd.MultiIndex.from_frame(found.rows[key].astype(object)).get_indexer(
+        pd.MultiIndex.from_frame(frame[key].astype(object)))
+    return pd.DataFrame({
+        col: found.rows[col].array.take(where, allow_fill=True)
+        for col in ("start", "end", "offset_match")
+    }, index=frame.index)

@@ -15,9 +15,11 @@ import pandas as pd
 
 from .codebook import Codebook
 from .core.memo import object_memo
+from .offsets import Locations, unit_locations
 
 __all__ = [
     "analysis_blocks",
+    "analysis_locations",
     "code_paths",
     "code_presence",
     "codebook_table",
@@ -96,9 +98,9 @@ def coded_segments(
     analysis
         :func:`cqanalysis.analyse`'s result.
     blocks
-        doc_id → blocks for character offsets; default read from the sources once per
-        analysis (:func:`analysis_blocks`).  Documents without blocks (parsed from a string)
-        get missing start/end.
+        doc_id → blocks for character offsets; default the analysis' locations
+        (:func:`analysis_locations`: read from the sources once per analysis).  Documents
+        without blocks (parsed from a string) get missing start/end.
     lang
         Language of ``label`` and ``code_path``.
 
@@ -109,32 +111,26 @@ def coded_segments(
         start, end, offset_match, codebook, code, label, code_path, evidence, text; one row
         per (unit, code) of ``coded``, in its order; units no code matched are left out.
     """
-    from .offsets import unit_offsets
+    from .offsets import locations
 
     coded = analysis.coded.dropna(subset=["code"]).reset_index(drop=True)
-    if blocks is None:
-        blocks = analysis_blocks(analysis)
-    known = coded["doc_id"].astype(str).isin(list(blocks))
-    located = coded.assign(start=pd.NA, end=pd.NA, offset_match=pd.NA)
-    if known.any():
-        found = unit_offsets(coded[known], analysis.corpus, blocks=blocks)
-        for col in ("start", "end", "offset_match"):
-            located.loc[known, col] = found[col]
+    # offsets belong to the unit, not to its codes: each unit is located once
+    found = (analysis_locations(analysis) if blocks is None
+             else locations(analysis.coded, analysis.corpus, blocks))
+    at = unit_locations(coded, found)
     paths = code_paths(analysis.codebooks, lang=lang)
-    out = pd.DataFrame({
-        "doc_id": located["doc_id"], "unit_id": located["unit_id"], "field": located["field"],
-        "section_no": located["section_no"], "table_id": located["table_id"],
-        "row_no": located["row_no"], "clause_no": located["clause_no"],
-        "item_no": located["item_no"], "line": located.get("line"),
-        "start": located["start"].astype("Int64"), "end": located["end"].astype("Int64"),
-        "offset_match": located["offset_match"].astype(object),
-        "codebook": located["codebook"], "code": located["code"],
-        "label": located["label_zh" if lang == "zh" else "label_en"],
+    return pd.DataFrame({
+        "doc_id": coded["doc_id"], "unit_id": coded["unit_id"], "field": coded["field"],
+        "section_no": coded["section_no"], "table_id": coded["table_id"],
+        "row_no": coded["row_no"], "clause_no": coded["clause_no"],
+        "item_no": coded["item_no"], "line": coded.get("line"),
+        "start": at["start"], "end": at["end"], "offset_match": at["offset_match"].astype(object),
+        "codebook": coded["codebook"], "code": coded["code"],
+        "label": coded["label_zh" if lang == "zh" else "label_en"],
         "code_path": [paths.get((b, c), "") for b, c in
-                      located[["codebook", "code"]].itertuples(index=False, name=None)],
-        "evidence": located["evidence"], "text": located["text"],
+                      coded[["codebook", "code"]].itertuples(index=False, name=None)],
+        "evidence": coded["evidence"], "text": coded["text"],
     })
-    return out
 
 
 def codebook_table(codebooks: Iterable[Any], *, lang: str = "zh") -> pd.DataFrame:
@@ -170,11 +166,11 @@ def qda_frames(analysis: Any, *, blocks: Mapping[str, Sequence[Any]] | None = No
     memo = object_memo(analysis)
     key = ("qda_frames", lang)
     if key not in memo:
-        memo[key] = _qda_frames(analysis, analysis_blocks(analysis), lang)
+        memo[key] = _qda_frames(analysis, None, lang)
     return {name: frame.copy(deep=False) for name, frame in memo[key].items()}
 
 
-def _qda_frames(analysis: Any, blocks: Mapping[str, Sequence[Any]],
+def _qda_frames(analysis: Any, blocks: Mapping[str, Sequence[Any]] | None,
                 lang: str) -> dict[str, pd.DataFrame]:
     return {
         "code_presence": code_presence(analysis),
@@ -195,3 +191,22 @@ def analysis_blocks(analysis: Any) -> dict[str, list[Any]]:
     if "blocks" not in memo:
         memo["blocks"] = source_blocks(analysis.corpus, getattr(analysis, "sources", None))
     return dict(memo["blocks"])
+
+
+def analysis_locations(analysis: Any) -> Locations:
+    """Where the analysis' units and table rows are in their sources, found once per analysis.
+
+    ``analysis.locations`` when the analysis has them (a build reads them from its cache),
+    else :func:`cqanalysis.offsets.locations` of its coded units in
+    :func:`analysis_blocks`.  The coded segments and the REFI-QDA project read the same.
+    """
+    from .offsets import locations
+
+    given = getattr(analysis, "locations", None)
+    if given is not None:
+        return given
+    memo = object_memo(analysis)
+    if "locations" not in memo:
+        memo["locations"] = locations(analysis.coded, analysis.corpus,
+                                      analysis_blocks(analysis))
+    return memo["locations"]

@@ -114,6 +114,12 @@ def test_same_input_gives_byte_identical_reports(tmp_path):
         build([chapter], out=tmp_path / "a", progress=False)
         build([chapter], out=tmp_path / "b", progress=False)
     assert _digests(tmp_path / "a") == _digests(tmp_path / "b")
+    # a warm rebuild (parse, analysis and render caches all hit) and one without any cache
+    with pytest.warns(SkippedOutput):
+        build([chapter], out=tmp_path / "a", progress=False)
+        build([chapter], out=tmp_path / "c", progress=False, cache=False)
+    assert len(list((tmp_path / "a" / ".cache" / "analysis").glob("??/*"))) == 6
+    assert _digests(tmp_path / "a") == _digests(tmp_path / "b") == _digests(tmp_path / "c")
     assert {"appendix.xlsx", "word/表4.1.1_校园生活建议.docx"} <= set(_digests(tmp_path / "a"))
 
 

@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "cqanalysis.links": 3,
     "cqanalysis.agreement": 3,
     "cqanalysis.analysis": 3,
+    "cqanalysis.analysis_cache": 3,
     "cqanalysis.offsets": 3,
     "cqanalysis.refi_read": 3,
     "cqanalysis.qda": 3,

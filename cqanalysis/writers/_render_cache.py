@@ -10,10 +10,11 @@ writer never serves stale files, even at the same version), the build timestamp
 (``SOURCE_DATE_EPOCH``, which dates docx files), the kind of file and everything the writer
 renders from (caption, header, cells, note …), written out as JSON.
 
-Entries are ``FOLDER/<key[:2]>/<key>``: one header line that repeats the key and gives the
-length and SHA-256 of the bytes, then the bytes.  An entry whose header, length or digest
-does not match is never served: the file is rendered again, the entry rewritten, and one
-:class:`CacheWarning` per build says so, as for the parse cache.  Writes are atomic.  When
+Entries are ``FOLDER/<key[:2]>/<key>`` (:class:`~cqanalysis.core.store.EntryStore`): one
+header line that repeats the key and gives the length and SHA-256 of the bytes, then the
+bytes.  An entry whose header, length or digest does not match is never served: the file is
+rendered again, the entry rewritten, and one :class:`CacheWarning` per build says so, as for
+the parse cache.  Writes are atomic.  When
 the build succeeds, entries it did not use are removed, so the cache holds the last build's
 files and no more.  Outside :func:`render_cache` (a library call of a writer) nothing is
 cached.
@@ -26,28 +27,23 @@ import functools
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 
+from ..core import store
 from ..core.io import atomic_write, build_timestamp
+from ..core.store import EntryStore
 from ..core.version import __version__
 from ..corpus import warn_cache_notes
 
 __all__ = ["RenderCache", "render_cache", "rendered", "rendered_bytes"]
 
-_FORMAT = b"cqanalysis-render-cache"
-_SCHEMA = b"1"
-_ENTRY = re.compile(r"[0-9a-f]{64}")
-# atomic_path's temporary files (".<name>.<random>.tmp"), left behind only by a killed build
-_TEMPORARY = re.compile(r"\.[0-9a-f]{64}\..*\.tmp")
-
 _ACTIVE: ContextVar[RenderCache | None] = ContextVar("cqanalysis_render_cache", default=None)
 
 
-class RenderCache:
-    """The cache folder of one build, the entries it used and what went wrong.
+class RenderCache(EntryStore):
+    """The render cache folder of one build, the entries it used and what went wrong.
 
     Parameters
     ----------
@@ -56,62 +52,7 @@ class RenderCache:
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.folder = Path(folder)
-        self.used: set[str] = set()
-        self.hits = 0
-        self.misses = 0
-        self.notes: list[str] = []
-
-    def entry(self, key: str) -> Path:
-        """The file of one entry."""
-        return self.folder / key[:2] / key
-
-    def get(self, key: str) -> bytes | None:
-        """The stored bytes of ``key``, or ``None`` (no entry, or one that fails its check)."""
-        file = self.entry(key)
-        try:
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self.notes.append(f"{file}: unreadable render cache entry ({exc.strerror or exc})")
-            return None
-        head, _, data = raw.partition(b"\n")
-        if head != _header(key, data):
-            self.notes.append(f"{file}: ignored a corrupt or foreign render cache entry")
-            return None
-        return data
-
-    def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key``; a note (never an exception) if it cannot be written."""
-        file = self.entry(key)
-        try:
-            with atomic_write(file, "wb") as fh:
-                fh.write(_header(key, data) + b"\n" + data)
-        except OSError as exc:
-            self.notes.append(f"{file}: cannot write the render cache ({exc.strerror or exc})")
-
-    def prune(self) -> int:
-        """Remove the entries this build did not use (and stray temporary files); how many."""
-        removed = 0
-        if not self.folder.is_dir():
-            return 0
-        for sub in self.folder.iterdir():
-            if not (sub.is_dir() and re.fullmatch(r"[0-9a-f]{2}", sub.name)):
-                continue  # not ours
-            for file in sub.iterdir():
-                ours = _ENTRY.fullmatch(file.name) or _TEMPORARY.fullmatch(file.name)
-                if ours and file.name not in self.used and file.is_file():
-                    file.unlink(missing_ok=True)
-                    removed += 1
-            with contextlib.suppress(OSError):
-                sub.rmdir()  # only when empty
-        return removed
-
-
-def _header(key: str, data: bytes) -> bytes:
-    digest = hashlib.sha256(data).hexdigest().encode()
-    return b" ".join([_FORMAT, _SCHEMA, key.encode(), str(len(data)).encode(), digest])
+        super().__init__(folder, "render")
 
 
 @contextlib.contextmanager
@@ -142,9 +83,9 @@ def render_cache(folder: str | os.PathLike[str] | None) -> Iterator[RenderCache 
 
 @functools.cache
 def _sources_digest(sources: tuple[str, ...]) -> str:
-    """SHA-256 over the bytes of the writer's source files (and this module's)."""
+    """SHA-256 over the bytes of the writer's source files (and the cache's own)."""
     digest = hashlib.sha256()
-    for name in (__file__, *sources):
+    for name in (__file__, store.__file__, *sources):
         digest.update(Path(name).read_bytes())
     return digest.hexdigest()
 

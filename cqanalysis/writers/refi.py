@@ -16,13 +16,16 @@ import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ..core.io import atomic_path, build_timestamp
 from ..core.version import __version__
 from ._text import xml_safe
+
+if TYPE_CHECKING:
+    from ..offsets import Locations
 
 __all__ = ["CODEBOOK_NS", "PROJECT_NS", "refi_guid", "write_qdc", "write_qdpx"]
 
@@ -409,15 +412,16 @@ def write_qdpx(
     section (codebook 章节); codes are nested by parent under one root per codebook; manifest
     variables (year, region …) are Variables with a value on each source.
     """
-    from ..offsets import document_texts
-    from ..qda import analysis_blocks
+    from ..offsets import locations
+    from ..qda import analysis_locations
     from ..sources.text import text_blocks
 
-    if blocks is None:
-        blocks = ({d: text_blocks(t) for d, t in texts.items()} if texts is not None
-                  else analysis_blocks(analysis))
-    plain = document_texts(blocks)
-    located = qda_selections(analysis, blocks)
+    if blocks is None and texts is not None:
+        blocks = {d: text_blocks(t) for d, t in texts.items()}
+    found = (analysis_locations(analysis) if blocks is None
+             else locations(analysis.coded, analysis.corpus, blocks))
+    plain = found.texts
+    located = qda_selections(analysis, found)
     root, source_guids = _project(analysis, located, sheets, lang,
                                   name or next(iter(plain), "cqanalysis"))
     entries = {"project.qde": _xml_bytes(root)}
@@ -427,42 +431,30 @@ def write_qdpx(
     return Path(path)
 
 
-def qda_selections(analysis: Any, blocks: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+def qda_selections(analysis: Any, found: Locations) -> pd.DataFrame:
     """The coded units and table rows of ``analysis`` with their offsets, one frame.
 
     ``kind`` is ``clause``, ``item`` or ``row``; rows have unit_id ``doc:table:row`` and no
-    codebook.  Columns of :func:`cqanalysis.offsets.unit_offsets` (start, end, offset_match).
+    codebook.  ``start``, ``end`` and ``offset_match`` come from ``found``
+    (:func:`cqanalysis.offsets.locations`); units of documents not located are left out.
     """
-    from ..offsets import unit_offsets
+    from ..offsets import row_locations, unit_locations
 
-    corpus = analysis.corpus
-    coded = analysis.coded.copy()
-    coded["kind"] = ["item" if f == "item" else "clause" for f in coded["field"]]
-    rows = corpus.rows
-    frames = [coded]
+    coded = analysis.coded
+    coded = coded[coded["doc_id"].astype(str).isin(list(found.texts))]
+    coded = coded.drop(columns=["line_end"], errors="ignore").assign(
+        kind=["item" if f == "item" else "clause" for f in coded["field"]])
+    frames = [pd.concat([coded, unit_locations(coded, found)], axis=1)]
+    rows = analysis.corpus.rows
+    rows = rows[rows["doc_id"].astype(str).isin(list(found.texts))]
     if len(rows):
-        row_units = pd.DataFrame({
+        frames.append(pd.DataFrame({
             "doc_id": rows["doc_id"], "table_id": rows["table_id"], "row_no": rows["row_no"],
-            "section_no": rows["section_no"], "line": rows["line"], "page": rows["page"],
-            "text": ["\t".join(str(v) for v in r if isinstance(v, str))
-                     for r in rows[["direction", "measure", "outcome"]].itertuples(index=False)],
-            "kind": "row",
+            "section_no": rows["section_no"], "kind": "row",
             "unit_id": [f"{d}:{t}:{n}" for d, t, n in
                         rows[["doc_id", "table_id", "row_no"]].itertuples(index=False)],
-        })
-        frames.append(row_units)
-    units = pd.concat(frames, ignore_index=True)
-    present = [d for d in dict.fromkeys(units["doc_id"].astype(str)) if d in blocks]
-    units = units[units["doc_id"].astype(str).isin(present)]
-    located = unit_offsets(units.drop(columns=["line_end"], errors="ignore"), corpus,
-                           blocks=blocks)
-    # a row is its whole line span: the offsets of its lines, not of its joined cells
-    is_row = located["kind"] == "row"
-    if is_row.any():
-        spans = unit_offsets(located[is_row].assign(text=""), corpus, blocks=blocks)
-        located.loc[is_row, ["start", "end", "offset_match"]] = spans[
-            ["start", "end", "offset_match"]].to_numpy()
-    return located
+        }).join(row_locations(rows, found)))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _write_zip(path: str | os.PathLike[str], entries: Mapping[str, bytes]) -> None:
