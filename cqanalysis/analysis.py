@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -168,6 +168,17 @@ class Analysis:
     titles: dict[str, tuple[str, str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     locations: Locations | None = None
+
+    def with_sources(self, sources: dict[str, str]) -> Analysis:
+        """This analysis with ``sources`` (doc_id → file to read again) set.
+
+        The results computed from it so far (codes rolled up for the crosstabs) do not depend
+        on where the files are, so the new analysis keeps them.
+        """
+        moved = replace(self, sources=dict(sources))
+        object_memo(moved).update(
+            {key: value for key, value in object_memo(self).items() if key[0] == "rollup"})
+        return moved
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """All tidy frames by name: the parse frames, clauses, coded, links, errors."""

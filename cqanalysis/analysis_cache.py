@@ -20,7 +20,6 @@ only this build's entries.  Never pickle: a cache folder may come from elsewhere
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
@@ -33,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from .core.document import Corpus
-from .core.store import EntryStore
+from .core.store import EntryStore, code_digest
 from .core.version import __version__
 from .corpus import warn_cache_notes
 from .offsets import Locations
@@ -98,17 +97,9 @@ def compute_groundwork(corpus: Corpus, *, sources: Mapping[str, str] | None = No
                       locations=locations(units, corpus, source_blocks(corpus, sources)))
 
 
-@functools.cache
 def _modules_digest() -> str:
-    """SHA-256 over the source files of :data:`_MODULES`, in a fixed order."""
-    digest = hashlib.sha256()
-    for name in _MODULES:
-        path = _PACKAGE / name
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for file in files:
-            digest.update(file.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
+    """:func:`~cqanalysis.core.store.code_digest` of :data:`_MODULES`."""
+    return code_digest(tuple(str(_PACKAGE / name) for name in _MODULES))
 
 
 def groundwork_key(corpus: Corpus, *, options: Any = None, strict: bool = False) -> str | None:

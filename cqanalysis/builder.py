@@ -149,7 +149,7 @@ def _analyse(corpus: Corpus, sources: dict[str, str], *,
     work = (cached_groundwork(corpus, folder=cache / "analysis", sources=sources,
                               options=options, strict=strict) if cache else None)
     analysis = analyse(corpus, codebooks=list(codebooks) if codebooks else None, groundwork=work)
-    return replace(analysis, sources=sources)
+    return analysis.with_sources(sources)
 
 
 def _write_and_publish(analysis: Analysis, target: Path, *, lang: str, steps: _Steps,

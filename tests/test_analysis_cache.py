@@ -17,6 +17,7 @@ import pytest
 import cqanalysis as cq
 import cqanalysis.analysis_cache as ac
 from cqanalysis.builder import build
+from cqanalysis.core.store import code_digest
 from cqanalysis.corpus import CacheWarning
 from cqanalysis.qda import coded_segments
 from cqanalysis.sources.text import text_blocks
@@ -136,20 +137,20 @@ def test_an_edited_module_misses_and_an_unrelated_one_does_not(tmp_path, monkeyp
     cache = tmp_path / "cache"
     monkeypatch.setattr(ac, "_PACKAGE", package)
     try:
-        ac._modules_digest.cache_clear()
+        code_digest.cache_clear()
         ac.cached_groundwork(corpus, folder=cache)
         with (package / "figures" / "__init__.py").open("a", encoding="utf-8") as fh:
             fh.write("\n# an edit that cannot change the cached results\n")
-        ac._modules_digest.cache_clear()
+        code_digest.cache_clear()
         ac.cached_groundwork(corpus, folder=cache)
         assert computed == [2]
         with (package / "links.py").open("a", encoding="utf-8") as fh:
             fh.write("\n# an edit of a module that computes them\n")
-        ac._modules_digest.cache_clear()
+        code_digest.cache_clear()
         ac.cached_groundwork(corpus, folder=cache)
         assert computed == [2, 2]
     finally:
-        ac._modules_digest.cache_clear()
+        code_digest.cache_clear()
 
 
 def test_a_corpus_parsed_with_other_options_misses(tmp_path, computed):

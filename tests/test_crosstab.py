@@ -461,6 +461,9 @@ def test_analysis_rolls_codes_up_once_for_every_crosstab_and_figure(seed, monkey
     analysis = cq.analyse(seed)
     assert calls == [1]  # domain × instrument type and instrument × outcome share it
     measure_instruments(analysis), flows(analysis), code_network(analysis, depth=1)
+    moved = analysis.with_sources({"doc": "elsewhere/doc.txt"})  # as a build sets them
+    assert moved.sources == {"doc": "elsewhere/doc.txt"} and analysis.sources == {}
+    measure_instruments(moved), flows(moved)
     assert calls == [1]
     monkeypatch.setattr(coding, "rollup", real)
     # the same tables crosstab(depth=1) gives on the leaf codes

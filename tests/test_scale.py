@@ -277,3 +277,26 @@ def test_cli_parse_to_parquet(folder, reference, tmp_path):
     rows = pd.read_parquet(tmp_path / "o" / "parquet" / "rows")
     pd.testing.assert_frame_equal(rows, reference.rows)
     assert not list((tmp_path / "o").glob("*.csv"))
+
+
+def test_an_edited_parser_changes_the_parse_cache_key(tmp_path, monkeypatch):
+    # entries are keyed by the parser's code too: the version changes only at a release
+    import importlib
+
+    from cqanalysis.core.store import code_digest
+
+    parse_cache = importlib.import_module("cqanalysis.parse.cache")  # cq.parse is a function
+
+    copy = tmp_path / "parse"
+    shutil.copytree(Path(parse_cache.__file__).parent, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(parse_cache, "_PARSER_CODE", (str(copy),))
+    try:
+        before = options_digest(None, strict=False, suffix=".txt")
+        assert options_digest(None, strict=False, suffix=".txt") == before
+        with (copy / "layout.py").open("a", encoding="utf-8") as fh:
+            fh.write("\n# an edit of the parser\n")
+        code_digest.cache_clear()
+        assert options_digest(None, strict=False, suffix=".txt") != before
+    finally:
+        code_digest.cache_clear()

@@ -12,6 +12,7 @@ holds the last run's entries and no more.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -19,13 +20,29 @@ from pathlib import Path
 
 from .io import atomic_write
 
-__all__ = ["EntryStore"]
+__all__ = ["EntryStore", "code_digest"]
 
 _FORMAT = b"cqanalysis-cache"
 _SCHEMA = b"1"
 _ENTRY = re.compile(r"[0-9a-f]{64}")
 # atomic_path's temporary files (".<name>.<random>.tmp"), left behind only by a killed run
 _TEMPORARY = re.compile(r"\.[0-9a-f]{64}\..*\.tmp")
+
+
+@functools.cache
+def code_digest(paths: tuple[str, ...]) -> str:
+    """SHA-256 over the source code that computes a cached result: each file's name and bytes.
+
+    ``paths`` are files or folders (their ``.py`` files, sorted), in the caller's order.  An
+    edited module changes the digest, so a cache keyed by it never serves what old code made,
+    even at the same version.  Computed once per process.
+    """
+    digest = hashlib.sha256()
+    for name in paths:
+        path = Path(name)
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
 
 
 class EntryStore:

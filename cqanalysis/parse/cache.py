@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.schema import FRAME_COLUMNS
+from ..core.store import code_digest
 from ..core.version import __version__
 from .assemble import Assembled
 from .options import DEFAULT_OPTIONS, ParseOptions
@@ -30,6 +31,9 @@ __all__ = ["ParseCache", "options_digest"]
 _FORMAT = "cqanalysis-parse-cache"
 _SCHEMA = 1
 _FIELDS = tuple(f.name for f in fields(Assembled))
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: The code a document's records come from: the readers, the parser and the core helpers.
+_PARSER_CODE = tuple(str(_PACKAGE / name) for name in ("core", "sources", "parse"))
 
 
 def options_digest(options: ParseOptions | None, *, strict: bool, suffix: str) -> str:
@@ -44,6 +48,8 @@ def options_digest(options: ParseOptions | None, *, strict: bool, suffix: str) -
     parts += [f"strict={strict!r}", f"suffix={suffix.lower()!r}"]
     # the frames' columns: an entry written before a column was added must not be trusted
     parts += [f"{name}={columns!r}" for name, columns in sorted(FRAME_COLUMNS.items())]
+    # nor one an edited parser wrote (the version changes only at a release)
+    parts.append(f"code={code_digest(_PARSER_CODE)}")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 

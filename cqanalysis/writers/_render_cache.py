@@ -23,7 +23,6 @@ cached.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import os
@@ -81,13 +80,9 @@ def render_cache(folder: str | os.PathLike[str] | None) -> Iterator[RenderCache 
         warn_cache_notes(cache.notes, "rendered again", stacklevel=3)
 
 
-@functools.cache
 def _sources_digest(sources: tuple[str, ...]) -> str:
-    """SHA-256 over the bytes of the writer's source files (and the cache's own)."""
-    digest = hashlib.sha256()
-    for name in (__file__, store.__file__, *sources):
-        digest.update(Path(name).read_bytes())
-    return digest.hexdigest()
+    """The digest of the writer's source files and of the cache's own."""
+    return store.code_digest((__file__, store.__file__, *sources))
 
 
 def cache_key(kind: str, parts: Sequence[object], sources: Sequence[str]) -> str:
