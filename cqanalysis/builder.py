@@ -31,6 +31,7 @@ from .exporters.figures import draw_figures
 from .exporters.tables import TABLE_FRAMES
 from .publish import check_out, publish, remove_stale, staging
 from .writers._render_cache import render_cache
+from .writers._sheetdata import shared_rows
 
 __all__ = ["BuildResult", "build", "draw_figures"]
 
@@ -160,7 +161,8 @@ def _write_and_publish(analysis: Analysis, target: Path, *, lang: str, steps: _S
     with another codebook copies the source tables instead of rendering them again.  Damaged
     entries are rendered again with a :class:`~cqanalysis.corpus.CacheWarning`.
     """
-    with render_cache(cache / "render" if cache else None), staging(target) as root:
+    with render_cache(cache / "render" if cache else None), shared_rows(), \
+            staging(target) as root:
         written, skipped = _export(analysis, root, lang=lang, steps=steps)
         files = sorted(p.relative_to(root).as_posix() for p in written)
         files.append("README.md")

@@ -152,22 +152,25 @@ def test_a_large_frame_written_into_two_workbooks_has_its_rows_generated_once(tm
     # pandas hashes the object values 7 and "7" alike; Excel cells differ (number, text)
     numbers = pd.DataFrame({"value": pd.Series([7] * n, dtype=object)})
     texts = pd.DataFrame({"value": pd.Series(["7"] * n, dtype=object)})
+    frames = {"coded_segments": segments, "numbers": numbers, "texts": texts}
     blocks = []
     real = sheetdata._block_xml
     monkeypatch.setattr(sheetdata, "_block_xml",
                         lambda df, start, *a: blocks.append(start) or real(df, start, *a))
-    monkeypatch.setattr(sheetdata, "_WRITTEN", type(sheetdata._WRITTEN)())
-    appendix = write_appendix(tmp_path / "appendix.xlsx", frames={"coded_segments": segments})
-    assert blocks == [0, sheetdata.BLOCK_ROWS]
-    qda_tables.write_frame_xlsx({"coded_segments": segments, "numbers": numbers,
-                                 "texts": texts}, tmp_path / "qda.xlsx")
-    assert blocks == [0, sheetdata.BLOCK_ROWS] * 3  # segments reused; numbers, texts written
-    kept = tmp_path / "kept.xlsx"
-    kept.write_bytes((tmp_path / "qda.xlsx").read_bytes())
-    monkeypatch.setattr(sheetdata, "_WRITTEN", type(sheetdata._WRITTEN)())  # nothing kept
-    qda_tables.write_frame_xlsx({"coded_segments": segments, "numbers": numbers,
-                                 "texts": texts}, tmp_path / "qda.xlsx")
-    assert kept.read_bytes() == (tmp_path / "qda.xlsx").read_bytes()
+    every_block = [0, sheetdata.BLOCK_ROWS]
+    with sheetdata.shared_rows():  # as inside a build
+        appendix = write_appendix(tmp_path / "appendix.xlsx", frames={"coded_segments": segments})
+        assert blocks == every_block
+        qda_tables.write_frame_xlsx(frames, tmp_path / "qda.xlsx")
+        assert blocks == every_block * 3  # segments reused; numbers and texts written
+        (kept,) = {p.parent for p in sheetdata._SHARED.get()[1].values()}
+    assert not kept.exists()  # the kept rows go with the build
+    shared = (tmp_path / "qda.xlsx").read_bytes()
+    blocks.clear()
+    qda_tables.write_frame_xlsx(frames, tmp_path / "qda.xlsx")  # outside a build: no sharing
+    qda_tables.write_frame_xlsx(frames, tmp_path / "qda.xlsx")
+    assert blocks == every_block * 6
+    assert (tmp_path / "qda.xlsx").read_bytes() == shared
     with zipfile.ZipFile(tmp_path / "qda.xlsx") as zf:
         numbers_xml, texts_xml = (zf.read(f"xl/worksheets/sheet{k}.xml") for k in (2, 3))
     assert f'<c r="A{n + 1}" t="n"><v>7</v></c>'.encode() in numbers_xml

@@ -21,7 +21,7 @@ openpyxl instead. ``tests/test_appendix.py`` compares both paths byte for byte.
 
 from __future__ import annotations
 
-import atexit
+import contextlib
 import hashlib
 import math
 import os
@@ -29,7 +29,8 @@ import re
 import shutil
 import tempfile
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,8 @@ from ._xlsx import (
     nullable_values,
 )
 
-__all__ = ["Unsupported", "append_rows", "close_with_rows", "splice_rows", "write_rows_xml"]
+__all__ = ["Unsupported", "append_rows", "close_with_rows", "shared_rows", "splice_rows",
+           "write_rows_xml"]
 
 #: Rows generated per block: bounds the memory of the strings of one block.
 BLOCK_ROWS = 20_000
@@ -288,8 +290,9 @@ def write_rows_xml(df: pd.DataFrame, ws: Any, float_format: str | None) -> Path:
     if formatted:
         # openpyxl's path sets the float format on every float cell before writing any row.
         WriteOnlyCell(ws).number_format = float_format
-    key = None if formatted else _content_key(df)
-    kept = _WRITTEN.get(key) if key else None
+    shared = _SHARED.get()
+    key = None if formatted or shared is None else _content_key(df)
+    kept = shared[1].get(key) if shared and key else None
     fd, name = tempfile.mkstemp(suffix=".xml", prefix="cqanalysis-rows.")
     try:
         if kept is not None:
@@ -303,17 +306,29 @@ def write_rows_xml(df: pd.DataFrame, ws: Any, float_format: str | None) -> Path:
     except BaseException:
         os.remove(name)
         raise
-    if key and not styles:  # no cell styled: the text is the same in every workbook
-        _keep(key, Path(name))
+    if shared and key and not styles:  # no cell styled: the same text in every workbook
+        _keep(shared, key, Path(name))
     return Path(name)
 
 
 # A frame written into two workbooks of one build (the QDA tables go into the appendix and
 # into qda_tables.xlsx) has its rows generated once: rows whose cells carry no style are the
-# same text in every workbook.  The last few are kept, by a digest of their content.
+# same text in every workbook.  Inside :func:`shared_rows` (a build), the last few are kept
+# in a scratch folder by a digest of their content; the folder goes when the build ends.
 _KEEP = 4
-_WRITTEN: OrderedDict[str, Path] = OrderedDict()
-_KEEP_DIR: list[Path] = []
+_SHARED: ContextVar[tuple[Path, OrderedDict[str, Path]] | None] = ContextVar(
+    "cqanalysis_shared_rows", default=None)
+
+
+@contextlib.contextmanager
+def shared_rows() -> Iterator[None]:
+    """Within the block, a large frame's rows written for one workbook serve the next ones."""
+    with tempfile.TemporaryDirectory(prefix="cqanalysis-rows-kept.") as folder:
+        token = _SHARED.set((Path(folder), OrderedDict()))
+        try:
+            yield
+        finally:
+            _SHARED.reset(token)
 
 
 def _content_key(df: pd.DataFrame) -> str | None:
@@ -343,16 +358,13 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def _keep(key: str, rows_file: Path) -> None:
-    """Keep a copy of ``rows_file`` under ``key``, dropping the oldest beyond :data:`_KEEP`."""
-    if not _KEEP_DIR:
-        _KEEP_DIR.append(Path(tempfile.mkdtemp(prefix="cqanalysis-rows-kept.")))
-        atexit.register(shutil.rmtree, _KEEP_DIR[0], True)
-    kept = _KEEP_DIR[0] / key
-    _link_or_copy(rows_file, kept)
-    _WRITTEN[key] = kept
-    while len(_WRITTEN) > _KEEP:
-        _WRITTEN.popitem(last=False)[1].unlink(missing_ok=True)
+def _keep(shared: tuple[Path, OrderedDict[str, Path]], key: str, rows_file: Path) -> None:
+    """Keep ``rows_file`` under ``key``, dropping the oldest beyond :data:`_KEEP`."""
+    folder, kept = shared
+    _link_or_copy(rows_file, folder / key)
+    kept[key] = folder / key
+    while len(kept) > _KEEP:
+        kept.popitem(last=False)[1].unlink(missing_ok=True)
 
 
 def splice_rows(sheet_file: str | os.PathLike[str], rows_file: Path) -> None:
