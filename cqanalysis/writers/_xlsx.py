@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import zipfile
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +13,13 @@ import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
-from ..core.io import normalize_ooxml
+from ..core.io import atomic_path, normalize_ooxml
 
 __all__ = [
     "column_values",
     "normalize_ooxml",
     "number_cell",
+    "save_workbook",
     "text_cell",
     "unescape_text",
 ]
@@ -154,3 +157,19 @@ def _object_value(v: Any, ws: Any) -> Any:
     if hasattr(v, "item") and not isinstance(v, (list, tuple, dict)):  # numpy scalars
         return _object_value(v.item(), ws)
     return _object_value(str(v), ws)
+
+
+def save_workbook(wb: Any, path: str | os.PathLike[str]) -> None:
+    """Save ``wb`` atomically and byte-reproducibly (:func:`~cqanalysis.core.io.normalize_ooxml`).
+
+    openpyxl's own save deflates every part and normalize_ooxml would inflate and deflate
+    them again to repack them deterministically; stored here, they are deflated once there.
+    """
+    from openpyxl.writer.excel import ExcelWriter
+
+    if wb.write_only and not wb.worksheets:  # as Workbook.save: a workbook has a sheet
+        wb.create_sheet()
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            ExcelWriter(wb, archive).save()
+        normalize_ooxml(tmp)

@@ -27,7 +27,6 @@ import hashlib
 import math
 import os
 import warnings as _warnings
-import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,10 +41,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-from openpyxl.writer.excel import ExcelWriter
 
 from ..core.errors import InputError
-from ..core.io import atomic_path, build_timestamp, file_sha256
+from ..core.io import build_timestamp, file_sha256
 from ._content import (
     CrosstabLayout,
     SourceTable,
@@ -59,8 +57,8 @@ from ._text import display_width, sheet_title, table_name
 from ._xlsx import (
     EXCEL_MAX_CHARS,
     column_values,
-    normalize_ooxml,
     number_cell,
+    save_workbook,
     text_cell,
     unescape_text,
 )
@@ -701,12 +699,7 @@ def _save(wb: Workbook, path: str | os.PathLike[str], title: str) -> None:
     props.creator = "cqanalysis"
     props.title = title
     props.created = props.modified = build_timestamp().replace(tzinfo=None)
-    with atomic_path(path) as tmp:
-        # openpyxl's own save deflates every part and normalize_ooxml would inflate and deflate
-        # them again to repack them deterministically; stored here, they are deflated once there.
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            ExcelWriter(wb, archive).save()
-        normalize_ooxml(tmp)
+    save_workbook(wb, path)
 
 
 def _read_value(cell: Any) -> Any:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.io import atomic_path, normalize_ooxml, write_csv
+from ..core.io import write_csv
 from ._sheetdata import append_rows, close_with_rows
 from ._text import sheet_title
-from ._xlsx import text_cell
+from ._xlsx import save_workbook, text_cell
 
 __all__ = ["CODEBOOK_FORMATS", "write_codebook", "write_frame_xlsx", "write_qda_tables"]
 
@@ -37,9 +37,7 @@ def write_frame_xlsx(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike
         ws = wb.create_sheet(sheet_title(name, used))
         ws.append([text_cell(ws, str(c)) for c in frame.columns])
         close_with_rows(ws, append_rows(ws, frame))
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-        normalize_ooxml(tmp)
+    save_workbook(wb, path)
     return Path(path)
 
 
