@@ -10,7 +10,8 @@ the next build of the same documents.
 The key is a SHA-256 over the package version, a digest of the source files of the modules
 that compute these results (an edited module never serves stale results, even at the same
 version) and, document by document in order, the doc_id, the file's SHA-256 and the parse
-settings' digest (:func:`cqanalysis.parse.cache.options_digest`).  Each frame is one
+settings' digest (:func:`cqanalysis.parse.cache.options_digest`, which covers the parser's
+code).  Each frame is one
 Parquet entry of a :class:`~cqanalysis.core.store.EntryStore` (header with the key, length
 and SHA-256; atomic writes); object columns are stored as JSON text, so frames come back
 with the same dtypes and values.  A corrupt or foreign entry is ignored with one
@@ -40,10 +41,9 @@ from .offsets import Locations
 __all__ = ["Groundwork", "cached_groundwork", "compute_groundwork", "groundwork_key"]
 
 _PACKAGE = Path(__file__).resolve().parent
-#: What the cached results are computed by: these modules and packages (their source files).
-_MODULES = ("analysis_cache.py", "clauses.py", "coding.py", "links.py", "offsets.py",
-            "core/blocks.py", "core/schema.py", "core/store.py", "core/text.py",
-            "parse", "sources")
+#: What the cached results are computed by, beyond the parse: each document's parse settings
+#: digest (in the key) already covers the parser's code (``core``, ``sources``, ``parse``).
+_MODULES = ("analysis_cache.py", "clauses.py", "coding.py", "links.py", "offsets.py")
 #: Parquet metadata key listing the columns stored as JSON text (object columns).
 _JSON_COLUMNS = b"cqanalysis.json_columns"
 _SCALARS = (str, int, float, bool)
