@@ -307,10 +307,7 @@ def unit_locations(frame: pd.DataFrame, found: Locations) -> pd.DataFrame:
     Rows whose unit was not located (no blocks for its document) get missing values.
     """
     where = pd.Index(found.units["unit_id"]).get_indexer(frame["unit_id"])
-    return pd.DataFrame({
-        col: found.units[col].array.take(where, allow_fill=True)
-        for col in ("start", "end", "offset_match")
-    }, index=frame.index)
+    return _taken(found.units, where, frame.index)
 
 
 def row_locations(frame: pd.DataFrame, found: Locations) -> pd.DataFrame:
@@ -321,7 +318,10 @@ def row_locations(frame: pd.DataFrame, found: Locations) -> pd.DataFrame:
     key = ["doc_id", "table_id", "row_no"]
     where = pd.MultiIndex.from_frame(found.rows[key].astype(object)).get_indexer(
         pd.MultiIndex.from_frame(frame[key].astype(object)))
-    return pd.DataFrame({
-        col: found.rows[col].array.take(where, allow_fill=True)
-        for col in ("start", "end", "offset_match")
-    }, index=frame.index)
+    return _taken(found.rows, where, frame.index)
+
+
+def _taken(located: pd.DataFrame, where: Any, index: pd.Index) -> pd.DataFrame:
+    """start, end, offset_match of ``located``'s rows at ``where`` (-1: missing), on ``index``."""
+    return pd.DataFrame({col: located[col].array.take(where, allow_fill=True)
+                         for col in ("start", "end", "offset_match")}, index=index)

@@ -18,7 +18,6 @@ from .core.memo import object_memo
 from .offsets import Locations, unit_locations
 
 __all__ = [
-    "analysis_blocks",
     "analysis_locations",
     "code_paths",
     "code_presence",
@@ -179,34 +178,21 @@ def _qda_frames(analysis: Any, blocks: Mapping[str, Sequence[Any]] | None,
     }
 
 
-def analysis_blocks(analysis: Any) -> dict[str, list[Any]]:
-    """doc_id → blocks of the analysis' source files, read once per analysis.
-
-    :func:`cqanalysis.offsets.source_blocks` of ``analysis.corpus`` with the paths of
-    ``analysis.sources``; the QDA tables and the REFI-QDA project read the same blocks.
-    """
-    from .offsets import source_blocks
-
-    memo = object_memo(analysis)
-    if "blocks" not in memo:
-        memo["blocks"] = source_blocks(analysis.corpus, getattr(analysis, "sources", None))
-    return dict(memo["blocks"])
-
-
 def analysis_locations(analysis: Any) -> Locations:
     """Where the analysis' units and table rows are in their sources, found once per analysis.
 
     ``analysis.locations`` when the analysis has them (a build reads them from its cache),
-    else :func:`cqanalysis.offsets.locations` of its coded units in
-    :func:`analysis_blocks`.  The coded segments and the REFI-QDA project read the same.
+    else :func:`cqanalysis.offsets.locations` of its coded units in the blocks of its source
+    files (:func:`cqanalysis.offsets.source_blocks`, with the paths of ``analysis.sources``),
+    read once.  The coded segments and the REFI-QDA project read the same.
     """
-    from .offsets import locations
+    from . import offsets
 
     given = getattr(analysis, "locations", None)
     if given is not None:
         return given
     memo = object_memo(analysis)
     if "locations" not in memo:
-        memo["locations"] = locations(analysis.coded, analysis.corpus,
-                                      analysis_blocks(analysis))
+        blocks = offsets.source_blocks(analysis.corpus, getattr(analysis, "sources", None))
+        memo["locations"] = offsets.locations(analysis.coded, analysis.corpus, blocks)
     return memo["locations"]

@@ -122,10 +122,11 @@ def small_analysis():
 
 
 def test_qda_frames_are_computed_once_per_analysis(small_analysis, monkeypatch):
+    import cqanalysis.offsets as offsets
     import cqanalysis.qda as qda
 
     analysis, blocks = small_analysis
-    monkeypatch.setattr(qda, "analysis_blocks", lambda a: blocks)
+    monkeypatch.setattr(offsets, "source_blocks", lambda corpus, paths=None: blocks)
     calls = []
     compute = qda._qda_frames
     monkeypatch.setattr(qda, "_qda_frames",
