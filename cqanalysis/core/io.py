@@ -101,9 +101,16 @@ class DeflatedPart:
     deflated: bytes
 
 
+# Every part of a package cqanalysis writes: deflated at zlib's default level, made on Unix
+# (zip "version made by" 3) with mode rw-r--r--.
+_LEVEL = 6
+_UNIX = 3
+_PART_MODE = 0o644 << 16
+
+
 def deflate_part(name: str, data: bytes) -> DeflatedPart:
-    """``data`` deflated as :func:`normalize_ooxml` deflates a part (zlib level 6, raw)."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    """``data`` deflated as :func:`normalize_ooxml` deflates a part (raw deflate stream)."""
+    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
     return DeflatedPart(name, zlib.crc32(data), len(data),
                         compressor.compress(data) + compressor.flush())
 
@@ -126,8 +133,8 @@ def write_package(path: str | os.PathLike[str], parts: Iterable[DeflatedPart], *
         fixed = struct.pack("<HHHHHIII", 20, flags, 8, dos_time, dos_date, part.crc,
                             len(part.deflated), part.size)
         local += [b"PK\x03\x04", fixed, struct.pack("<HH", len(name), 0), name, part.deflated]
-        central.append(b"PK\x01\x02" + struct.pack("<H", 3 << 8 | 20) + fixed
-                       + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0o644 << 16, offset)
+        central.append(b"PK\x01\x02" + struct.pack("<H", _UNIX << 8 | 20) + fixed
+                       + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, _PART_MODE, offset)
                        + name)
         offset += 30 + len(name) + len(part.deflated)
     directory = b"".join(central)
@@ -177,19 +184,19 @@ def normalize_ooxml(path: str | os.PathLike[str], *, timestamp: datetime | None 
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     date_time = _zip_time(when)
     # Entries are copied one at a time (memory stays at one block, not the whole package) and
-    # deflated here once, at zlib's default level 6; streaming gives the same bytes as deflating
-    # each entry in one piece (zlib's output does not depend on how its input is split).
+    # deflated here once; streaming gives the same bytes as deflating each entry in one piece
+    # (zlib's output does not depend on how its input is split).
     with atomic_path(target) as tmp, zipfile.ZipFile(target) as src, \
-            zipfile.ZipFile(tmp, "w") as dst:  # fmt: skip
+            zipfile.ZipFile(tmp, "w", compresslevel=_LEVEL) as dst:  # fmt: skip
         # (src closes before atomic_path replaces target: Windows cannot replace an open file)
         for entry in sorted(src.infolist(), key=lambda e: _zip_order(e.filename)):
             info = zipfile.ZipInfo(entry.filename, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
+            info.create_system = _UNIX
+            info.external_attr = _PART_MODE
             if entry.filename == "docProps/core.xml":
                 data = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), src.read(entry))
-                dst.writestr(info, data, compresslevel=6)
+                dst.writestr(info, data)
                 continue
             # As writestr does: the size decides up front whether the entry needs ZIP64.
             info.file_size = entry.file_size

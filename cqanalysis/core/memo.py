@@ -28,6 +28,7 @@ def object_memo(obj: Any) -> dict[Any, Any]:
     entry = _MEMOS.get(key)
     if entry is not None and entry[0]() is obj:
         return entry[1]
+
     def forget(_gone: weakref.ref[Any]) -> None:
         _MEMOS.pop(key, None)
 
