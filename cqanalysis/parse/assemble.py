@@ -115,8 +115,7 @@ class _Assembler:
     def __init__(self, tokens: Sequence[Token], doc_id: str, path: str | None, strict: bool,
                  options: ParseOptions, markdown: bool) -> None:
         self.tokens = tokens
-        self.block_lines = {t.block.line for t in tokens}
-        self.blocks = {t.block.line: t.block for t in tokens}
+        self.blocks = {t.block.line: t.block for t in tokens}  # by line: the lines with text
         self.doc_id = doc_id
         self.where = path or doc_id
         self.strict = strict
@@ -706,12 +705,14 @@ class _Assembler:
         last = self.blocks.get(last_line)
         if last is not None and last.page != token.block.page:
             return True
+        return any(t.kind in _PAGE_BREAK for t in self.tokens_since(last_line))
+
+    def tokens_since(self, last_line: int) -> Iterator[Token]:
+        """The tokens between line ``last_line`` and the current one, nearest first."""
         k = self.index - 1
         while k >= 0 and self.tokens[k].block.line > last_line:
-            if self.tokens[k].kind in _PAGE_BREAK:
-                return True
+            yield self.tokens[k]
             k -= 1
-        return False
 
     def page_top_title(self, token: Token, last_line: int,
                        goes_on: Callable[[Token], bool]) -> bool:
@@ -729,11 +730,8 @@ class _Assembler:
                 len(segments(block.text, "chars")) != 1 or text[-1] in TERMINAL_PUNCT or \
                 len(text) > self.options.running_header_max_chars:
             return False
-        k = self.index - 1  # only page furniture since the table's last line
-        while k >= 0 and self.tokens[k].block.line > last_line:
-            if self.tokens[k].kind not in FURNITURE:
-                return False
-            k -= 1
+        if any(t.kind not in FURNITURE for t in self.tokens_since(last_line)):
+            return False  # only page furniture since the table's last line
         nxt = next((t for t in self.tokens[self.index + 1:] if t.kind not in FURNITURE), None)
         if nxt is None or nxt.block.page != block.page or not goes_on(nxt):
             return False
@@ -902,7 +900,7 @@ class _Assembler:
         A wrapped row never crosses a blank line, and so its span ``line..line_end`` holds
         only its own lines and residue.
         """
-        return all(n in self.block_lines for n in range(last_line + 1, line))
+        return all(n in self.blocks for n in range(last_line + 1, line))
 
     def continues_across_break(self, table: _Table, token: Token, row: _Row) -> bool:
         """Whether a line may continue ``row`` of a table read by cells, not by position.
@@ -1048,7 +1046,7 @@ class _Assembler:
         for row in t.rows:
             if _is_total(row.cells, roles, total_re):
                 for n in range(row.line, row.line_end + 1):
-                    if n in self.block_lines and n not in taken:
+                    if n in self.blocks and n not in taken:
                         text = next(tok.block.text.strip() for tok in self.tokens
                                     if tok.block.line == n)
                         self.add_residue(n, text, "total_row", row.page)
