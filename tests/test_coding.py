@@ -48,7 +48,7 @@ MEASURES = """
 5.4.1 4 1 推动优质教育、医疗资源辐射|supply.public_services|-
 5.4.1 4 2 实现社保医保互通|supply.public_services|inter_jurisdictional
 5.4.1 5 1 建立跨区域生态环保机制|environment.coordination|inter_jurisdictional
-5.4.1 5 2 实行联合监测、共治污染|environment.coordination|inter_jurisdictional
+5.4.1 5 2 实行联合监测、共治污染|environment.coordination environment.oversight|inter_jurisdictional
 5.5.1 1 1 建设城市群综合性大数据平台|supply.information|agglomeration
 5.5.1 1 2 汇聚整合各类数据|supply.information|-
 5.5.1 2 1 健全数据共享交换机制|supply.information|-

@@ -472,6 +472,60 @@ def test_invalid_compounds_and_enumerations(compounds, enumerations, message):
         ("完善应急物资储运网络", "supply.infrastructure", True),
         ("优化城市线网", "supply.infrastructure", True),
         ("加大对县域特色产业和中小微企业科技创新的支持强度", "environment.fiscal", True),
+        # 2.3: a government's own role and the responsibility it is given
+        ("明确政府自身的角色定位", "supply.organisation", True),
+        ("县级政府承担环境治理主体责任", "supply.organisation", True),
+        ("赋予高校用人自主权", "supply.organisation", True),
+        # 2.3: teachers and talent programmes are personnel where people are managed
+        ("加强乡村教师队伍建设", "supply.personnel", True),
+        ("为教师子女入学提供便利", "supply.personnel", False),
+        ("完善高层次人才评审制度", "supply.personnel", True),
+        ("完善高层次人才评审制度", "environment.law", False),
+        # 2.3: bare 数字 names a topic; digital technology is the instrument
+        ("建设数字乡村示范村", "supply.information", False),
+        ("推广应用数字技术", "supply.information", True),
+        ("布局信息基础设施", "supply.information", True),
+        ("布局信息基础设施", "supply.infrastructure", False),
+        # 2.3: a railway whose surroundings are policed is the topic of supervision
+        ("加强高铁沿线安全隐患排查", "supply.infrastructure", False),
+        ("加强高铁沿线安全隐患排查", "environment.oversight", True),
+        ("加快城际铁路建设", "supply.infrastructure", True),
+        # 2.3: a public health service as the topic of an evaluation measure
+        ("将基本公共卫生服务纳入绩效考核", "supply.public_services", False),
+        ("扩大公共卫生服务覆盖面", "supply.public_services", True),
+        # 2.3: schools run by firms and society are participation
+        ("鼓励企业举办职业教育", "supply.public_services", False),
+        ("鼓励企业举办职业教育", "demand.participation", True),
+        ("支持社会力量兴办托育服务", "demand.participation", True),
+        # 2.3: review procedures are rules; manner adverbs are not
+        ("建立重大项目审查制度", "environment.law", True),
+        ("建立重大项目审查制度", "environment.oversight", False),
+        ("依法合规开展融资", "environment.law", False),
+        # 2.3: an evaluation rule is supervision; 制度 of accountability too
+        ("完善担保机构绩效考核办法", "environment.law", False),
+        ("完善担保机构绩效考核办法", "environment.oversight", True),
+        ("落实责任追究制度", "environment.law", False),
+        ("落实责任追究制度", "environment.oversight", True),
+        # 2.3: a boundary of powers is a rule, the edge of a city is not
+        ("划定各部门权责边界", "environment.law", True),
+        ("合理划定城市发展边界", "environment.law", False),
+        # 2.3: contingency plans and top-level design are planning
+        ("制定突发事件应急预案", "environment.planning", True),
+        ("加强顶层设计", "environment.planning", True),
+        # 2.3: clean-ups of misconduct and monitoring are supervision
+        ("整治违规收费行为", "environment.oversight", True),
+        ("整治违规收费行为", "environment.fiscal", False),
+        ("开展农村人居环境整治", "environment.oversight", False),
+        ("加强大气环境监测", "environment.oversight", True),
+        # 2.3: 会同 names who acts; it is coordination only where nothing else is named
+        ("省交通运输厅会同省财政厅制定实施细则", "environment.coordination", False),
+        ("各市会同推进", "environment.coordination", True),
+        ("加强部门间信息沟通", "environment.coordination", True),
+        ("加强部门间信息沟通", "supply.information", False),
+        # 2.3: 承接 is contracting where services or functions are taken on
+        ("引导社会组织承接政府转移职能", "demand.procurement", True),
+        ("积极承接产业转移", "demand.procurement", False),
+        ("保障村民参与村庄规划编制", "demand.participation", True),
     ],
 )
 def test_shipped_rules(text, code, expected):
