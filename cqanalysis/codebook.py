@@ -51,7 +51,7 @@ _CODE_KEYS = {
 }  # fmt: skip
 _RULE_KEYS = {"keywords", "near", "not_near", "window"}
 _COMPOUND_KEYS = {"heads", "modifiers", "gap", "breaks"}
-_ENUMERATION_KEYS = {"separator", "closers", "item", "means"}
+_ENUMERATION_KEYS = {"separator", "closers", "item", "means", "titles"}
 _WS = re.compile(r"\s+")
 _FRAME_COLUMNS = (
     "codebook", "code", "parent", "depth", "label_zh", "label_en", "description", "fields",
@@ -167,7 +167,10 @@ class EnumerationRule:
     enumeration: the measure is the word the list qualifies (专项规划), and the listed areas
     are its topics; a clause that is nothing but a list keeps their codes.  A list that ends
     the sentence (…等。) gives examples, and one that qualifies a word of ``means`` (等手段,
-    等方式) lists the instruments themselves: both keep their codes.
+    等方式) lists the instruments themselves: both keep their codes.  The words inside a
+    title between the two marks of ``titles`` (《…》) are read the same way: the title names
+    a document, and what the measure does with it is said outside the marks or by a pattern
+    that spans them (《…办法》 is a rule, whatever its topic).
 
     Attributes
     ----------
@@ -180,12 +183,15 @@ class EnumerationRule:
         at most half as long.
     means
         Words after the closer that make the items instruments (手段, 方式, 措施).
+    titles
+        The opening and closing mark of a document title (``"《》"``), or empty.
     """
 
     separator: str = "、"
     closers: tuple[str, ...] = ()
     item: int = 8
     means: tuple[str, ...] = ()
+    titles: str = ""
 
     @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -201,10 +207,18 @@ class EnumerationRule:
         )
 
     def spans(self, key: str) -> list[tuple[int, int]]:
-        """Start and end of every enumeration in ``key``."""
-        if not self.closers or self.separator not in key:
-            return []
-        return [m.span() for m in self.pattern.finditer(key)]
+        """Start and end of every enumeration and of the inside of every title in ``key``."""
+        found = []
+        if self.closers and self.separator in key:
+            found = [m.span() for m in self.pattern.finditer(key)]
+        if self.titles and self.titles[0] in key:
+            found += [(m.start() + 1, m.end() - 1) for m in self._title_pattern.finditer(key)]
+        return found
+
+    @functools.cached_property
+    def _title_pattern(self) -> re.Pattern[str]:
+        opening, closing = (re.escape(mark) for mark in self.titles)
+        return re.compile(rf"{opening}[^{opening}{closing}]{{1,60}}{closing}")
 
 
 @dataclass(frozen=True)
@@ -612,7 +626,16 @@ def _enumerations(value: Any, path: str) -> EnumerationRule:
     item = value.get("item", 8)
     if isinstance(item, bool) or not isinstance(item, int) or item < 1:
         raise CodebookError(path, "enumerations: 'item' must be a positive integer", code=where)
-    return EnumerationRule(separator=separator, closers=closers, item=item, means=means)
+    titles = value.get("titles", "")
+    if not isinstance(titles, str) or (
+        titles and (len(titles) != 2 or titles[0] == titles[1] or any(c.isalnum() for c in titles))
+    ):
+        raise CodebookError(
+            path, "enumerations: 'titles' must be two different marks, e.g. 《》", code=where
+        )
+    return EnumerationRule(
+        separator=separator, closers=closers, item=item, means=means, titles=titles
+    )
 
 
 def _compounds(value: Any, codes: list[Code], path: str) -> CompoundRule:

@@ -260,6 +260,23 @@ def test_listed_topics_count_only_when_nothing_outside_the_list_matched():
     ]
 
 
+def test_the_words_of_a_title_count_only_when_nothing_outside_it_matched():
+    book = _phrase_book(enumerations={"closers": ["等"], "titles": "《》"})
+    got = _codes(
+        [
+            "落实《执法数据管理办法》，健全制度",  # the title names what 健全制度 applies
+            "修订《执法数据管理办法》",  # nothing outside the title: its words are the measure
+            "建立执法制度",  # no title
+        ],
+        book,
+    )
+    assert got == [{"rules"}, {"enforce", "data"}, {"enforce", "rules"}]
+    # without the option a title is read like any other text
+    assert _codes(["落实《执法数据管理办法》，健全制度"], _phrase_book()) == [
+        {"enforce", "data", "rules"}
+    ]
+
+
 @pytest.mark.parametrize(
     ("compounds", "enumerations", "message"),
     [
@@ -272,6 +289,9 @@ def test_listed_topics_count_only_when_nothing_outside_the_list_matched():
         (None, {"closers": ["等"], "separator": "和"}, "one punctuation mark"),
         (None, {"closers": ["等"], "item": 0}, "'item' must be a positive integer"),
         (None, {"closers": ["等"], "end": "。"}, "unknown key"),
+        (None, {"closers": ["等"], "titles": "《"}, "two different marks"),
+        (None, {"closers": ["等"], "titles": "《《"}, "two different marks"),
+        (None, {"closers": ["等"], "titles": "书名"}, "two different marks"),
     ],
 )
 def test_invalid_compounds_and_enumerations(compounds, enumerations, message):
@@ -526,6 +546,51 @@ def test_invalid_compounds_and_enumerations(compounds, enumerations, message):
         ("引导社会组织承接政府转移职能", "demand.procurement", True),
         ("积极承接产业转移", "demand.procurement", False),
         ("保障村民参与村庄规划编制", "demand.participation", True),
+        # 2.4: the words of a title name its topic; a named plan or rule is the instrument
+        ("研究制定《城市群智库发展办法》", "demand.participation", False),
+        ("研究制定《城市群智库发展办法》", "environment.law", True),
+        ("编制《都市圈人才发展规划》", "environment.planning", True),
+        ("编制《都市圈人才发展规划》", "supply.personnel", False),
+        # 2.4: a responsibility placed on the local level
+        ("压实属地责任", "supply.organisation", True),
+        # 2.4: firms and industries are grown, not trained
+        ("培养一批骨干企业", "supply.personnel", False),
+        ("培养专业技术人才", "supply.personnel", True),
+        # 2.4: government service halls and single windows
+        ("建设统一的网上政务大厅", "supply.public_services", True),
+        ("推行国际贸易单一窗口", "supply.public_services", True),
+        ("做好基本公共服务的财力保障", "supply.public_services", False),
+        # 2.4: figurative roads and channels are not infrastructure
+        ("拓宽青年人才成才通道", "supply.infrastructure", False),
+        ("打通省际断头路", "supply.infrastructure", True),
+        # 2.4: approval is a rule where it is removed, devolved or narrowed
+        ("取消一批行政审批事项", "environment.law", True),
+        ("下放外资项目核准权限", "environment.law", True),
+        ("推进审批管理系统数据共享", "environment.law", False),
+        # 2.4: property rights in land
+        ("明确土地承包权和经营权的权能", "environment.law", True),
+        # 2.4: plans drawn up or revised; a programme carried out is not a plan
+        ("制定五年行动计划", "environment.planning", True),
+        ("实施青年教师素质提升计划", "environment.planning", False),
+        ("制定明确的长期目标", "environment.planning", True),
+        # 2.4: listed companies and funding agencies are actors, not finance
+        ("取消上市公司重大资产重组审批", "environment.fiscal", False),
+        # 2.4: legal supervision is oversight; investigation given to a body is its function
+        ("接受检察机关法律监督", "environment.oversight", True),
+        ("接受检察机关法律监督", "environment.law", False),
+        ("明确专门机构负责查处违法案件", "environment.oversight", False),
+        ("依法查处违法案件", "environment.oversight", True),
+        # 2.4: press releases and media relations are publicity
+        ("完善新闻发布制度", "environment.guidance", True),
+        ("建立与主流媒体沟通机制", "environment.guidance", True),
+        ("建立与主流媒体沟通机制", "environment.coordination", False),
+        # 2.4: land transfer, the urban-rural divide and migrants settling in towns
+        ("推动农村土地流转", "demand.market", True),
+        ("促进城市群协调治理", "demand.market", False),
+        ("支持农民进城落户", "demand.market", True),
+        # 2.4: third-party assessment and peer review draw in outsiders
+        ("引入第三方评估", "demand.participation", True),
+        ("采用同行评审方式评估项目", "demand.participation", True),
     ],
 )
 def test_shipped_rules(text, code, expected):
