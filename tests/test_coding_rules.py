@@ -817,6 +817,29 @@ def _outcome_codes(text: str) -> set[str]:
         ("及时回应社会关切", "rule_of_law.accountability", True),
         ("促进区域协调发展", "equity.benefits", True),
         ("健全区域协调机制", "equity.benefits", False),
+        # outcomes 2.3: conflicts eased, factors moving, supervision without gaps
+        ("缓解流域上下游之间的利益矛盾", "coordination.cooperation", True),
+        ("促进人口自由迁徙", "coordination.integration", True),
+        ("形成覆盖全域的综合运输网", "coordination.integration", True),
+        ("做到监管不留死角", "efficiency.implementation", True),
+        ("推进基层治理现代化", "efficiency.capacity", True),
+        ("保证布局的科学合理", "efficiency.capacity", True),
+        # services closer to hand; a gap in services is a service, not benefit sharing
+        ("实现社保业务就近办理", "equity.services", True),
+        ("缩小城乡医疗服务水平差距", "equity.services", True),
+        ("缩小城乡医疗服务水平差距", "equity.benefits", False),
+        ("缩小各市财力差距", "equity.benefits", True),
+        ("增强新市民的归属感", "equity.services", True),
+        # conduct out of place, rumours and public esteem
+        ("避免政府越位和缺位", "rule_of_law.accountability", True),
+        ("防止谣言扩散", "security", True),
+        ("提高社会对基层医生的认可度", "security", True),
+        # growth poles, trade facilitation, scale
+        ("培育新的区域增长极", "development.economy", True),
+        ("推进贸易便利化", "development.market", True),
+        ("推进人才落户便利化", "development.market", False),
+        ("缓解中小企业融资难", "development.market", True),
+        ("实现农业规模化经营", "development.layout", True),
     ],
 )
 def test_shipped_outcome_rules(text, code, expected):
