@@ -88,6 +88,8 @@ _LAZY: dict[str, str] = {
     "keyword_patch": "cqanalysis.learn",
     "extend_codebook": "cqanalysis.learn",
     "tidy_codings": "cqanalysis.learn",
+    "review_order": "cqanalysis.checking",
+    "apply_checks": "cqanalysis.checking",
 }
 
 _SUBMODULES = {"figures", "writers", "sources", "analysis"}

@@ -210,6 +210,7 @@ def analyse(
     codebooks: CodebookLike | Iterable[CodebookLike] | None = None,
     crosstabs: dict[str, CrosstabSpec] | None = None,
     groundwork: Groundwork | None = None,
+    checks: pd.DataFrame | None = None,
 ) -> Analysis:
     """Run the standard analysis on a parsed document or corpus.
 
@@ -227,6 +228,10 @@ def analyse(
         The clauses, units, links and offsets of ``data`` computed before
         (:func:`cqanalysis.analysis_cache.cached_groundwork`, as a build does); default
         computed here, the offsets only when an output needs them.
+    checks
+        Codes a person checked, one coder's (:func:`cqanalysis.read_coding_sheets` of a
+        sheet written with ``prefill``): they replace the dictionary's codes of those units
+        (:func:`cqanalysis.apply_checks`) before anything is counted.
 
     Returns
     -------
@@ -246,6 +251,10 @@ def analyse(
     else:
         clauses, units, links = groundwork.clauses, groundwork.units, groundwork.links
     coded = code_units(units, books)
+    if checks is not None:
+        from .checking import apply_checks
+
+        coded = apply_checks(coded, checks, codebooks=books)
     documents = corpus.documents if len(corpus.documents.columns) > 2 else None
     tables: dict[str, pd.DataFrame] = {}
     tests: list[dict[str, object]] = []

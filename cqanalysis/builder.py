@@ -19,9 +19,13 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .analysis import Analysis, analyse
 from .analysis_cache import cached_groundwork
+from .codebook import Codebook
+from .coding import resolve_codebooks
+from .codingsheet import read_coding_sheets
 from .core.document import Corpus
 from .core.errors import InputError
 from .core.io import atomic_write, file_sha256
@@ -32,6 +36,9 @@ from .exporters.tables import TABLE_FRAMES
 from .publish import check_out, publish, remove_stale, staging
 from .writers._render_cache import render_cache
 from .writers._sheetdata import shared_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BuildResult", "build", "draw_figures"]
 
@@ -69,6 +76,7 @@ def build(
     options: object | None = None,
     executor: object | None = None,
     cache: str | os.PathLike[str] | bool = True,
+    checked: str | os.PathLike[str] | None = None,
 ) -> BuildResult:
     """Build every table, figure and appendix for a paper from source documents.
 
@@ -92,6 +100,8 @@ def build(
     cache
         The cache folder; ``True`` (default): ``out/.cache``: a rebuild with other codebooks
         parses nothing, reuses clauses, links, offsets and unchanged tables; ``False``: none.
+    checked
+        A checked coding sheet (``cqanalysis sheet --check``; :func:`cqanalysis.apply_checks`).
     progress
         Steps and a summary on stderr (a terminal: one updating line, else one line per
         step); ``False`` is silent.
@@ -109,7 +119,8 @@ def build(
     Raises
     ------
     InputError
-        A missing input, no readable document, or (``strict``) the first unreadable one.
+        A missing input, no readable document, (``strict``) the first unreadable one, or a
+        ``checked`` sheet whose units or codes do not fit the documents and codebooks.
     OutputError
         ``out`` is a file, overlaps an input, or holds a user's file where the build writes.
     ParseError
@@ -118,38 +129,62 @@ def build(
     from .corpus import parse_corpus, require_readable
 
     given = list(inputs) if inputs else []
-    target = _check_paths(given, out, manifest)
+    target, folder, books, checks = _prepare(given, out, manifest, cache, codebooks, checked)
     steps = _Steps(progress)
     steps("parse")
-    folder = target / ".cache" if cache is True else (Path(cache) if cache else None)
     corpus = parse_corpus(given or None, manifest=manifest, jobs=jobs, strict=strict,
                           progress=False, options=options, executor=executor,  # type: ignore[arg-type]
                           cache=folder)
     corpus, sources = _with_display_paths(require_readable(corpus))
     steps("analyse")
-    analysis = _analyse(corpus, sources, codebooks=codebooks, cache=folder, options=options,
-                        strict=strict)
+    analysis = _analyse(corpus, sources, codebooks=books, cache=folder, options=options,
+                        strict=strict, checks=checks, checked=checked)
     files, skipped = _write_and_publish(analysis, target, lang=lang, steps=steps, cache=folder)
-    for message in skipped:
-        warnings.warn(message, SkippedOutput, stacklevel=2)
-    summary = f"built {len(files)} files in {Path(out)}/"
-    steps.done(summary + (f", skipped {len(skipped)} (see README.md)" if skipped else ""))
+    _report_done(steps, out, files, skipped)
     return BuildResult(out=Path(out), analysis=analysis, files=tuple(files),
                        skipped=tuple(skipped))
 
 
-def _analyse(corpus: Corpus, sources: dict[str, str], *,
-             codebooks: Sequence[str | os.PathLike[str]] | None, cache: Path | None,
-             options: object | None, strict: bool) -> Analysis:
+def _prepare(
+    given: list[str | os.PathLike[str]], out: str | os.PathLike[str],
+    manifest: str | os.PathLike[str] | None, cache: str | os.PathLike[str] | bool,
+    codebooks: Sequence[str | os.PathLike[str]] | None, checked: str | os.PathLike[str] | None,
+) -> tuple[Path, Path | None, tuple[Codebook, ...], pd.DataFrame | None]:
+    """The output and cache folders, the codebooks and the checks, each checked before any
+    file is written (a checked sheet that cannot be read stops the build here)."""
+    target = _check_paths(given, out, manifest)
+    folder = target / ".cache" if cache is True else (Path(cache) if cache else None)
+    books = resolve_codebooks(list(codebooks) if codebooks else None)
+    return target, folder, books, read_coding_sheets(checked, books) if checked else None
+
+
+def _report_done(steps: _Steps, out: str | os.PathLike[str], files: list[str],
+                 skipped: list[str]) -> None:
+    for message in skipped:
+        warnings.warn(message, SkippedOutput, stacklevel=3)
+    summary = f"built {len(files)} files in {Path(out)}/"
+    steps.done(summary + (f", skipped {len(skipped)} (see README.md)" if skipped else ""))
+
+
+def _analyse(corpus: Corpus, sources: dict[str, str], *, codebooks: tuple[Codebook, ...],
+             cache: Path | None, options: object | None, strict: bool,
+             checks: pd.DataFrame | None = None,
+             checked: str | os.PathLike[str] | None = None) -> Analysis:
     """The analysis of ``corpus``; with a cache, its codebook-independent part is read back.
 
     Clauses, coding units, links and the offsets of units and rows in the sources do not
     depend on the codebooks: a rebuild with other codebooks takes them from
-    ``cache/analysis`` (:func:`~cqanalysis.analysis_cache.cached_groundwork`).
+    ``cache/analysis`` (:func:`~cqanalysis.analysis_cache.cached_groundwork`).  ``checks``
+    (read from the sheet ``checked``) replace the dictionary's codes of their units.
     """
     work = (cached_groundwork(corpus, folder=cache / "analysis", sources=sources,
                               options=options, strict=strict) if cache else None)
-    analysis = analyse(corpus, codebooks=list(codebooks) if codebooks else None, groundwork=work)
+    try:
+        analysis = analyse(corpus, codebooks=codebooks, groundwork=work, checks=checks)
+    except ValueError as exc:
+        if checks is None:
+            raise
+        raise InputError(checked, str(exc).removeprefix("apply_checks: ")) from None
     return analysis.with_sources(sources)
 
 
@@ -246,9 +281,10 @@ def _codebook_lines(analysis: Analysis) -> list[str]:
         digest = file_sha256(book.path) if book.path else ""
         lines.append(f"| {book.name} | {book.zh} | {len(book)} | `{digest}` |")
     coverage = coverage_summary(analysis.coded, codebooks=analysis.codebooks)
-    lines += ["", "## Coding coverage", "", "| codebook | units it applies to | coded | coverage |",
-              "|---|---|---|---|"]
-    lines += [f"| {r.codebook} | {r.n_units} | {r.n_coded} | {r.coverage:.0%} |"
+    lines += ["", "## Coding coverage", "",
+              "| codebook | units it applies to | coded | coverage | checked by hand |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {r.codebook} | {r.n_units} | {r.n_coded} | {r.coverage:.0%} | {r.n_checked} |"
               for r in coverage.itertuples()]
     return [*lines, "", FIRST_PASS_NOTE]
 

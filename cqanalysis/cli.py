@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lang", choices=("zh", "en", "both"), default="zh",
                    help="label language of figures and tables")
     b.add_argument("--quiet", action="store_true", help="no progress display")
+    b.add_argument("--checked", type=Path, default=None, metavar="SHEET.xlsx",
+                   help="a coding sheet checked by one coder (cqanalysis sheet --check): its "
+                   "checked rows' codes replace the dictionary's")
     _add_input_options(b)
     add_workflow_commands(sub)
     return parser
@@ -195,7 +198,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         build(inputs, out=args.out, codebooks=args.codebook, lang=args.lang,
               manifest=args.manifest, jobs=args.jobs, strict=args.strict,
               progress=None if not args.quiet else False, options=_load_options(args.options),
-              executor=executor, cache=_cache_dir(args) or False)
+              executor=executor, cache=_cache_dir(args) or False, checked=args.checked)
     return EXIT_OK
 
 

@@ -41,7 +41,12 @@ def add_workflow_commands(sub: Any) -> None:
     _input_options(s, required=True)
     s.add_argument("--out", type=Path, required=True, metavar="XLSX")
     s.add_argument("--coder", help="coder name written on the sheet")
-    s.add_argument("--slots", type=int, default=1, help="codes a coder may give one clause")
+    s.add_argument("--slots", type=int, default=None,
+                   help="codes a coder may give one clause (default 1; with --check, the most "
+                   "the dictionary gave one clause)")
+    s.add_argument("--check", action="store_true",
+                   help="pre-fill the dictionary's codes, the clauses likeliest to be wrong "
+                   "first, for a coder to check and correct (then: build --checked SHEET)")
     _codebook_option(s)
 
     a = sub.add_parser("agree", help="read filled coding sheets, write the agreement report")
@@ -95,8 +100,21 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     clauses = explode_clauses(_corpus(args).rows)
     if clauses.empty:
         raise InputError(args.inputs[0], "no table rows, so no clauses to code")
-    write_coding_sheet(clauses, books, args.out, coder=args.coder, slots=args.slots)
-    print(f"wrote {len(clauses)} clauses to code → {args.out}", file=sys.stderr)
+    if not args.check:
+        write_coding_sheet(clauses, books, args.out, coder=args.coder, slots=args.slots)
+        print(f"wrote {len(clauses)} clauses to code → {args.out}", file=sys.stderr)
+        return 0
+    from .checking import review_order
+    from .coding import code_units, coding_units
+
+    units = coding_units(clauses)
+    coded = code_units(units, books)
+    order = review_order(coded, codebooks=books)["unit_id"]
+    units = units.set_index("unit_id").loc[order].reset_index()
+    write_coding_sheet(units, books, args.out, coder=args.coder, slots=args.slots,
+                       prefill=coded)
+    print(f"wrote {len(units)} clauses with the dictionary's codes to check, likeliest errors "
+          f"first → {args.out}", file=sys.stderr)
     return 0
 
 

@@ -43,7 +43,7 @@ SHIPPED_CODEBOOKS = ("instruments", "outcomes", "levels")
 
 _TOP_KEYS = {
     "name", "version", "zh", "en", "fields", "rationale", "references", "codes", "exclude",
-    "compounds", "enumerations",
+    "compounds", "enumerations", "sparse",
 }  # fmt: skip
 _CODE_KEYS = {
     "id", "zh", "en", "description", "parent", "fields", "keywords", "regex", "exclude", "context",
@@ -299,6 +299,10 @@ class Codebook:
     compounds, enumerations
         Codebook-wide phrase rules (:class:`CompoundRule`, :class:`EnumerationRule`):
         which hit of a noun compound or of a list names the instrument.
+    sparse
+        Whether most units are meant to have no code (``levels``: most measures name no
+        actor), so that an uncoded unit is no sign of a gap in the dictionary
+        (:func:`cqanalysis.review_order` does not put it first).
     """
 
     name: str
@@ -312,6 +316,7 @@ class Codebook:
     path: str = ""
     compounds: CompoundRule = CompoundRule()
     enumerations: EnumerationRule = EnumerationRule()
+    sparse: bool = False
 
     def __iter__(self) -> Iterator[Code]:
         return iter(self.codes)
@@ -579,6 +584,9 @@ def _build(data: Any, path: str) -> Codebook:
         raw.append(code)
     codes = _code_tree(raw, path)
     compounds = _compounds(data.get("compounds"), codes, path)
+    sparse = data.get("sparse", False)
+    if not isinstance(sparse, bool):
+        raise CodebookError(path, "'sparse' must be true or false")
     references = data.get("references")
     if isinstance(references, str):
         references = [references]
@@ -594,6 +602,7 @@ def _build(data: Any, path: str) -> Codebook:
         path=path,
         compounds=compounds,
         enumerations=_enumerations(data.get("enumerations"), path),
+        sparse=sparse,
     )
 
 

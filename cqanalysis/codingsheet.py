@@ -64,6 +64,11 @@ CLAUSE_KEY: tuple[str, ...] = ("doc_id", "table_id", "row_no", "field", "clause_
 _NO_CODE_ZH = "无适用编码"
 _NO_CODE_EN = "no code applies"
 _TEXT_WIDTH = 60
+#: The column where a checker marks a row of a pre-filled sheet as checked.
+CHECKED_COLUMN = "checked"
+_CHECKED_MARK = "已核对 checked"
+#: Suffix of the hidden column that keeps a codebook's pre-filled (machine) codes.
+_MACHINE_SUFFIX = "_machine"
 
 _INSTRUCTIONS: tuple[tuple[str, str], ...] = (
     (
@@ -98,6 +103,24 @@ _INSTRUCTIONS: tuple[tuple[str, str], ...] = (
     (
         "各编码的定义见“编码表 codebook”工作表。",
         "Definitions of the codes are in sheet “编码表 codebook”.",
+    ),
+)
+
+_PREFILL_INSTRUCTIONS: tuple[tuple[str, str], ...] = (
+    (
+        "本表已预填词典编码，最可能出错的行排在最前：请从上往下核对，改正错误的编码。",
+        "The sheet is pre-filled with the dictionary's codes, the rows likeliest to be wrong "
+        "first: check from the top down and correct the wrong codes.",
+    ),
+    (
+        f"核对过的行在 {CHECKED_COLUMN} 列选“{_CHECKED_MARK}”；改动过编码的行自动算作已核对。"
+        "未核对的行不会读入。",
+        f"Mark each row you have checked with “{_CHECKED_MARK}” in column {CHECKED_COLUMN}; a "
+        "row whose codes you changed counts as checked anyway. Rows not checked are not read.",
+    ),
+    (
+        "已核对的行中，某编码表的格子全空表示该编码表没有适用的编码。",
+        "In a checked row, a codebook whose cells are all blank has no code that applies.",
     ),
 )
 
@@ -186,8 +209,9 @@ def write_coding_sheet(
     coder: str | None = None,
     key: Sequence[str] | None = None,
     text: str = "text",
-    slots: int | Mapping[str, int] = 1,
+    slots: int | Mapping[str, int] | None = None,
     choices: Literal["id_label", "id"] = "id_label",
+    prefill: pd.DataFrame | None = None,
 ) -> Path:
     """Write an xlsx coding sheet for one coder, atomically and byte-identically for equal input.
 
@@ -211,11 +235,18 @@ def write_coding_sheet(
         Must identify the rows uniquely.
     text : str
         Name of the text column.
-    slots : int or mapping
+    slots : int or mapping, optional
         How many codes of a codebook a coder may give one unit (columns ``name_1`` …); an int
-        for all codebooks or ``{name: k}`` (default 1).
+        for all codebooks or ``{name: k}``.  Default 1, or with ``prefill`` the most codes
+        of a codebook any unit has (at least 1).
     choices : {"id_label", "id"}
         Drop-down entries as ``"id label_zh"`` or bare ids; :func:`read_coding_sheets` reads both.
+    prefill : DataFrame, optional
+        Codes to start from, one row per unit × codebook × code with the key columns,
+        ``codebook`` and ``code`` (a ``coded`` frame: the dictionary's codes, to be checked
+        rather than coded from scratch; put ``units`` in :func:`cqanalysis.review_order`
+        first).  The sheet then has a ``checked`` column; :func:`read_coding_sheets` reads
+        only the rows marked there or whose codes were changed.
 
     Returns
     -------
@@ -225,9 +256,9 @@ def write_coding_sheet(
     from openpyxl import Workbook
 
     books = codebook_frames(codebooks)
-    applies = codebook_fields(codebooks)
     key_cols = _checked_key(units, key, text, choices)
-    layout = _Layout(key_cols, text, _coding_columns(books, slots, key_cols, text), applies)
+    filled = None if prefill is None else _prefill_codes(units, key_cols, prefill, books)
+    layout = _layout(books, codebook_fields(codebooks), key_cols, text, slots, filled)
     styles = _Styles.make()
     wb = Workbook()
     guide = wb.active
@@ -238,6 +269,8 @@ def write_coding_sheet(
     ranges = _write_codebooks(book_ws, books, choices, styles)
     _write_units(sheet, units, layout, styles)
     _add_code_columns(sheet, len(units) + 1, units, layout, ranges, styles)
+    if filled is not None:
+        _write_prefill(sheet, units, layout, filled, books, choices, styles)
     _write_instructions(guide, coder, layout, styles)
     stamp = build_timestamp().replace(tzinfo=None)
     wb.properties.creator = "cqanalysis"
@@ -248,6 +281,25 @@ def write_coding_sheet(
         wb.save(tmp)
         normalize_xlsx(tmp)
     return Path(path)
+
+
+def _layout(
+    books: Mapping[str, pd.DataFrame],
+    applies: dict[str, frozenset[str] | None],
+    key_cols: list[str],
+    text: str,
+    slots: int | Mapping[str, int] | None,
+    filled: list[dict[str, list[str]]] | None,
+) -> _Layout:
+    """The sheet's columns; by default a codebook gets as many slots as it has pre-filled codes
+    in one unit (at least one)."""
+    if slots is None:
+        slots = 1 if filled is None else {
+            name: max([len(f.get(name, ())) for f in filled] + [1]) for name in books
+        }
+    prefilled = filled is not None
+    coding_cols = _coding_columns(books, slots, key_cols, text, prefilled=prefilled)
+    return _Layout(key_cols, text, coding_cols, applies, prefilled=prefilled)
 
 
 def _checked_key(
@@ -274,13 +326,15 @@ def _coding_columns(
     slots: int | Mapping[str, int],
     key_cols: list[str],
     text: str,
+    *,
+    prefilled: bool = False,
 ) -> dict[str, list[str]]:
     """The coding column names of each codebook, checked not to clash with the other columns."""
     per_book = {
         name: int(slots.get(name, 1) if isinstance(slots, Mapping) else slots) for name in books
     }
     coding_cols = {name: _slot_columns(name, k) for name, k in per_book.items()}
-    header = [*key_cols, text, *(c for cols in coding_cols.values() for c in cols), "note"]
+    header = _Layout(key_cols, text, coding_cols, {}, prefilled=prefilled).header
     clash = {c for c in header if header.count(c) > 1} | ({NO_CODE} & set(books))
     if clash or any(k < 1 for k in per_book.values()):
         raise ValueError(f"bad codebook names or slots: {sorted(clash) or per_book}")
@@ -295,11 +349,15 @@ class _Layout:
     text: str
     coding_cols: dict[str, list[str]]
     applies: dict[str, frozenset[str] | None]  # codebook -> unit fields it codes (None: all)
+    prefilled: bool = False
 
     @property
     def header(self) -> list[str]:
         slots = (c for cols in self.coding_cols.values() for c in cols)
-        return [*self.key_cols, self.text, *slots, "note"]
+        if not self.prefilled:
+            return [*self.key_cols, self.text, *slots, "note"]
+        machine = (f"{name}{_MACHINE_SUFFIX}" for name in self.coding_cols)
+        return [*self.key_cols, self.text, *slots, CHECKED_COLUMN, "note", *machine]
 
     @property
     def text_col(self) -> int:
@@ -415,6 +473,74 @@ def _add_code_columns(
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(layout.header))}{last_row}"
 
 
+def _prefill_codes(
+    units: pd.DataFrame, key_cols: list[str], prefill: pd.DataFrame,
+    books: Mapping[str, pd.DataFrame],
+) -> list[dict[str, list[str]]]:
+    """Each unit's pre-filled codes per codebook of the sheet, in ``units`` order."""
+    from .checking import unit_key
+
+    absent = [c for c in (*key_cols, "codebook", "code") if c not in prefill.columns]
+    if absent:
+        raise ValueError(f"prefill lacks column(s) {absent}")
+    known = {name: set(codes["id"]) for name, codes in books.items()}
+    table: dict[tuple[Any, ...], dict[str, list[str]]] = {}
+    rows = prefill[[*key_cols, "codebook", "code"]].itertuples(index=False, name=None)
+    for *key, name, code in rows:
+        if name not in known or code is None or pd.isna(code):
+            continue  # a codebook not on the sheet, or a unit it found nothing in
+        if code not in known[name]:
+            unit = dict(zip(key_cols, key, strict=True))
+            raise ValueError(f"prefill: {code!r} at {unit} is no code of {name}")
+        codes = table.setdefault(unit_key(key), {}).setdefault(name, [])
+        if code not in codes:
+            codes.append(code)
+    return [table.get(unit_key(k), {})
+            for k in units[key_cols].itertuples(index=False, name=None)]
+
+
+def _write_prefill(
+    sheet: Any,
+    units: pd.DataFrame,
+    layout: _Layout,
+    filled: list[dict[str, list[str]]],
+    books: Mapping[str, pd.DataFrame],
+    choices: str,
+    styles: _Styles,
+) -> None:
+    """The pre-filled codes in the slots and (hidden) machine columns; the checked column."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    column = {name: j for j, name in enumerate(layout.header, start=1)}
+    labels = {name: dict(zip(codes["id"], codes["label_zh"], strict=True))
+              for name, codes in books.items()}
+    for i, codes in enumerate(filled, start=2):
+        for name, cols in layout.coding_cols.items():
+            found = codes.get(name, [])
+            if len(found) > len(cols):
+                unit = dict(zip(layout.key_cols, units[layout.key_cols].iloc[i - 2], strict=True))
+                raise ValueError(
+                    f"prefill: {unit} has {len(found)} codes of {name}, more than its "
+                    f"{len(cols)} column(s); pass slots={{{name!r}: {len(found)}}}"
+                )
+            for col, code in zip(cols, found, strict=False):
+                shown = _choice(code, labels[name][code] or "") if choices == "id_label" else code
+                _put(sheet, i, column[col], shown)
+            _put(sheet, i, column[f"{name}{_MACHINE_SUFFIX}"], ";".join(found) or None)
+    last_row = len(filled) + 1
+    checked = get_column_letter(column[CHECKED_COLUMN])
+    dv = DataValidation(type="list", formula1=f'"{_CHECKED_MARK}"', allow_blank=True)
+    sheet.add_data_validation(dv)
+    dv.add(f"{checked}2:{checked}{last_row}")
+    for i in range(2, last_row + 1):
+        sheet.cell(row=i, column=column[CHECKED_COLUMN]).fill = styles.input_fill
+    sheet.column_dimensions[checked].width = 16
+    sheet.column_dimensions[get_column_letter(column["note"])].width = 30
+    for name in layout.coding_cols:
+        sheet.column_dimensions[get_column_letter(column[f"{name}{_MACHINE_SUFFIX}"])].hidden = True
+
+
 def _write_instructions(guide: Any, coder: str | None, layout: _Layout, styles: _Styles) -> None:
     """The instructions sheet: title, coder cell, the steps, and what every column means."""
     from openpyxl.styles import Font
@@ -423,7 +549,8 @@ def _write_instructions(guide: Any, coder: str | None, layout: _Layout, styles: 
     _put(guide, 3, 1, CODER_LABEL).font = styles.bold
     _put(guide, 3, 2, coder).fill = styles.input_fill
     r = 5
-    for zh, en in _INSTRUCTIONS:
+    steps = (*_INSTRUCTIONS, *_PREFILL_INSTRUCTIONS) if layout.prefilled else _INSTRUCTIONS
+    for zh, en in steps:
         _put(guide, r, 1, zh).alignment = styles.wrap
         _put(guide, r, 2, en).alignment = styles.wrap
         r += 1
@@ -454,7 +581,16 @@ def _column_meanings(layout: _Layout) -> list[tuple[str, str, str]]:
             for name, cols in layout.coding_cols.items()
             for c in cols
         ),
+        *(
+            [(CHECKED_COLUMN, "核对过的行在此标记", "mark the rows you have checked")]
+            if layout.prefilled else []
+        ),
         ("note", "备注（可选）", "remarks (optional)"),
+        *(
+            (f"{name}{_MACHINE_SUFFIX}", f"（隐藏）{name} 的预填编码，供读回时比较",
+             f"(hidden) the pre-filled codes of {name}, compared when read back")
+            for name in (layout.coding_cols if layout.prefilled else ())
+        ),
     ]
 
 
@@ -555,6 +691,11 @@ def _read_one(
             raise CodingSheetError(
                 path, f"no column for codebook '{name}'", sheet=SHEET_CODING, row=1
             )
+    # A pre-filled sheet: only rows marked checked, or whose codes differ from the
+    # pre-filled ones, are a person's coding; the others still hold the machine's codes.
+    checked_at = header.index(CHECKED_COLUMN) if CHECKED_COLUMN in header else None
+    machine_at = {name: header.index(f"{name}{_MACHINE_SUFFIX}") for name in tables
+                  if f"{name}{_MACHINE_SUFFIX}" in header}
     records: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
     for row_no, values in enumerate(rows, start=2):
@@ -573,6 +714,7 @@ def _read_one(
         if with_text:
             unit["text"] = _text(values[len(key_cols)])
         unit_field = [str(unit["field"])] if "field" in unit else None
+        coding: dict[str, list[str]] = {}
         for name, cols in columns.items():
             found: list[str] = []
             for j in cols:
@@ -595,9 +737,38 @@ def _read_one(
                         column=header[j],
                     )
                 found.extend(c for c in codes if c not in found)
+            coding[name] = found
+        if checked_at is not None and not _checked_row(
+            coding, values, checked_at, machine_at, tables, applies, unit_field
+        ):
+            continue
+        for name, found in coding.items():
             for code in found:
                 records.append({**unit, "coder": coder, "codebook": name, "code": code})
     return coder, key_cols, records
+
+
+def _checked_row(
+    coding: dict[str, list[str]],
+    values: tuple[Any, ...],
+    checked_at: int,
+    machine_at: dict[str, int],
+    tables: dict[str, dict[str, str]],
+    applies: dict[str, frozenset[str] | None],
+    unit_field: list[str] | None,
+) -> bool:
+    """Whether a row of a pre-filled sheet was checked: marked, or its codes changed.  A
+    checked row's blank codebook (one that applies) means no code applies: ``coding`` gets
+    ``none`` there."""
+    marked = _text(values[checked_at]) != ""
+    before = {name: set(_parse_cell(values[j], tables[name]) or [])
+              for name, j in machine_at.items()}
+    if not marked and all(set(f) == before.get(n, set()) for n, f in coding.items()):
+        return False
+    for name, found in coding.items():
+        if not found and not _blocked(applies[name], unit_field, 0):
+            found.append(NO_CODE)
+    return True
 
 
 def read_coding_sheets(

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from .agreement import cohen_kappa
+from .checking import CHECKED_EVIDENCE
 from .codebook import Codebook, load_codebook, match_key
 from .coding import code_units, resolve_codebooks
 
@@ -451,6 +452,7 @@ def coverage_summary(
     -------
     DataFrame
         codebook, label_zh, label_en, n_units, n_coded, coverage (n_coded / n_units),
+        n_checked (units whose codes a person checked, :func:`cqanalysis.apply_checks`),
         note (:data:`FIRST_PASS_NOTE` on every row, for captions).
     """
     books = resolve_codebooks(codebooks)
@@ -463,6 +465,7 @@ def coverage_summary(
                 u for u, f in zip(units["unit_id"], units["field"], strict=True) if f in book.fields
             }
         coded_units = set(sub.loc[sub["code"].notna(), "unit_id"])
+        checked = sub["evidence"].fillna("").astype("str").str.startswith(CHECKED_EVIDENCE)
         n = len(applies)
         rows.append(
             dict(
@@ -472,6 +475,7 @@ def coverage_summary(
                 n_units=n,
                 n_coded=len(coded_units),
                 coverage=len(coded_units) / n if n else float("nan"),
+                n_checked=sub.loc[checked, "unit_id"].nunique(),
                 note=FIRST_PASS_NOTE,
             )
         )

@@ -20,6 +20,7 @@ LAYERS: dict[str, int] = {
     "cqanalysis.clauses": 3,
     "cqanalysis.codebook": 3,
     "cqanalysis.coding": 3,
+    "cqanalysis.checking": 3,
     "cqanalysis.crosstabs": 3,
     "cqanalysis.links": 3,
     "cqanalysis.agreement": 3,

@@ -24,6 +24,7 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
     The figures are the PNGs the ``figures`` exporter wrote into ``folder/figures``.
     """
     from ..codebook import codebook_frames
+    from ..learn import coverage_summary
     from ..qda import qda_frames
     from ..writers import write_appendix
 
@@ -40,6 +41,7 @@ def export_appendix(analysis: Any, folder: Path, *, lang: str) -> list[Path]:
         folder / "appendix.xlsx", frames=tidy,
         tables=frames["tables"], rows=frames["rows"], **crosstab_parts(analysis, lang),
         codebooks=_with_file_hashes(codebook_frames(analysis.codebooks), analysis.codebooks),
+        coverage=coverage_summary(analysis.coded, codebooks=analysis.codebooks),
         sources=analysis.corpus.documents,
         warnings=list(analysis.corpus.warnings),
         figures={stem: png for stem, png in pngs.items() if png.is_file()},

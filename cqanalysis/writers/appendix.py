@@ -91,6 +91,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "title": "对策建议分析附录", "cover": "封面", "software": "软件",
         "warnings": "解析警告", "sources": "来源文件", "doc": "文档", "file": "文件",
         "codebooks": "编码表", "name": "名称", "entries": "条目数", "toc": "目录",
+        "units": "适用单位", "coded": "已编码", "coverage": "覆盖率", "checked": "人工核对",
         "no": "序号", "sheet": "工作表", "content": "内容", "rows": "行数", "notes": "说明",
         "appendix": "附表A{}", "agreement": "编码一致性", "codebook": "编码表 {}",
         "figure": "图 {}", "part": "（第{}部分，共{}部分）", "warning": "警告",
@@ -105,6 +106,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "title": "Appendix: policy recommendations", "cover": "Cover", "software": "Software",
         "warnings": "Parse warnings", "sources": "Sources", "doc": "Document", "file": "File",
         "codebooks": "Codebooks", "name": "Name", "entries": "Entries", "toc": "Contents",
+        "units": "Units", "coded": "Coded", "coverage": "Coverage", "checked": "Checked by hand",
         "no": "No.", "sheet": "Sheet", "content": "Content", "rows": "Rows", "notes": "Notes",
         "appendix": "Table A{}", "agreement": "Agreement", "codebook": "Codebook {}",
         "figure": "Figure {}", "part": " (part {} of {})", "warning": "Warning",
@@ -553,6 +555,7 @@ class _Writer:
         sources: list[tuple[str, str, str]],
         codebooks: Mapping[str, pd.DataFrame],
         n_warnings: int,
+        coverage: pd.DataFrame | None = None,
     ) -> None:
         from ..core.version import __version__
 
@@ -575,9 +578,7 @@ class _Writer:
                      text_cell(ws, sha)] for doc, name, sha in sources)
             _cover_table(ws, w["sources"], (w["doc"], w["file"], "SHA-256"), rows)
         if codebooks:
-            rows = ([text_cell(ws, str(name)), number_cell(ws, len(frame)),
-                     text_cell(ws, _codebook_hash(frame))] for name, frame in codebooks.items())
-            _cover_table(ws, w["codebooks"], (w["name"], w["entries"], "SHA-256"), rows)
+            _codebook_table(ws, w, codebooks, coverage)
         rows = (_contents_row(ws, k, sheet) for k, sheet in enumerate(sheets, 1))
         _cover_table(ws, w["toc"], (w["no"], w["sheet"], w["content"], w["rows"]), rows)
         if self.notes:
@@ -588,6 +589,27 @@ class _Writer:
         ws.page_setup.paperSize = _A4_PAPER
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
+
+
+def _codebook_table(ws: Any, w: Mapping[str, str], codebooks: Mapping[str, pd.DataFrame],
+                    coverage: pd.DataFrame | None) -> None:
+    """The codebooks on the cover; with ``coverage`` (:func:`cqanalysis.coverage_summary`)
+    also how many units each applies to, coded and checked by hand, and its note."""
+    header = [w["name"], w["entries"], "SHA-256"]
+    rows = [[text_cell(ws, str(name)), number_cell(ws, len(frame)),
+             text_cell(ws, _codebook_hash(frame))] for name, frame in codebooks.items()]
+    if coverage is not None:
+        header += [w["units"], w["coded"], w["coverage"], w["checked"]]
+        by_name = coverage.set_index("codebook")
+        for row, name in zip(rows, codebooks, strict=True):
+            if name in by_name.index:
+                r = by_name.loc[name]
+                row += [number_cell(ws, int(r["n_units"])), number_cell(ws, int(r["n_coded"])),
+                        number_cell(ws, float(r["coverage"]), number_format="0%"),
+                        number_cell(ws, int(r["n_checked"]))]
+    _cover_table(ws, w["codebooks"], header, rows)
+    if coverage is not None and len(coverage):
+        ws.append([None, text_cell(ws, str(coverage["note"].iloc[0]))])
 
 
 def _cover_table(ws: Any, heading: str, header: Sequence[str], rows: Iterable[list[Any]]) -> None:
@@ -624,7 +646,7 @@ def write_appendix(
     sources: Sequence[str | os.PathLike[str] | Mapping[str, Any]] | pd.DataFrame = (),
     warnings: Sequence[str] = (), figures: Mapping[str, str | os.PathLike[str]] | None = None,
     title: str | None = None, lang: str = "zh", percent: str | None = "row",
-    max_table_sheets: int = 500,
+    max_table_sheets: int = 500, coverage: pd.DataFrame | None = None,
 ) -> Path:
     """Write the Excel appendix of a study: one workbook, every table and frame in it.
 
@@ -661,8 +683,7 @@ def write_appendix(
         ``path`` and optionally ``sha256`` (e.g. ``Corpus.documents``). Only file names are
         shown, never directories.
     warnings, figures
-        Parse warnings, counted on the cover and listed on their own sheet; PNG files by name,
-        one sheet each.
+        Parse warnings (counted on the cover, listed on a sheet); PNG files by name, a sheet each.
     title, lang, percent
         The cover title (default 对策建议分析附录; ``lang="en"``: an English one); ``"zh"`` or
         ``"en"``, the language of labels and sheet names; crosstab percentages: ``"row"``,
@@ -670,6 +691,8 @@ def write_appendix(
     max_table_sheets
         At most this many source tables get a sheet of their own; a larger corpus lists its
         tables only in the tidy ``rows`` sheet (a note on the cover says so).
+    coverage
+        :func:`cqanalysis.coverage_summary`, shown on the cover with the first-pass note.
 
     Returns
     -------
@@ -687,7 +710,7 @@ def write_appendix(
     sheets += [writer.figure_sheet(str(n), Path(p)) for n, p in (figures or {}).items()]
     writer.cover(writer.wb.create_sheet(writer.cover_title), heading=title or _word("title", lang),
                  sheets=sheets, sources=source_info, codebooks=codebooks or {},
-                 n_warnings=len(warnings))
+                 n_warnings=len(warnings), coverage=coverage)
     writer.write_sheets(sheets)
     _save(writer.wb, path, title or _word("title", lang))
     return Path(path)
