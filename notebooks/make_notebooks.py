@@ -1024,7 +1024,49 @@ NB05: list[Cell] = [
     enough? A suggestion only proposes; a person decides, and records the codebook's version.
     """),
     md("""
-    ## 7. 练习 · Exercises
+    ## 7. 先核对最可能出错的分句 · Checking the likeliest errors first
+
+    逐条核对全部分句和从头编码一样费时。`cq.review_order` 把词典最可能编错的分句排在前面：先是某个
+    编码表一个编码都没找到的分句，再按编码数从多到少（在没有参与编写规则的真实文本上，编码越多，错得
+    越多）。`cq.write_coding_sheet(..., prefill=machine)` 把词典编码预填进编码表，学生从上往下核对，
+    在 `checked` 列标记核对过的行；读回时只读入标记过或改动过的行。
+
+    Checking every clause costs as much as coding from scratch. `cq.review_order` puts first
+    the clauses the dictionary most likely got wrong: those a codebook found nothing in, then
+    those with the most codes (on real text the rules were not written for, the more codes,
+    the more errors). `cq.write_coding_sheet(..., prefill=machine)` pre-fills the dictionary's
+    codes; students check from the top and mark the rows they checked in column `checked`;
+    reading back keeps only rows marked or changed.
+    """),
+    code("""
+    order = cq.review_order(machine, codebooks=books[:1])
+    order[["table_id", "row_no", "clause_no", "text", "instruments", "n_codes",
+           "review_rank"]].head(6)
+    """),
+    code("""
+    to_check = cq.coding_units(clauses).set_index("unit_id").loc[order["unit_id"]].reset_index()
+    cq.write_coding_sheet(to_check, books[:1], out / "核对表_学生A.xlsx", coder="学生A",
+                          prefill=machine)
+    pd.read_excel(out / "核对表_学生A.xlsx", sheet_name="编码 coding").iloc[:3, 5:]
+    """),
+    md("""
+    核对结果用 `cq.analyse(doc, checks=...)`（命令行：`cqanalysis build --checked 核对表.xlsx`）代替
+    词典编码，交叉表、图和附录都建立在核对过的编码上；`cq.coverage_summary` 报告每个编码表有多少单位
+    经人工核对。这里用上面协商后的更正作为核对结果。
+
+    `cq.analyse(doc, checks=...)` (command line: `cqanalysis build --checked SHEET.xlsx`) puts
+    the checked codes in place of the dictionary's, so crosstabs, figures and the appendix rest
+    on them; `cq.coverage_summary` reports how many units of each codebook a person checked.
+    Here the reconciled corrections above serve as the checks.
+    """),
+    code("""
+    checks = cq.tidy_codings(review[corrected], coders=["协商"], key=key)
+    checked = cq.analyse(doc, checks=checks)
+    cq.coverage_summary(checked.coded, codebooks=checked.codebooks)[
+        ["codebook", "n_units", "n_coded", "n_checked"]]
+    """),
+    md("""
+    ## 8. 练习 · Exercises
 
     **练习 1.** 只看政策工具：两位学生在几个措施分句上完全一致？
     用 `cq.coding_matrix` 和 `cq.percent_agreement` 计算。
