@@ -54,7 +54,7 @@ def review_order(
 
     On blind sets 3 and 4, which the rule was not read from, checking the first half of
     the measure clauses in this order raised micro F1 from 0.58 to 0.85 and from 0.61 to
-    0.83 (0.78 and 0.80 for the first half in document order):
+    0.83 with instruments 2.4 (0.78 and 0.80 for the first half in document order):
     ``benchmarks/coding_accuracy.py --review``.
 
     Parameters

@@ -591,6 +591,52 @@ def test_invalid_compounds_and_enumerations(compounds, enumerations, message):
         # 2.4: third-party assessment and peer review draw in outsiders
         ("引入第三方评估", "demand.participation", True),
         ("采用同行评审方式评估项目", "demand.participation", True),
+        # 2.5: credit information is information; a credit system stays oversight
+        ("健全企业信用信息归集机制", "supply.information", True),
+        ("健全企业信用信息归集机制", "environment.oversight", False),
+        ("建设覆盖全县的信用体系", "environment.oversight", True),
+        # 2.5: how enforcement is organised is organisation, not enforcement
+        ("在交通领域推行综合行政执法", "supply.organisation", True),
+        ("在交通领域推行综合行政执法", "environment.oversight", False),
+        ("归并县乡两级的执法层级", "supply.organisation", True),
+        ("开展联合执法行动", "supply.organisation", False),
+        # 2.5: command, monitoring and decision systems are information systems
+        ("升级防汛指挥系统", "supply.information", True),
+        ("完善大气污染监测系统", "environment.oversight", False),
+        ("扩大政府公报的发行", "supply.information", True),
+        # 2.5: high-speed rail and water works; a motor vehicle is not a train
+        ("开工建设沿江高铁", "supply.infrastructure", True),
+        ("实施引水工程建设", "supply.infrastructure", True),
+        ("限制机动车进入中心城区", "supply.infrastructure", False),
+        # 2.5: a health body that recruits or trains staff is the topic of a personnel measure
+        ("允许县级医疗机构自主招聘护士", "supply.public_services", False),
+        ("扩大基层医疗服务供给", "supply.public_services", True),
+        # 2.5: procedures and filing are rules; simplified approval is a narrowed rule
+        ("一次办结开办企业的全部手续", "environment.law", True),
+        ("简化项目核准程序与核准环节", "environment.law", True),
+        ("实行投资项目备案管理", "environment.law", True),
+        ("实行投资项目备案管理", "environment.oversight", False),
+        # 2.5: a rule drawn up is law; acting by the rules is not
+        ("各区要制定具体规定", "environment.law", True),
+        ("按规定发放奖学金", "environment.law", False),
+        ("废止不合理规定", "environment.law", False),
+        # 2.5: a law being drafted is the topic where the public is heard on it
+        ("起草地方条例要广泛听取群众意见", "environment.law", False),
+        ("起草地方条例要广泛听取群众意见", "demand.participation", True),
+        ("加快推进数据安全立法", "environment.law", True),
+        ("建立重大决策专家论证制度", "environment.law", False),
+        # 2.5: rewards and penalties, banning and gatekeeping are oversight
+        ("建立目标考核奖惩办法", "environment.oversight", True),
+        ("依法取缔无证经营", "environment.oversight", True),
+        ("严格把好准入关口和质量把关", "environment.oversight", True),
+        # 2.5: paired assistance to Tibet and Xinjiang is coordination
+        ("深化对口援疆工作", "environment.coordination", True),
+        ("健全东西部扶贫协作机制", "environment.coordination", True),
+        # 2.5: policy insurance is a financial instrument
+        ("推广政策性农业保险", "environment.fiscal", True),
+        # 2.5: social bodies cleaned up or registered are supervised, not drawn in
+        ("清理整顿违规社会组织", "demand.participation", False),
+        ("支持社会组织参与社区治理", "demand.participation", True),
     ],
 )
 def test_shipped_rules(text, code, expected):
@@ -840,6 +886,16 @@ def _outcome_codes(text: str) -> set[str]:
         ("推进人才落户便利化", "development.market", False),
         ("缓解中小企业融资难", "development.market", True),
         ("实现农业规模化经营", "development.layout", True),
+        # outcomes 2.4: withstanding disasters and managing risks is security, not capacity
+        ("增强城市抗震能力", "security", True),
+        ("增强城市抗震能力", "efficiency.capacity", False),
+        ("提高基层干部的治理能力", "efficiency.capacity", True),
+        ("降低山区群众的灾害脆弱性", "security", True),
+        # outcomes 2.4: citizens' income and basic services; hubs and the size of the economy
+        ("让改革成果惠及困难群体", "equity.services", True),
+        ("带动边境居民持续增收", "equity.services", True),
+        ("建成区域物流中心", "development.economy", True),
+        ("地区生产总值和经济总量迈上新台阶", "development.economy", True),
     ],
 )
 def test_shipped_outcome_rules(text, code, expected):
