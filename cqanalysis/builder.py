@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .analysis import Analysis, analyse
-from .analysis_cache import cached_groundwork
+from .analysis_cache import Groundwork, cached_groundwork
 from .codebook import Codebook
 from .coding import resolve_codebooks
 from .codingsheet import read_coding_sheets
@@ -179,13 +179,22 @@ def _analyse(corpus: Corpus, sources: dict[str, str], *, codebooks: tuple[Codebo
     """
     work = (cached_groundwork(corpus, folder=cache / "analysis", sources=sources,
                               options=options, strict=strict) if cache else None)
+    analysis = analyse_checked(corpus, codebooks=codebooks, checks=checks, checked=checked,
+                               groundwork=work)
+    return analysis.with_sources(sources)
+
+
+def analyse_checked(corpus: Corpus, *, codebooks: Sequence[Codebook],
+                    checks: pd.DataFrame | None, checked: str | os.PathLike[str] | None,
+                    groundwork: Groundwork | None = None) -> Analysis:
+    """:func:`~cqanalysis.analyse` with the checks read from the sheet ``checked``; checks
+    that do not fit the documents are an :class:`InputError` naming the sheet."""
     try:
-        analysis = analyse(corpus, codebooks=codebooks, groundwork=work, checks=checks)
+        return analyse(corpus, codebooks=codebooks, groundwork=groundwork, checks=checks)
     except ValueError as exc:
         if checks is None:
             raise
         raise InputError(checked, str(exc).removeprefix("apply_checks: ")) from None
-    return analysis.with_sources(sources)
 
 
 def _write_and_publish(analysis: Analysis, target: Path, *, lang: str, steps: _Steps,

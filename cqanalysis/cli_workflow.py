@@ -65,6 +65,9 @@ def add_workflow_commands(sub: Any) -> None:
     e.add_argument("--lang", choices=("zh", "en"), default="zh", help="code label language")
     e.add_argument("--sheets", nargs="+", type=Path, default=None, metavar="SHEET",
                    help="filled coding sheets whose coders go into the .qdpx as users")
+    e.add_argument("--checked", type=Path, default=None, metavar="SHEET.xlsx",
+                   help="a coding sheet checked by one coder (sheet --check): its checked "
+                   "rows' codes replace the dictionary's")
     _codebook_option(e)
 
 
@@ -153,11 +156,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     if not args.inputs:
         raise _Usage("export --format qdpx: give INPUT documents")
-    from .analysis import analyse
+    from .builder import analyse_checked
+    from .codingsheet import read_coding_sheets
 
-    analysis = analyse(_corpus(args), codebooks=books)
+    checks = read_coding_sheets(args.checked, books) if args.checked else None
+    analysis = analyse_checked(_corpus(args), codebooks=books, checks=checks,
+                               checked=args.checked)
     if args.format == "qdpx":
-        from .codingsheet import read_coding_sheets
         from .writers.refi import write_qdpx
 
         sheets = read_coding_sheets(args.sheets, books) if args.sheets else None

@@ -275,6 +275,30 @@ def test_sheet_check_then_build_checked_on_the_command_line(tmp_path):
     assert set(mine["code"].dropna()) == {"supply.organisation"}
 
 
+def test_export_of_qda_tables_carries_the_checked_codes(tmp_path):
+    sheet = tmp_path / "核对.xlsx"
+    assert _run("sheet", str(SEED), "--out", str(sheet), "--check",
+                "--codebook", "instruments").returncode == 0
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET_CODING]
+    header = [c.value for c in ws[1]]
+    text = header.index("text") + 1
+    (row,) = [r for r in range(2, ws.max_row + 1)
+              if ws.cell(row=r, column=text).value == "树立“一盘棋”思想"]
+    ws.cell(row=row, column=header.index("checked") + 1).value = "已核对 checked"
+    wb.save(sheet)
+    out = tmp_path / "qda"
+    result = _run("export", str(SEED), "--format", "csv", "--out", str(out),
+                  "--codebook", "instruments", "--checked", str(sheet))
+    assert result.returncode == 0, result.stderr
+    segments = pd.read_csv(out / "coded_segments.csv", encoding="utf-8-sig")
+    mine = segments[segments["text"] == "树立“一盘棋”思想"]
+    # confirmed as it stands: the dictionary's code, now with a person's evidence; with no
+    # coder name on the sheet the coder is the file's name
+    assert mine["code"].tolist() == ["environment.guidance"]
+    assert mine["evidence"].tolist() == [f"{CHECKED_EVIDENCE}：核对"]
+
+
 def test_build_refuses_a_checked_sheet_it_cannot_use(tmp_path):
     missing = _run("build", str(SEED), "--out", str(tmp_path / "r1"),
                    "--checked", str(tmp_path / "nowhere.xlsx"), "--quiet")
