@@ -21,6 +21,9 @@ from .core.errors import CqError, InputError
 __all__ = ["WORKFLOW_COMMANDS", "add_workflow_commands"]
 
 EXPORT_FORMATS = ("qdpx", "qdc", "xlsx", "csv")
+#: The columns that identify a coding unit on a sheet: a clause's table, row, field and
+#: number, an item's section and number (an item has no table row, a clause no item).
+UNIT_KEY = ("doc_id", "table_id", "row_no", "field", "clause_no", "section_no", "item_no")
 
 
 def _codebook_option(p: argparse.ArgumentParser) -> None:
@@ -95,28 +98,31 @@ def _corpus(args: argparse.Namespace) -> Any:
 
 
 def cmd_sheet(args: argparse.Namespace) -> int:
-    """``cqanalysis sheet``: the clauses of the documents as a coding sheet."""
+    """``cqanalysis sheet``: the coding units of the documents (table clauses, then narrative
+    items) as a coding sheet; with ``--check``, pre-filled and in review order."""
+    from .checking import review_order
     from .clauses import explode_clauses
+    from .coding import code_units, coding_units
     from .codingsheet import write_coding_sheet
 
     books = _codebooks(args.codebook)
-    clauses = explode_clauses(_corpus(args).rows)
-    if clauses.empty:
-        raise InputError(args.inputs[0], "no table rows, so no clauses to code")
+    corpus = _corpus(args)
+    clauses = explode_clauses(corpus.rows)
+    if clauses.empty and corpus.items.empty:
+        raise InputError(args.inputs[0], "no table rows and no recommendation items to code")
+    units = coding_units(None if clauses.empty else clauses,
+                         None if corpus.items.empty else corpus.items)
+    key = [c for c in UNIT_KEY if c in units.columns and units[c].notna().any()]
     if not args.check:
-        write_coding_sheet(clauses, books, args.out, coder=args.coder, slots=args.slots)
-        print(f"wrote {len(clauses)} clauses to code → {args.out}", file=sys.stderr)
+        write_coding_sheet(units, books, args.out, coder=args.coder, key=key, slots=args.slots)
+        print(f"wrote {len(units)} units to code → {args.out}", file=sys.stderr)
         return 0
-    from .checking import review_order
-    from .coding import code_units, coding_units
-
-    units = coding_units(clauses)
     coded = code_units(units, books)
     order = review_order(coded, codebooks=books)["unit_id"]
     units = units.set_index("unit_id").loc[order].reset_index()
-    write_coding_sheet(units, books, args.out, coder=args.coder, slots=args.slots,
+    write_coding_sheet(units, books, args.out, coder=args.coder, key=key, slots=args.slots,
                        prefill=coded)
-    print(f"wrote {len(units)} clauses with the dictionary's codes to check, likeliest errors "
+    print(f"wrote {len(units)} units with the dictionary's codes to check, likeliest errors "
           f"first → {args.out}", file=sys.stderr)
     return 0
 

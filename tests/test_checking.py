@@ -299,6 +299,49 @@ def test_export_of_qda_tables_carries_the_checked_codes(tmp_path):
     assert mine["evidence"].tolist() == [f"{CHECKED_EVIDENCE}：核对"]
 
 
+PROSE = """第五章 对策建议
+
+一、完善区域协调机制
+
+（一）建立联席会议制度。由省政府牵头，定期召开城市群联席会议，协商解决跨市重大事项。
+
+（二）设立区域发展基金。各市按比例出资，支持跨区域基础设施建设。
+
+二、推进公共服务共享
+
+（一）加强人才交流培训。组织各市干部互派挂职，开展联合培训。
+"""
+
+
+def test_a_prose_only_document_is_checked_item_by_item(tmp_path):
+    doc = tmp_path / "建议.txt"
+    doc.write_text(PROSE, encoding="utf-8")
+    sheet = tmp_path / "核对.xlsx"
+    result = _run("sheet", str(doc), "--out", str(sheet), "--check", "--codebook", "instruments")
+    assert result.returncode == 0, result.stderr
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET_CODING]
+    header = [c.value for c in ws[1]]
+    # no table, so no table, row or clause columns: items are keyed by section and number
+    assert header[:5] == ["doc_id", "field", "section_no", "item_no", "text"]
+    rows = {(ws.cell(r, 3).value, ws.cell(r, 4).value): r for r in range(2, ws.max_row + 1)}
+    assert sorted(rows) == [("5.1", 1), ("5.1", 2), ("5.2", 1)]
+    fund = rows[("5.1", 2)]
+    ws.cell(row=fund, column=header.index("instruments_1") + 1).value = "environment.fiscal"
+    for j, name in enumerate(header, start=1):
+        if name.startswith("instruments_") and name != "instruments_1" and name[-1].isdigit():
+            ws.cell(row=fund, column=j).value = None
+    wb.save(sheet)
+    out = tmp_path / "reports"
+    result = _run("build", str(doc), "--out", str(out), "--codebook", "instruments",
+                  "--checked", str(sheet), "--quiet")
+    assert result.returncode == 0, result.stderr
+    coded = pd.read_csv(out / "tables" / "coded.csv", encoding="utf-8-sig")
+    fund_rows = coded[(coded["section_no"] == 5.1) & (coded["item_no"] == 2)]
+    assert fund_rows["code"].tolist() == ["environment.fiscal"]
+    assert fund_rows["evidence"].tolist() == ["人工核对：核对"]
+
+
 def test_build_refuses_a_checked_sheet_it_cannot_use(tmp_path):
     missing = _run("build", str(SEED), "--out", str(tmp_path / "r1"),
                    "--checked", str(tmp_path / "nowhere.xlsx"), "--quiet")

@@ -25,16 +25,22 @@ def _one_line_error(capsys, *argv):
     return err
 
 
-def test_sheet_writes_the_clauses(capsys, seed_path, tmp_path):
+def test_sheet_writes_the_clauses_then_the_items(capsys, seed_path, tmp_path):
     status, _ = _run(capsys, "sheet", seed_path, "--out", tmp_path / "s.xlsx", "--coder", "王",
                      "--codebook", "instruments")
     assert status == 0
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["编码 coding"]
     assert [c.value for c in ws[1]] == ["doc_id", "table_id", "row_no", "field", "clause_no",
-                                        "text", "instruments", "note"]
+                                        "section_no", "item_no", "text", "instruments", "note"]
     # line 8 of the chapter: 区域观念强化 | 树立“一盘棋”思想,摒弃“行政区经济” | …
-    assert [c.value for c in ws[2]][1:6] == ["5.1.1", 1, "measure", 1, "树立“一盘棋”思想"]
-    assert [c.value for c in ws[3]][5] == "摒弃“行政区经济”"
+    assert [c.value for c in ws[2]][1:8] == ["5.1.1", 1, "measure", 1, "5.1", None,
+                                             "树立“一盘棋”思想"]
+    assert [c.value for c in ws[3]][7] == "摒弃“行政区经济”"
+    # the 30 narrative items follow the table clauses, keyed by section and number
+    items = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 4).value == "item"]
+    assert len(items) == 30 and items[-1] == ws.max_row
+    assert [ws.cell(items[0], c).value for c in (2, 3, 5, 6, 7)] == [None, None, None, "5.1", 1]
+    assert ws.cell(items[0], 8).value.startswith("强化区域整体观念：")
 
 
 def test_sheet_of_a_missing_file(capsys, tmp_path):
@@ -57,9 +63,10 @@ def _filled(capsys, seed_path, tmp_path, coder, codes):
                 "--codebook", "instruments")[0] == 0
     wb = openpyxl.load_workbook(path)
     ws = wb["编码 coding"]
+    column = [c.value for c in ws[1]].index("instruments") + 1
     measure_rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 4).value == "measure"]
     for row, code in zip(measure_rows, codes, strict=False):
-        ws.cell(row, 7).value = code
+        ws.cell(row, column).value = code
     wb.save(path)
     return path
 
