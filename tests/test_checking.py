@@ -246,21 +246,34 @@ def _run(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, encoding="utf-8")
 
 
-def test_sheet_check_then_build_checked_on_the_command_line(tmp_path):
-    sheet = tmp_path / "核对.xlsx"
-    result = _run("sheet", str(SEED), "--out", str(sheet), "--check", "--coder", "甲")
+def _check_sheet(doc: Path, sheet: Path, *options: str) -> tuple[openpyxl.Workbook, list]:
+    """``cqanalysis sheet --check``, then the workbook and its coding sheet's header."""
+    result = _run("sheet", str(doc), "--out", str(sheet), "--check", *options)
     assert result.returncode == 0, result.stderr
     wb = openpyxl.load_workbook(sheet)
-    ws = wb[SHEET_CODING]
-    header = [c.value for c in ws[1]]
+    return wb, [c.value for c in wb[SHEET_CODING][1]]
+
+
+def _row_of(ws, header: list, text: str) -> int:
+    column = header.index("text") + 1
+    (row,) = [r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=column).value == text]
+    return row
+
+
+def _recode(ws, header: list, row: int, code: str) -> None:
+    """A checker's correction: ``code`` as the row's only instruments code."""
+    slots = [j for j, name in enumerate(header, start=1)
+             if name.startswith("instruments_") and name[-1].isdigit()]
+    for j in slots:
+        ws.cell(row=row, column=j).value = code if j == slots[0] else None
+
+
+def test_sheet_check_then_build_checked_on_the_command_line(tmp_path):
+    sheet = tmp_path / "核对.xlsx"
+    wb, header = _check_sheet(SEED, sheet, "--coder", "甲")
     assert {"checked", "instruments_machine", "outcomes_machine"} <= set(header)
-    text = header.index("text")
-    (row,) = [r for r in range(2, ws.max_row + 1)
-              if ws.cell(row=r, column=text + 1).value == "树立“一盘棋”思想"]
-    ws.cell(row=row, column=header.index("instruments_1") + 1).value = "supply.organisation"
-    for j, name in enumerate(header, start=1):
-        if name.startswith("instruments_") and name[-1].isdigit() and name != "instruments_1":
-            ws.cell(row=row, column=j).value = None
+    ws = wb[SHEET_CODING]
+    _recode(ws, header, _row_of(ws, header, "树立“一盘棋”思想"), "supply.organisation")
     wb.save(sheet)
     out = tmp_path / "reports"
     result = _run("build", str(SEED), "--out", str(out), "--checked", str(sheet), "--quiet")
@@ -277,14 +290,9 @@ def test_sheet_check_then_build_checked_on_the_command_line(tmp_path):
 
 def test_export_of_qda_tables_carries_the_checked_codes(tmp_path):
     sheet = tmp_path / "核对.xlsx"
-    assert _run("sheet", str(SEED), "--out", str(sheet), "--check",
-                "--codebook", "instruments").returncode == 0
-    wb = openpyxl.load_workbook(sheet)
+    wb, header = _check_sheet(SEED, sheet, "--codebook", "instruments")
     ws = wb[SHEET_CODING]
-    header = [c.value for c in ws[1]]
-    text = header.index("text") + 1
-    (row,) = [r for r in range(2, ws.max_row + 1)
-              if ws.cell(row=r, column=text).value == "树立“一盘棋”思想"]
+    row = _row_of(ws, header, "树立“一盘棋”思想")
     ws.cell(row=row, column=header.index("checked") + 1).value = "已核对 checked"
     wb.save(sheet)
     out = tmp_path / "qda"
@@ -317,20 +325,13 @@ def test_a_prose_only_document_is_checked_item_by_item(tmp_path):
     doc = tmp_path / "建议.txt"
     doc.write_text(PROSE, encoding="utf-8")
     sheet = tmp_path / "核对.xlsx"
-    result = _run("sheet", str(doc), "--out", str(sheet), "--check", "--codebook", "instruments")
-    assert result.returncode == 0, result.stderr
-    wb = openpyxl.load_workbook(sheet)
+    wb, header = _check_sheet(doc, sheet, "--codebook", "instruments")
     ws = wb[SHEET_CODING]
-    header = [c.value for c in ws[1]]
     # no table, so no table, row or clause columns: items are keyed by section and number
     assert header[:5] == ["doc_id", "field", "section_no", "item_no", "text"]
     rows = {(ws.cell(r, 3).value, ws.cell(r, 4).value): r for r in range(2, ws.max_row + 1)}
     assert sorted(rows) == [("5.1", 1), ("5.1", 2), ("5.2", 1)]
-    fund = rows[("5.1", 2)]
-    ws.cell(row=fund, column=header.index("instruments_1") + 1).value = "environment.fiscal"
-    for j, name in enumerate(header, start=1):
-        if name.startswith("instruments_") and name != "instruments_1" and name[-1].isdigit():
-            ws.cell(row=fund, column=j).value = None
+    _recode(ws, header, rows[("5.1", 2)], "environment.fiscal")
     wb.save(sheet)
     out = tmp_path / "reports"
     result = _run("build", str(doc), "--out", str(out), "--codebook", "instruments",
@@ -353,11 +354,9 @@ def test_build_refuses_a_checked_sheet_it_cannot_use(tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("表1 建议\n方向 | 建议 | 成效\n甲 | 设立专项资金 | 丙\n", encoding="utf-8")
     sheet = tmp_path / "other.xlsx"
-    assert _run("sheet", str(other), "--out", str(sheet), "--check").returncode == 0
-    wb = openpyxl.load_workbook(sheet)
-    wb[SHEET_CODING]["A2"].value = "另一份文档"
+    wb, header = _check_sheet(other, sheet)
     ws = wb[SHEET_CODING]
-    header = [c.value for c in ws[1]]
+    ws["A2"].value = "另一份文档"
     ws.cell(row=2, column=header.index("checked") + 1).value = "已核对 checked"
     wb.save(sheet)
     result = _run("build", str(SEED), "--out", str(tmp_path / "r2"), "--checked", str(sheet),
