@@ -213,6 +213,25 @@ def test_a_prefill_code_of_no_codebook_is_refused(tmp_path):
         write_coding_sheet(_units(), [TOOLS], tmp_path / "x.xlsx", prefill=bad)
 
 
+def test_the_appendix_cover_states_coverage_checks_and_the_first_pass_note(tmp_path):
+    from cqanalysis.learn import FIRST_PASS_NOTE
+    from cqanalysis.writers import write_appendix
+
+    coverage = pd.DataFrame([{"codebook": "tools", "label_zh": "工具", "label_en": "Tools",
+                              "n_units": 40, "n_coded": 30, "coverage": 0.75, "n_checked": 12,
+                              "note": FIRST_PASS_NOTE}])
+    path = write_appendix(tmp_path / "a.xlsx", frames={"x": pd.DataFrame({"a": [1]})},
+                          codebooks={"tools": TOOLS.to_frame()[["code", "label_zh",
+                                                                "label_en", "description"]]
+                                     .rename(columns={"code": "id"})},
+                          coverage=coverage)
+    rows = [r for r in openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True)
+            if any(v is not None for v in r)]
+    head = rows.index(("名称", "条目数", "SHA-256", "适用单位", "已编码", "覆盖率", "人工核对"))
+    assert rows[head + 1][0] == "tools" and rows[head + 1][3:] == (40, 30, 0.75, 12)
+    assert rows[head + 2][1].startswith("Dictionary codes are a first pass")
+
+
 # --------------------------------------------------------------------------- the seed, end to end
 
 
