@@ -24,14 +24,12 @@ from typing import Any
 import pandas as pd
 
 from .codebook import Codebook
-from .coding import CodebookLike, resolve_codebooks, unit_codes
+from .coding import UNIT_KEY, CodebookLike, resolve_codebooks, unit_codes
 
 __all__ = ["CHECKED_EVIDENCE", "apply_checks", "review_order"]
 
 #: Evidence of a code a person checked (``"人工核对：<coder>"`` when the coder is known).
 CHECKED_EVIDENCE = "人工核对"
-
-_UNIT_KEYS = ("doc_id", "table_id", "row_no", "field", "clause_no", "section_no", "item_no")
 
 
 def review_order(
@@ -143,7 +141,7 @@ def apply_checks(
     if missing:
         raise ValueError(f"apply_checks: checks lack column(s) {', '.join(missing)}")
     checks, who = _one_coder(checks, coder)
-    keys = list(on) if on is not None else _shared_keys(coded, checks)
+    keys = join_keys(coded, checks, on, who="apply_checks", by_text=False)
     books = {b.name: b for b in resolve_codebooks(codebooks)}
     wanted = _checked_codes(checks, keys, books)
     unit_of = [unit_key(k) for k in coded[keys].itertuples(index=False, name=None)]
@@ -193,13 +191,21 @@ def _one_coder(checks: pd.DataFrame, coder: str | None) -> tuple[pd.DataFrame, s
     return checks, names[0] if names else None
 
 
-def _shared_keys(coded: pd.DataFrame, checks: pd.DataFrame) -> list[str]:
-    if "unit_id" in coded.columns and "unit_id" in checks.columns:
+def join_keys(a: pd.DataFrame, b: pd.DataFrame, on: Sequence[str] | None, *, who: str,
+              by_text: bool = True) -> list[str]:
+    """The columns that match units of ``a`` with units of ``b``: ``on`` if given, else
+    ``unit_id``, else the unit key columns both have, else (``by_text``) the text."""
+    if on is not None:
+        return list(on)
+    if "unit_id" in a.columns and "unit_id" in b.columns:
         return ["unit_id"]
-    keys = [k for k in _UNIT_KEYS if k in coded.columns and k in checks.columns]
-    if not keys or keys == ["field"]:
-        raise ValueError("apply_checks: no shared unit key (unit_id or doc_id…); pass on=")
-    return keys
+    keys = [k for k in UNIT_KEY if k in a.columns and k in b.columns]
+    if keys and keys != ["field"]:
+        return keys
+    if by_text and "text" in a.columns and "text" in b.columns:
+        return ["text"]
+    also = ", or text" if by_text else ""
+    raise ValueError(f"{who}: no shared unit key (unit_id, doc_id…{also}); pass on=")
 
 
 def unit_key(values: Iterable[Any]) -> tuple[Any, ...]:

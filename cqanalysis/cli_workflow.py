@@ -21,9 +21,6 @@ from .core.errors import CqError, InputError
 __all__ = ["WORKFLOW_COMMANDS", "add_workflow_commands"]
 
 EXPORT_FORMATS = ("qdpx", "qdc", "xlsx", "csv")
-#: The columns that identify a coding unit on a sheet: a clause's table, row, field and
-#: number, an item's section and number (an item has no table row, a clause no item).
-UNIT_KEY = ("doc_id", "table_id", "row_no", "field", "clause_no", "section_no", "item_no")
 
 
 def _codebook_option(p: argparse.ArgumentParser) -> None:
@@ -102,7 +99,7 @@ def cmd_sheet(args: argparse.Namespace) -> int:
     items) as a coding sheet; with ``--check``, pre-filled and in review order."""
     from .checking import review_order
     from .clauses import explode_clauses
-    from .coding import code_units, coding_units
+    from .coding import UNIT_KEY, code_units, coding_units
     from .codingsheet import write_coding_sheet
 
     books = _codebooks(args.codebook)

@@ -24,7 +24,9 @@ __all__ = ["code_units", "coding_units", "resolve_codebooks", "rollup", "uncoded
 CodebookLike = Codebook | str | os.PathLike[str]
 
 _UNIT_COLUMNS = ("doc_id", "table_id", "row_no", "field", "clause_no", "text")
-_KEY_COLUMNS = ("doc_id", "table_id", "row_no", "field", "clause_no", "section_no", "item_no")
+#: The columns that identify a coding unit: a clause's table, row, field and number, an item's
+#: section and number (an item has no table row, a clause no item).
+UNIT_KEY = ("doc_id", "table_id", "row_no", "field", "clause_no", "section_no", "item_no")
 #: Joins an item's title and body into one unit text, as in the source's "标题:说明".
 ITEM_SEPARATOR = "："
 
@@ -446,7 +448,7 @@ def unit_codes(coded: pd.DataFrame, *, labels: str = "id", sep: str = "；") -> 
     key = "unit_id" if "unit_id" in coded.columns else None
     if key is None:
         raise ValueError("unit_codes: coded needs a unit_id column (use code_units)")
-    unit_cols = [c for c in (*_KEY_COLUMNS, "unit_id", "text") if c in coded.columns]
+    unit_cols = [c for c in (*UNIT_KEY, "unit_id", "text") if c in coded.columns]
     units = coded.drop_duplicates(key)[unit_cols].reset_index(drop=True)
     books = list(dict.fromkeys(coded["codebook"].dropna()))
     for book in books:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from .agreement import cohen_kappa
-from .checking import CHECKED_EVIDENCE
+from .checking import CHECKED_EVIDENCE, join_keys, unit_key
 from .codebook import Codebook, load_codebook, match_key
 from .coding import code_units, resolve_codebooks
 
@@ -50,7 +50,6 @@ FIRST_PASS_NOTE = (
 _SPLIT = re.compile(r"[;；,，\s|]+")
 #: Runs of characters an n-gram may come from: CJK ideographs, Latin letters and digits.
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaffa-z0-9+]+")
-_KEYS = ("doc_id", "table_id", "row_no", "field", "clause_no", "section_no", "item_no")
 
 
 def _code_list(value: Any) -> list[str]:
@@ -60,31 +59,21 @@ def _code_list(value: Any) -> list[str]:
 
 
 def _human_sets(
-    human: pd.DataFrame, on: list[str], codes: str, codebook: str | None
+    human: pd.DataFrame, on: list[str], codes: str, codebook: str | None,
+    *, key: Callable[[tuple], tuple] = tuple,
 ) -> dict[tuple, frozenset[str]]:
-    """Each unit's human code set, from a tidy frame (one code per row) or a joined column."""
+    """Each unit's human code set, from a tidy frame (one code per row) or a joined column;
+    ``key`` turns a row's ``on`` values into the unit's key."""
     if codes not in human.columns:
         raise ValueError(f"human codes: no column {codes!r}")
     data = human
     if codebook is not None and "codebook" in data.columns:
         data = data[data["codebook"].isna() | (data["codebook"] == codebook)]
     out: dict[tuple, set[str]] = {}
-    for key, value in zip(data[on].itertuples(index=False, name=None), data[codes], strict=True):
-        out.setdefault(key, set()).update(_code_list(value))
+    for values, value in zip(data[on].itertuples(index=False, name=None), data[codes],
+                             strict=True):
+        out.setdefault(key(values), set()).update(_code_list(value))
     return {k: frozenset(v) for k, v in out.items()}
-
-
-def _join_keys(coded: pd.DataFrame, human: pd.DataFrame, on: Sequence[str] | None) -> list[str]:
-    if on is not None:
-        return list(on)
-    if "unit_id" in coded.columns and "unit_id" in human.columns:
-        return ["unit_id"]
-    keys = [k for k in _KEYS if k in coded.columns and k in human.columns]
-    if keys and keys != ["field"]:
-        return keys
-    if "text" in coded.columns and "text" in human.columns:
-        return ["text"]
-    raise ValueError("machine_agreement: no shared unit key (unit_id, doc_id…, or text); pass on=")
 
 
 @dataclass(frozen=True)
@@ -171,10 +160,11 @@ def machine_agreement(
     MachineAgreement
     """
     book = load_codebook(codebook)
-    keys = _join_keys(coded, human, on)
-    gold = _human_sets(human, keys, codes, book.name)
+    keys = join_keys(coded, human, on, who="machine_agreement")
+    # a sheet keeps whole numbers as numbers and NA as blank cells: compare keys as both give
+    gold = _human_sets(human, keys, codes, book.name, key=unit_key)
     mine = coded[coded["codebook"] == book.name] if "codebook" in coded.columns else coded
-    machine = _human_sets(mine, keys, "code", None)
+    machine = _human_sets(mine, keys, "code", None, key=unit_key)
     units = list(gold)
     pairs = [(gold[u], machine.get(u, frozenset())) for u in units]
 
@@ -232,7 +222,8 @@ def _disagreements(
 ) -> pd.DataFrame:
     text = {}
     if "text" in human.columns:
-        text = dict(zip(human[keys].itertuples(index=False, name=None), human["text"], strict=True))
+        text = dict(zip(map(unit_key, human[keys].itertuples(index=False, name=None)),
+                        human["text"], strict=True))
     rows = []
     for unit, (h, m) in zip(units, pairs, strict=True):
         if h != m:

@@ -307,6 +307,27 @@ def test_sheet_check_then_build_checked_on_the_command_line(tmp_path):
     assert set(mine["code"].dropna()) == {"supply.organisation"}
 
 
+def test_machine_agreement_matches_the_units_of_a_sheet_with_blank_key_cells(tmp_path):
+    # the sheet keys clauses and items alike, so a clause's item_no cell is blank; the coded
+    # frame holds NA there.  docs/seed_coding.md: both clauses are guidance, and so is the
+    # dictionary's code.
+    sheet = tmp_path / "s.xlsx"
+    assert _run("sheet", str(SEED), "--out", str(sheet), "--codebook", "instruments",
+                "--coder", "甲").returncode == 0
+    wb = openpyxl.load_workbook(sheet)
+    ws = wb[SHEET_CODING]
+    header = [c.value for c in ws[1]]
+    assert "item_no" in header
+    for text in ("树立“一盘棋”思想", "摒弃“行政区经济”"):
+        ws.cell(row=_row_of(ws, header, text), column=header.index("instruments") + 1).value = (
+            "environment.guidance")
+    wb.save(sheet)
+    human = read_coding_sheets(sheet, [cq.load_codebook("instruments")])
+    result = cq.machine_agreement(cq.analyse(cq.parse(SEED)).coded, human)
+    micro = result.summary.set_index("scope").loc["micro"]
+    assert (micro["n_units"], micro["tp"], micro["fp"], micro["fn"]) == (2, 2, 0, 0)
+
+
 def test_export_of_qda_tables_carries_the_checked_codes(tmp_path):
     sheet = tmp_path / "核对.xlsx"
     wb, header = _check_sheet(SEED, sheet, "--codebook", "instruments")
