@@ -65,7 +65,7 @@ def coding_units(
             part["section_no"] = pd.Series(pd.NA, index=part.index, dtype="str")
         part["item_no"] = pd.Series(pd.NA, index=part.index, dtype="Int64")
         part["unit_id"] = [
-            f"{d}:{t}:{r}:{f}:{c}"
+            unit_id_of(d, t, r, f, c)
             for d, t, r, f, c in part[
                 ["doc_id", "table_id", "row_no", "field", "clause_no"]
             ].itertuples(index=False, name=None)
@@ -97,7 +97,7 @@ def coding_units(
             if col in items.columns:
                 part[col] = items[col].to_numpy()
         part["unit_id"] = [
-            f"{d}:{s}:item:{n}"
+            unit_id_of(d, None, None, "item", None, s, n)
             for d, s, n in part[["doc_id", "section_no", "item_no"]].itertuples(
                 index=False, name=None
             )
@@ -111,6 +111,15 @@ def coding_units(
         units[col] = units[col].astype("str")
     front = [*_UNIT_COLUMNS, "section_no", "item_no", "unit_id"]
     return units[[*front, *(c for c in units.columns if c not in front)]]
+
+
+def unit_id_of(doc_id: object, table_id: object, row_no: object, field: object,
+               clause_no: object, section_no: object = None, item_no: object = None) -> str:
+    """The ``unit_id`` of the unit with these :data:`UNIT_KEY` values: "doc:table:row:field:
+    clause" for a table clause, "doc:section:item:no" for a narrative item (field ``item``)."""
+    if field == "item":
+        return f"{doc_id}:{section_no}:item:{item_no}"
+    return f"{doc_id}:{table_id}:{row_no}:{field}:{clause_no}"
 
 
 def resolve_codebooks(

@@ -214,6 +214,22 @@ def test_coders_of_coding_sheets_become_users(small, tmp_path):
         ["李", "small:1:2:measure:1", "supply.personnel"]]
 
 
+def test_coders_of_sheets_that_hold_items_too_become_users(small, tmp_path):
+    # read_coding_sheets of a sheet keyed by clause and item: blank cells make the number
+    # columns float (1.0), and the item row has no table, row or clause
+    analysis, blocks = small
+    sheets = pd.DataFrame({
+        "doc_id": ["small", "small"], "table_id": ["1", None], "row_no": [1.0, None],
+        "field": ["measure", "item"], "clause_no": [1.0, None], "section_no": ["1", "1"],
+        "item_no": [None, 1.0], "coder": ["王", "王"], "codebook": ["instruments"] * 2,
+        "code": ["supply.organisation", "environment.coordination"]})
+    back = read_qdpx(write_qdpx(analysis, tmp_path / "c.qdpx", blocks=blocks, sheets=sheets))
+    human = back[back["coder"] != "cqanalysis"]
+    assert sorted(human[["coder", "unit_id", "code"]].values.tolist()) == [
+        ["王", "small:1:1:measure:1", "supply.organisation"],
+        ["王", "small:1:item:1", "environment.coordination"]]
+
+
 def test_control_characters_stay_xml_and_offsets_hold(tmp_path):
     text = "表1 测试\n方向\t具体建议\t预期成效\n甲\x1b\t设立机构\x0b办公室\t提高效率\n"
     doc = cq.parse_text(text, doc_id="ctl")

@@ -355,13 +355,16 @@ def _sheet_codes(sheets: pd.DataFrame | None) -> dict[str, list[tuple[str, str, 
     """unit_id → (coder, codebook, code) from read_coding_sheets' frame ("none" left out)."""
     if sheets is None or not len(sheets):
         return {}
+    from ..checking import unit_key
+    from ..coding import UNIT_KEY, unit_id_of
+
     out: dict[str, list[tuple[str, str, str]]] = {}
-    keys = ["doc_id", "table_id", "row_no", "field", "clause_no"]
     for rec in sheets.to_dict("records"):
         if rec["code"] == "none":
             continue
-        if all(k in rec for k in keys):
-            unit = ":".join(str(rec[k]) for k in keys)
+        if "doc_id" in rec and "field" in rec:
+            # a sheet's frame turns whole numbers into floats beside blank cells (1.0)
+            unit = unit_id_of(*unit_key(rec.get(k) for k in UNIT_KEY))
         else:
             unit = str(rec.get("unit_id"))
         out.setdefault(unit, []).append((str(rec["coder"]), str(rec["codebook"]), str(rec["code"])))
